@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AppraisalConfig(AppConfig):
+    name = "appraisal"
+    verbose_name = "类别鉴定"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)

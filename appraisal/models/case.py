@@ -1,0 +1,277 @@
+"""The appraisal case, its rounds, and the log of its transitions (DOMAIN §2)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from .. import rules
+
+
+class CaseState(models.TextChoices):
+    """Every state of a case's life (DOMAIN §2), declared once."""
+
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已提交待受理"
+    ACCEPTED = "accepted", "已受理"
+    REFUSED = "refused", "不予受理"
+    WITHDRAWN = "withdrawn", "已撤回"
+    PANEL_DRAWN = "panel_drawn", "已抽取专家"
+    IN_REVIEW = "in_review", "专家鉴定中"
+    OPINION_SIGNED = "opinion_signed", "鉴定意见已签署"
+    DECIDED = "decided", "已作出鉴定结论"
+    REREVIEW_REQUESTED = "rereview_requested", "已申请复审"
+    REREVIEW_FORWARDED = "rereview_forwarded", "已报送州教育局复审"
+    CLOSED = "closed", "已办结"
+
+
+class Case(FSMModelMixin, models.Model):
+    """鉴定案件: one application by one institution for one or more training projects."""
+
+    number = models.CharField("案件编号", max_length=40, unique=True)
+    bureau = models.ForeignKey(
+        "portal.Bureau", verbose_name="受理教育局", on_delete=models.PROTECT, related_name="cases"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    sequence = models.PositiveIntegerField("序号")
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name="申请机构",
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    projects = models.ManyToManyField(
+        "institutions.TrainingProject", verbose_name="申请鉴定的培训项目", related_name="cases"
+    )
+    statement = models.TextField(
+        "申请事由", help_text="说明争议或界限模糊之处，以及机构的自我研判（自评自查）情况"
+    )
+    state = FSMField("状态", default=CaseState.DRAFT, choices=CaseState.choices, protected=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "鉴定案件"
+        verbose_name_plural = verbose_name
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bureau", "year", "sequence"], name="case_number_per_bureau_year"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["bureau", "state", "-created_at"]),
+            models.Index(fields=["institution", "-created_at"]),
+            models.Index(fields=["state", "-created_at"]),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    # ---- read helpers -------------------------------------------------------------------
+    @property
+    def state_label(self) -> str:
+        return CaseState(self.state).label
+
+    # Who owes the next step, in the applicant's words and in the bureau's.
+    WAITING = {
+        CaseState.DRAFT: ("institution", "待机构上传材料并提交"),
+        CaseState.SUBMITTED: ("county", "待县（市）教育局受理"),
+        CaseState.ACCEPTED: ("county", "待县（市）教育局抽取鉴定专家"),
+        CaseState.PANEL_DRAWN: ("experts", "待鉴定专家确认参加"),
+        CaseState.IN_REVIEW: ("experts", "专家组鉴定中"),
+        CaseState.OPINION_SIGNED: ("county", "待教育局确定类别并盖章"),
+        CaseState.DECIDED: ("institution", "鉴定结论已出具，可在期限内申请复审"),
+        CaseState.REREVIEW_REQUESTED: ("county", "待县（市）教育局审核复审申请"),
+        CaseState.REREVIEW_FORWARDED: ("prefecture", "待州教育局组织复审"),
+        CaseState.REFUSED: (None, "不予受理，已办结"),
+        CaseState.WITHDRAWN: (None, "已撤回"),
+        CaseState.CLOSED: (None, "已办结"),
+    }
+
+    @property
+    def waiting_for(self) -> str:
+        if self.state == CaseState.DRAFT and self.was_returned:
+            return "待机构补正材料后重新提交"
+        return self.WAITING[CaseState(self.state)][1]
+
+    @property
+    def was_returned(self) -> bool:
+        return self.state == CaseState.DRAFT and self.last_return is not None
+
+    @property
+    def last_return(self):
+        """The latest 补正 request, while the case is back with the applicant."""
+        if self.state != CaseState.DRAFT:
+            return None
+        if not hasattr(self, "_last_return"):
+            self._last_return = (
+                self.log.filter(transition="return_for_completion").order_by("-at", "-id").first()
+            )
+        return self._last_return
+
+    def missing_material_kinds(self) -> list[str]:
+        """Required kinds of material (settings.APPRAISAL_REQUIRED_MATERIALS) not yet uploaded."""
+        return self.missing_kinds_from(set(self.materials.values_list("kind", flat=True)))
+
+    @staticmethod
+    def missing_kinds_from(present: set[str]) -> list[str]:
+        from .material import MaterialKind
+
+        return [
+            k
+            for k in settings.APPRAISAL_REQUIRED_MATERIALS
+            if k not in present and k in MaterialKind.values
+        ]
+
+    def submission_problems(self) -> list[str]:
+        """What stops the application from being submitted, in words for the applicant."""
+        from .material import MaterialKind
+
+        problems = []
+        if not self.projects.exists():
+            problems.append("请至少选择一个申请鉴定的培训项目。")
+        if not (self.statement or "").strip():
+            problems.append("请填写申请事由。")
+        missing = self.missing_material_kinds()
+        if missing:
+            names = "、".join(MaterialKind(k).label for k in missing)
+            problems.append(f"缺少必需的申报材料：{names}。")
+        return problems
+
+    def can_be_submitted(self) -> bool:
+        return not self.submission_problems()
+
+    # ---- transitions (guide 七(一)(二); the rest arrive with their issues) ---------------
+    @transition(
+        field=state,
+        source=CaseState.DRAFT,
+        target=CaseState.SUBMITTED,
+        conditions=[can_be_submitted],
+        permission=rules.is_case_institution_member,
+    )
+    def submit(self):
+        """The institution files the application (or files it again after 补正)."""
+        self.submitted_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=CaseState.SUBMITTED,
+        target=CaseState.DRAFT,
+        permission=rules.is_case_county_staff,
+    )
+    def return_for_completion(self):
+        """补正: the county sends the application back, listing what is missing."""
+
+    @transition(
+        field=state,
+        source=CaseState.SUBMITTED,
+        target=CaseState.ACCEPTED,
+        permission=rules.is_case_county_staff,
+    )
+    def accept(self):
+        """受理: the county accepts the application; the county's round begins."""
+        self.accepted_at = timezone.now()
+        Round.objects.get_or_create(
+            case=self, number=Round.COUNTY, defaults={"bureau_id": self.bureau_id}
+        )
+
+    @transition(
+        field=state,
+        source=CaseState.SUBMITTED,
+        target=CaseState.REFUSED,
+        permission=rules.is_case_county_staff,
+    )
+    def refuse(self):
+        """不予受理: the county refuses the application, with a reason."""
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=[CaseState.DRAFT, CaseState.SUBMITTED],
+        target=CaseState.WITHDRAWN,
+        permission=rules.is_case_institution_member,
+    )
+    def withdraw(self):
+        """The institution withdraws its application before it is accepted."""
+        self.closed_at = timezone.now()
+
+
+class Round(models.Model):
+    """轮次: the county's first appraisal, or the prefecture's re-review (DOMAIN §2).
+
+    Draws, seats, review records, sheets, opinions and decisions belong to a round.
+    """
+
+    COUNTY = 1
+    PREFECTURE = 2
+    NUMBER_CHOICES = [(COUNTY, "县（市）初次鉴定"), (PREFECTURE, "州级复审鉴定")]
+
+    case = models.ForeignKey(
+        Case, verbose_name="案件", on_delete=models.PROTECT, related_name="rounds"
+    )
+    number = models.PositiveSmallIntegerField("轮次", choices=NUMBER_CHOICES)
+    bureau = models.ForeignKey(
+        "portal.Bureau",
+        verbose_name="组织鉴定的教育局",
+        on_delete=models.PROTECT,
+        related_name="rounds",
+    )
+    opened_at = models.DateTimeField("开始时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "鉴定轮次"
+        verbose_name_plural = verbose_name
+        ordering = ["case", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="one_round_per_number")
+        ]
+
+    def __str__(self):
+        return f"{self.case.number} {self.get_number_display()}"
+
+
+class CaseLog(models.Model):
+    """One row per transition: the case's timeline. Append-only."""
+
+    case = models.ForeignKey(
+        Case, verbose_name="案件", on_delete=models.PROTECT, related_name="log"
+    )
+    transition = models.CharField("操作", max_length=40)
+    source = models.CharField("原状态", max_length=30, choices=CaseState.choices)
+    target = models.CharField("新状态", max_length=30, choices=CaseState.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("时间", default=timezone.now)
+    note = models.TextField("说明", blank=True)
+    data = models.JSONField("附加信息", default=dict, blank=True)
+    ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "案件办理记录"
+        verbose_name_plural = verbose_name
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"])]
+
+    TRANSITION_LABELS = {
+        "create": "创建申请",
+        "submit": "提交申请",
+        "return_for_completion": "退回补正",
+        "accept": "受理",
+        "refuse": "不予受理",
+        "withdraw": "撤回申请",
+    }
+
+    def __str__(self):
+        return f"{self.case.number} {self.transition_label}"
+
+    @property
+    def transition_label(self) -> str:
+        return self.TRANSITION_LABELS.get(self.transition, self.transition)

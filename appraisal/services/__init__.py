@@ -1,0 +1,9 @@
+"""The actions on a case: each locks, checks, transitions, logs and issues in one transaction."""
+
+
+class ServiceError(Exception):
+    """An action that cannot be done; the message is shown to the user as it is."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message

@@ -1,0 +1,165 @@
+"""Filing an application and the county's first answer to it (guide 七(一)(二))."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import access, rules
+from ..documents import issue_document
+from ..models import Case, CaseLog, CaseState, IssuedDocument, MaterialKind
+from ..models.document import SerialCounter
+from . import ServiceError
+from .transitions import run_transition
+
+CASE_COUNTER = "case"
+
+
+def _check_projects(institution, projects):
+    projects = list(projects)
+    if not projects:
+        raise ServiceError("请至少选择一个申请鉴定的培训项目。")
+    if any(p.institution_id != institution.pk for p in projects):
+        raise ServiceError("只能选择本机构登记的培训项目。")
+    return projects
+
+
+def create_case(user, *, projects, statement: str, ip=None) -> Case:
+    """A new application, as a draft, numbered per county bureau and year (e.g. 昌市-2026-0001)."""
+    if user.role != "institution" or user.institution is None:
+        raise ServiceError("只有培训机构用户可以提出鉴定申请。")
+    institution = user.institution
+    projects = _check_projects(institution, projects)
+    if not statement.strip():
+        raise ServiceError("请填写申请事由。")
+    with transaction.atomic():
+        year = timezone.localtime().year
+        bureau = institution.county
+        sequence = SerialCounter.next_value(bureau, year, CASE_COUNTER)
+        case = Case.objects.create(
+            number=f"{bureau.short_name}-{year}-{sequence:04d}",
+            bureau=bureau,
+            year=year,
+            sequence=sequence,
+            institution=institution,
+            statement=statement.strip(),
+            created_by=user,
+        )
+        case.projects.set(projects)
+        CaseLog.objects.create(
+            case=case,
+            transition="create",
+            source=CaseState.DRAFT,
+            target=CaseState.DRAFT,
+            actor=user,
+            ip=ip,
+        )
+    return case
+
+
+def update_application(user, case_id, *, projects, statement: str) -> Case:
+    """The applicant changes its draft (projects, statement)."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        if not access.can_edit_application(user, case):
+            raise ServiceError("只有草稿状态的申请可以由申请机构修改。")
+        projects = _check_projects(case.institution, projects)
+        if not statement.strip():
+            raise ServiceError("请填写申请事由。")
+        case.statement = statement.strip()
+        case.save(update_fields=["statement", "updated_at"])
+        case.projects.set(projects)
+    return case
+
+
+def submit_case(user, case_id, *, ip=None) -> Case:
+    def before(case):
+        problems = case.submission_problems()
+        if problems:
+            raise ServiceError("申请还不能提交：" + "".join(problems))
+
+    return run_transition(case_id, user, "submit", ip=ip, before=before)
+
+
+def withdraw_case(user, case_id, *, reason: str = "", ip=None) -> Case:
+    return run_transition(case_id, user, "withdraw", note=reason.strip(), ip=ip)
+
+
+def _notice_context(case):
+    return {"institution": case.institution, "projects": list(case.projects.all())}
+
+
+def return_case(user, case_id, *, missing_kinds, note: str, ip=None) -> Case:
+    """补正: back to the applicant with what is missing; a 补正材料通知书 is issued."""
+    missing_kinds = [k for k in missing_kinds if k in MaterialKind.values]
+    note = (note or "").strip()
+    if not missing_kinds and not note:
+        raise ServiceError("退回补正时，请勾选需补正的材料或写明需补正的内容。")
+    missing_labels = [MaterialKind(k).label for k in missing_kinds]
+
+    def after(case, log):
+        issue_document(
+            case=case,
+            kind=IssuedDocument.Kind.RETURN_NOTICE,
+            bureau=case.bureau,
+            template="documents/return_notice.html",
+            context={**_notice_context(case), "missing": missing_labels, "note": note},
+            user=user,
+        )
+
+    return run_transition(
+        case_id,
+        user,
+        "return_for_completion",
+        note=note,
+        data={"missing": missing_kinds},
+        ip=ip,
+        after=after,
+    )
+
+
+def accept_case(user, case_id, *, note: str = "", ip=None) -> Case:
+    """受理: the county round begins and a 受理通知书 is issued."""
+
+    def after(case, log):
+        issue_document(
+            case=case,
+            kind=IssuedDocument.Kind.ACCEPTANCE_NOTICE,
+            bureau=case.bureau,
+            template="documents/acceptance_notice.html",
+            context=_notice_context(case),
+            user=user,
+            round=case.rounds.get(number=1),
+        )
+
+    return run_transition(case_id, user, "accept", note=note.strip(), ip=ip, after=after)
+
+
+def refuse_case(user, case_id, *, reason: str, ip=None) -> Case:
+    """不予受理, with the reason, which the 不予受理通知书 states."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("不予受理时必须写明理由。")
+
+    def after(case, log):
+        issue_document(
+            case=case,
+            kind=IssuedDocument.Kind.REFUSAL_NOTICE,
+            bureau=case.bureau,
+            template="documents/refusal_notice.html",
+            context={**_notice_context(case), "reason": reason},
+            user=user,
+        )
+
+    return run_transition(case_id, user, "refuse", note=reason, ip=ip, after=after)
+
+
+def available_actions(user, case) -> set[str]:
+    """The transitions this user may start on this case now (the UI offers only these)."""
+    actions = set()
+    if rules.is_case_institution_member(case, user):
+        if case.state == CaseState.DRAFT:
+            actions |= {"edit", "upload", "submit", "withdraw"}
+        elif case.state == CaseState.SUBMITTED:
+            actions.add("withdraw")
+    if rules.is_case_county_staff(case, user) and case.state == CaseState.SUBMITTED:
+        actions |= {"accept", "return_for_completion", "refuse"}
+    return actions

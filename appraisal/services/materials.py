@@ -1,0 +1,57 @@
+"""Uploading application materials: checked by content, hashed, versioned, never overwritten."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .. import access
+from ..models import Case, Material, MaterialKind
+from ..uploads import check_upload
+from . import ServiceError
+
+
+def upload_material(
+    user, case_id, *, kind: str, uploaded, replaces_id=None, note: str = ""
+) -> Material:
+    if kind not in MaterialKind.values:
+        raise ServiceError("请选择材料类别。")
+    if uploaded is None:
+        raise ServiceError("请选择要上传的文件。")
+    try:
+        checked = check_upload(uploaded)
+    except ValidationError as exc:
+        raise ServiceError(exc.messages[0]) from None
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        if not access.can_edit_application(user, case):
+            raise ServiceError("只有草稿状态（含退回补正）的申请可以上传材料。")
+        version = 1
+        replaces = None
+        if replaces_id:
+            try:
+                replaces = Material.objects.select_for_update().get(pk=replaces_id, case=case)
+            except (Material.DoesNotExist, ValueError):
+                raise ServiceError("要替换的文件不存在。") from None
+            if not replaces.is_current:
+                raise ServiceError("该文件已有更新的版本，请在最新版本上上传。")
+            if replaces.kind != kind:
+                raise ServiceError("新版本须与原文件属于同一材料类别。")
+            version = replaces.version + 1
+        material = Material(
+            case=case,
+            kind=kind,
+            version=version,
+            replaces=replaces,
+            original_name=(uploaded.name or "未命名文件")[-255:],
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            note=(note or "").strip()[:200],
+            uploaded_by=user,
+        )
+        material.file.save(material.original_name, uploaded, save=False)
+        try:
+            material.save()
+        except Exception:
+            material.file.storage.delete(material.file.name)
+            raise
+    return material

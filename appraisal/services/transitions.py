@@ -1,0 +1,55 @@
+"""Running one django-fsm transition of a case: the only way a case's state changes."""
+
+from django.db import transaction
+from django_fsm import can_proceed, has_transition_perm
+
+from .. import access
+from ..models import Case, CaseLog, CaseState
+from . import ServiceError
+
+
+def lock_case(case_id) -> Case:
+    """The case row, locked until the transaction ends, so nobody else is faster."""
+    return Case.objects.select_for_update().select_related("bureau", "institution").get(pk=case_id)
+
+
+def run_transition(
+    case_id, user, name: str, *, note: str = "", data=None, ip=None, before=None, after=None
+):
+    """Lock the case, check who and when, transition, save, log; ``before``/``after`` run inside.
+
+    ``before(case)`` may raise ServiceError to veto; ``after(case, log)`` does the side effects
+    (documents, rounds) that must commit with the transition or not at all.
+    """
+    with transaction.atomic():
+        case = lock_case(case_id)
+        if not access.can_view_case(user, case):
+            raise ServiceError("案件不存在或您无权操作。")
+        method = getattr(case, name)
+        label = CaseLog.TRANSITION_LABELS.get(name, name)
+        if not has_transition_perm(method, user):
+            raise ServiceError(f"您无权对该案件执行“{label}”。")
+        if not can_proceed(method, check_conditions=False):
+            raise ServiceError(
+                f"案件当前状态为“{CaseState(case.state).label}”，不能执行“{label}”。"
+            )
+        if before is not None:
+            before(case)
+        if not can_proceed(method):
+            raise ServiceError(f"暂不能执行“{label}”：前提条件未满足。")
+        source = case.state
+        method()
+        case.save()
+        log = CaseLog.objects.create(
+            case=case,
+            transition=name,
+            source=source,
+            target=case.state,
+            actor=user,
+            note=note,
+            data=data or {},
+            ip=ip,
+        )
+        if after is not None:
+            after(case, log)
+        return case

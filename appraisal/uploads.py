@@ -1,0 +1,69 @@
+"""Checking an uploaded file before it is kept: type by content, size, and its SHA-256."""
+
+import hashlib
+from dataclasses import dataclass
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+
+# Accepted types, by what the bytes say (guide 七(二): documents, images, and class recordings).
+ALLOWED = {
+    "application/pdf": "PDF 文档",
+    "application/msword": "Word 文档",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word 文档",
+    "application/vnd.ms-excel": "Excel 表格",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel 表格",
+    "image/jpeg": "图片",
+    "image/png": "图片",
+    "image/gif": "图片",
+    "image/webp": "图片",
+    "image/bmp": "图片",
+    "image/tiff": "图片",
+    "video/mp4": "视频",
+    "video/quicktime": "视频",
+    "video/x-msvideo": "视频",
+    "video/x-matroska": "视频",
+    "video/webm": "视频",
+    "video/x-ms-wmv": "视频",
+    "video/mpeg": "视频",
+    "video/x-flv": "视频",
+    "video/x-m4v": "视频",
+}
+
+ACCEPT_HINT = "PDF、Word、Excel、图片（JPG、PNG 等）或视频（MP4 等）"
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    content_type: str
+    size: int
+    sha256: str
+
+
+def check_upload(uploaded) -> CheckedFile:
+    """Refuse an empty, too large or wrongly typed file with a message for the uploader."""
+    limit = settings.APPRAISAL_MAX_UPLOAD_BYTES
+    size = uploaded.size or 0
+    if size == 0:
+        raise ValidationError("文件为空，请重新选择文件。")
+    if size > limit:
+        raise ValidationError(
+            f"文件过大（{filesizeformat(size)}），单个文件不得超过 {filesizeformat(limit)}。"
+        )
+    uploaded.seek(0)
+    head = uploaded.read(8192)
+    kind = filetype.guess(head)
+    mime = kind.mime if kind else None
+    if mime not in ALLOWED:
+        raise ValidationError(
+            f"文件“{uploaded.name}”的实际内容不是允许的类型。只接受 {ACCEPT_HINT}；"
+            "系统按文件内容而非扩展名识别类型。"
+        )
+    digest = hashlib.sha256()
+    uploaded.seek(0)
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    uploaded.seek(0)
+    return CheckedFile(content_type=mime, size=size, sha256=digest.hexdigest())

@@ -1,0 +1,282 @@
+"""Case pages. Thin: read a form, call one service, show its message."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from portal.models import Bureau
+
+from . import access
+from .forms import (
+    ApplicationForm,
+    CaseFilterForm,
+    MaterialUploadForm,
+    OptionalNoteForm,
+    ReasonForm,
+    ReturnForm,
+)
+from .models import MaterialKind
+from .services import ServiceError
+from .services import cases as case_services
+from .services import materials as material_services
+
+
+def client_ip(request):
+    return request.META.get("REMOTE_ADDR")
+
+
+def filtered_cases(request, queryset):
+    """Apply the list filters (state, county, search) and paginate."""
+    form = CaseFilterForm(request.GET or None)
+    if form.is_valid():
+        q = form.cleaned_data.get("q", "").strip()
+        if q:
+            queryset = queryset.filter(Q(number__icontains=q) | Q(institution__name__icontains=q))
+        if form.cleaned_data.get("state"):
+            queryset = queryset.filter(state=form.cleaned_data["state"])
+        if form.cleaned_data.get("bureau"):
+            queryset = queryset.filter(bureau_id=form.cleaned_data["bureau"])
+    queryset = queryset.select_related("institution", "bureau").order_by("-created_at", "-id")
+    page = Paginator(queryset, settings.PAGINATE_BY).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return form, page, query.urlencode()
+
+
+@login_required
+def case_list(request):
+    if request.user.role not in ("institution", "county", "prefecture"):
+        raise PermissionDenied
+    form, page, query = filtered_cases(request, access.cases_visible_to(request.user))
+    bureaus = []
+    if request.user.role == "prefecture":
+        bureaus = Bureau.objects.filter(
+            Q(pk=request.user.bureau_id) | Q(parent_id=request.user.bureau_id)
+        )
+    return render(
+        request,
+        "appraisal/case_list.html",
+        {"filter_form": form, "page": page, "query": query, "bureaus": bureaus},
+    )
+
+
+@login_required
+def case_create(request):
+    user = request.user
+    if user.role != "institution" or user.institution is None:
+        raise PermissionDenied
+    form = ApplicationForm(request.POST or None, institution=user.institution)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = case_services.create_case(
+                user,
+                projects=form.cleaned_data["projects"],
+                statement=form.cleaned_data["statement"],
+                ip=client_ip(request),
+            )
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已创建鉴定申请 {case.number}，请上传申报材料后提交。")
+            return redirect("appraisal:case_detail", pk=case.pk)
+    return render(request, "appraisal/case_form.html", {"form": form, "case": None})
+
+
+@login_required
+def case_edit(request, pk):
+    case = access.get_case_for(request.user, pk)
+    if not access.can_edit_application(request.user, case):
+        raise PermissionDenied
+    initial = {"projects": list(case.projects.all()), "statement": case.statement}
+    form = ApplicationForm(request.POST or None, institution=case.institution, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case_services.update_application(
+                request.user,
+                case.pk,
+                projects=form.cleaned_data["projects"],
+                statement=form.cleaned_data["statement"],
+            )
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "申请内容已保存。")
+            return redirect("appraisal:case_detail", pk=case.pk)
+    return render(request, "appraisal/case_form.html", {"form": form, "case": case})
+
+
+def material_checklist(case, materials):
+    """Per kind: required or not, and the current files (the completeness checklist)."""
+    required = set(settings.APPRAISAL_REQUIRED_MATERIALS)
+    rows = []
+    for kind, label in MaterialKind.choices:
+        files = [m for m in materials if m.kind == kind]
+        rows.append(
+            {
+                "kind": kind,
+                "label": label,
+                "required": kind in required,
+                "current": [m for m in files if m.is_current],
+                "history": [m for m in files if not m.is_current],
+            }
+        )
+    return rows
+
+
+@login_required
+def case_detail(request, pk, upload_form=None):
+    case = access.get_case_for(request.user, pk)
+    materials = list(
+        case.materials.select_related("uploaded_by", "replaced_by").order_by(
+            "kind", "-version", "-uploaded_at"
+        )
+    )
+    actions = case_services.available_actions(request.user, case)
+    log = list(case.log.select_related("actor").order_by("at", "id"))
+    return render(
+        request,
+        "appraisal/case_detail.html",
+        {
+            "case": case,
+            "projects": case.projects.prefetch_related("subjects"),
+            "checklist": material_checklist(case, materials),
+            "missing": case.missing_material_kinds(),
+            "documents": case.documents.order_by("issued_at"),
+            "log": log,
+            "actions": actions,
+            "upload_form": upload_form or MaterialUploadForm(),
+            "return_form": ReturnForm(initial={"missing": case.missing_material_kinds()}),
+            "reason_form": ReasonForm(),
+            "note_form": OptionalNoteForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def material_upload(request, pk):
+    case = access.get_case_for(request.user, pk)
+    form = MaterialUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            material = material_services.upload_material(
+                request.user,
+                case.pk,
+                kind=form.cleaned_data["kind"],
+                uploaded=form.cleaned_data["file"],
+                replaces_id=form.cleaned_data.get("replaces"),
+                note=form.cleaned_data.get("note", ""),
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已上传：{material}")
+            return redirect("appraisal:case_detail", pk=case.pk)
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("appraisal:case_detail", pk=case.pk)
+
+
+def _attachment(file_field, filename, content_type):
+    try:
+        handle = file_field.open("rb")
+    except FileNotFoundError:
+        raise Http404("文件已丢失，请联系系统管理员。") from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def material_download(request, pk):
+    material = access.get_material_for(request.user, pk)
+    return _attachment(material.file, material.original_name, material.content_type)
+
+
+@login_required
+def document_download(request, pk):
+    document = access.get_document_for(request.user, pk)
+    return _attachment(document.file, document.filename, "application/pdf")
+
+
+def _transition_view(request, pk, call, success, form_class=None):
+    case = access.get_case_for(request.user, pk)
+    kwargs = {}
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect("appraisal:case_detail", pk=case.pk)
+        kwargs = form.cleaned_data
+    try:
+        call(request.user, case.pk, ip=client_ip(request), **kwargs)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return redirect("appraisal:case_detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def case_submit(request, pk):
+    return _transition_view(
+        request, pk, case_services.submit_case, "申请已提交，请等待县（市）教育局受理。"
+    )
+
+
+@login_required
+@require_POST
+def case_withdraw(request, pk):
+    return _transition_view(
+        request,
+        pk,
+        lambda user, case_id, ip, note: case_services.withdraw_case(
+            user, case_id, reason=note, ip=ip
+        ),
+        "申请已撤回。",
+        OptionalNoteForm,
+    )
+
+
+@login_required
+@require_POST
+def case_accept(request, pk):
+    return _transition_view(
+        request, pk, case_services.accept_case, "已受理，受理通知书已出具。", OptionalNoteForm
+    )
+
+
+@login_required
+@require_POST
+def case_return(request, pk):
+    return _transition_view(
+        request,
+        pk,
+        lambda user, case_id, ip, missing, note: case_services.return_case(
+            user, case_id, missing_kinds=missing, note=note, ip=ip
+        ),
+        "已退回补正，补正材料通知书已出具。",
+        ReturnForm,
+    )
+
+
+@login_required
+@require_POST
+def case_refuse(request, pk):
+    return _transition_view(
+        request, pk, case_services.refuse_case, "已作出不予受理决定，通知书已出具。", ReasonForm
+    )

@@ -1,0 +1,1 @@
+"""The expert pool (guide 五). Expert accounts exist already (portal.User, role expert)."""

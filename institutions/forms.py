@@ -1,0 +1,65 @@
+from django import forms
+
+from portal.models import Bureau, Subject
+
+from .models import Institution, TrainingProject
+from .validators import normalize_uscc
+
+
+class InstitutionForm(forms.ModelForm):
+    class Meta:
+        model = Institution
+        fields = [
+            "name",
+            "credit_code",
+            "licence_no",
+            "county",
+            "address",
+            "legal_representative",
+            "contact_name",
+            "contact_phone",
+            "students_served",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].queryset = Bureau.objects.filter(
+            level=Bureau.Level.COUNTY, is_active=True
+        )
+        for name, field in self.fields.items():
+            if field.required:
+                field.error_messages["required"] = f"请填写{field.label}。"
+        self.fields["credit_code"].error_messages["unique"] = "该统一社会信用代码已登记。"
+
+    def clean_credit_code(self):
+        return normalize_uscc(self.cleaned_data["credit_code"])
+
+    def clean_county(self):
+        county = self.cleaned_data["county"]
+        # The county decides which bureau handles the institution's cases; it cannot move away
+        # while a case is open there.
+        if (
+            self.instance.pk
+            and county != self.instance.county
+            and self.instance.cases.exclude(state__in=["refused", "withdrawn", "closed"]).exists()
+        ):
+            raise forms.ValidationError("机构有正在办理的鉴定案件，暂不能变更所在县（市）。")
+        return county
+
+
+class TrainingProjectForm(forms.ModelForm):
+    class Meta:
+        model = TrainingProject
+        fields = ["name", "subjects", "grades", "mode", "description", "is_active"]
+        widgets = {
+            "subjects": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subjects"].queryset = Subject.objects.filter(is_active=True)
+        for field in self.fields.values():
+            if field.required:
+                field.error_messages["required"] = f"请填写{field.label}。"
+        self.fields["subjects"].error_messages["required"] = "请至少选择一个学科或领域。"

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "institutions"
+
+urlpatterns = [
+    path("profile/", views.profile, name="profile"),
+    path("projects/", views.project_list, name="project_list"),
+    path("projects/new/", views.project_edit, name="project_create"),
+    path("projects/<int:pk>/", views.project_edit, name="project_edit"),
+]

@@ -1,0 +1,138 @@
+"""Jurisdictions, subjects and accounts: the data every other app hangs from.
+
+Jurisdictions and subjects are data loaded from a fixture (fixtures/changji.json), so that another
+prefecture runs the portal by loading its own.
+"""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Bureau(models.Model):
+    """教育局: the prefecture's bureau or one of its county-level bureaus."""
+
+    class Level(models.TextChoices):
+        PREFECTURE = "prefecture", "州（市）级"
+        COUNTY = "county", "县（市）级"
+
+    code = models.CharField("行政区划代码", max_length=12, unique=True)
+    name = models.CharField("名称", max_length=60, help_text="行政区名称，如：昌吉市")
+    bureau_name = models.CharField("教育局全称", max_length=80, help_text="如：昌吉市教育局")
+    short_name = models.CharField(
+        "文号简称", max_length=8, help_text="用于文书编号，如“昌市”得“昌市鉴〔2026〕0001号”"
+    )
+    level = models.CharField("层级", max_length=12, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    address = models.CharField("地址", max_length=120, blank=True)
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "教育局（辖区）"
+        verbose_name_plural = verbose_name
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return self.bureau_name
+
+    @property
+    def is_prefecture(self) -> bool:
+        return self.level == self.Level.PREFECTURE
+
+    @property
+    def prefecture(self) -> "Bureau":
+        return self if self.is_prefecture or self.parent is None else self.parent
+
+
+class Subject(models.Model):
+    """A subject or non-academic area, after the 2021 national notice on the two categories."""
+
+    class Category(models.TextChoices):
+        ACADEMIC = "academic", "学科类"
+        NON_ACADEMIC = "non_academic", "非学科类"
+
+    code = models.SlugField("代码", max_length=30, unique=True)
+    name = models.CharField("名称", max_length=40)
+    category = models.CharField("类别", max_length=20, choices=Category.choices)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "学科或领域"
+        verbose_name_plural = verbose_name
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    """An account. The role decides the home page and, with the bureau or institution, what it sees."""
+
+    class Role(models.TextChoices):
+        INSTITUTION = "institution", "机构用户"
+        COUNTY = "county", "县（市）教育局"
+        PREFECTURE = "prefecture", "州教育局"
+        EXPERT = "expert", "鉴定专家"
+        SUPERVISOR = "supervisor", "监督人"
+        ADMIN = "admin", "系统管理员"
+
+    role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.INSTITUTION)
+    full_name = models.CharField("姓名", max_length=40, blank=True)
+    phone = models.CharField("手机号码", max_length=20, blank=True)
+    bureau = models.ForeignKey(
+        Bureau,
+        verbose_name="所属教育局",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        help_text="县（市）、州教育局工作人员及监督人所属单位",
+    )
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name="所属机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = verbose_name
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.get_full_name() or self.username
+
+    @property
+    def is_institution_user(self) -> bool:
+        return self.role == self.Role.INSTITUTION
+
+    @property
+    def is_county_staff(self) -> bool:
+        return self.role == self.Role.COUNTY
+
+    @property
+    def is_prefecture_staff(self) -> bool:
+        return self.role == self.Role.PREFECTURE
+
+    @property
+    def is_bureau_staff(self) -> bool:
+        return self.role in (self.Role.COUNTY, self.Role.PREFECTURE)
+
+    @property
+    def is_expert(self) -> bool:
+        return self.role == self.Role.EXPERT

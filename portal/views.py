@@ -1,0 +1,122 @@
+"""The home page: what must I do now (待办), by role."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+
+from appraisal import access
+from appraisal.models import CaseState
+
+from .models import Bureau
+
+
+@login_required
+def home(request):
+    user = request.user
+    if user.is_superuser or user.role == user.Role.ADMIN:
+        return render(request, "portal/home_admin.html")
+    handler = {
+        user.Role.INSTITUTION: institution_home,
+        user.Role.COUNTY: county_home,
+        user.Role.PREFECTURE: prefecture_home,
+    }.get(user.role)
+    if handler is None:
+        return render(request, "portal/home_other.html")
+    return handler(request)
+
+
+def institution_home(request):
+    institution = request.user.institution
+    if institution is None:
+        return render(request, "portal/home_other.html", {"no_institution": True})
+    cases = (
+        access.cases_visible_to(request.user)
+        .select_related("bureau")
+        .prefetch_related("projects")
+        .order_by("-created_at")[:50]
+    )
+    todo = [c for c in cases if c.state == CaseState.DRAFT]
+    return render(
+        request,
+        "portal/home_institution.html",
+        {
+            "institution": institution,
+            "cases": cases,
+            "todo": todo,
+            "project_count": institution.projects.count(),
+        },
+    )
+
+
+def county_home(request):
+    visible = access.cases_visible_to(request.user)
+    inbox = list(
+        visible.filter(state=CaseState.SUBMITTED)
+        .select_related("institution")
+        .prefetch_related("projects", "materials")
+        .order_by("submitted_at", "id")
+    )
+    for case in inbox:
+        present = {m.kind for m in case.materials.all()}
+        case.checklist_missing = case.missing_kinds_from(present)
+    counts = dict(visible.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+    return render(
+        request,
+        "portal/home_county.html",
+        {
+            "inbox": inbox,
+            "counts": [(s, label, counts.get(s, 0)) for s, label in CaseState.choices],
+            "waiting_draw": visible.filter(state=CaseState.ACCEPTED)
+            .select_related("institution")
+            .order_by("accepted_at")[:20],
+        },
+    )
+
+
+def prefecture_home(request):
+    visible = access.cases_visible_to(request.user)
+    bureaus = Bureau.objects.filter(
+        Q(pk=request.user.bureau_id) | Q(parent_id=request.user.bureau_id)
+    )
+    rows = visible.values("bureau_id", "state").annotate(n=Count("id")).order_by()
+    table = {}
+    for row in rows:
+        table.setdefault(row["bureau_id"], {})[row["state"]] = row["n"]
+    stats = [
+        {"bureau": b, "total": sum(table.get(b.pk, {}).values()), "by_state": table.get(b.pk, {})}
+        for b in bureaus
+    ]
+    return render(
+        request,
+        "portal/home_prefecture.html",
+        {
+            "stats": stats,
+            "states": CaseState.choices,
+            "forwarded": visible.filter(state=CaseState.REREVIEW_FORWARDED).select_related(
+                "institution", "bureau"
+            ),
+            "recent": visible.select_related("institution", "bureau").order_by("-created_at")[:10],
+        },
+    )
+
+
+def root(request):
+    return redirect("home")
+
+
+def error_403(request, exception=None):
+    return render(request, "403.html", {"message": _message(exception)}, status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "404.html", {"message": _message(exception)}, status=404)
+
+
+def error_500(request):
+    return render(request, "500.html", status=500)
+
+
+def _message(exception):
+    text = str(exception or "")
+    # Only our own Chinese messages are shown; Django's technical ones are not.
+    return text if any("\u4e00" <= ch <= "\u9fff" for ch in text) else ""
