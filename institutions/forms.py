@@ -26,7 +26,7 @@ class InstitutionForm(forms.ModelForm):
         self.fields["county"].queryset = Bureau.objects.filter(
             level=Bureau.Level.COUNTY, is_active=True
         )
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             if field.required:
                 field.error_messages["required"] = f"请填写{field.label}。"
         self.fields["credit_code"].error_messages["unique"] = "该统一社会信用代码已登记。"

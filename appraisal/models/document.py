@@ -25,6 +25,9 @@ class SerialCounter(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.bureau_id}/{self.year}/{self.kind}: {self.last}"
+
     @classmethod
     def next_value(cls, bureau, year: int, kind: str) -> int:
         """The next number; call inside a transaction so the row lock holds until commit."""

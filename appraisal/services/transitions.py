@@ -1,7 +1,7 @@
 """Running one django-fsm transition of a case: the only way a case's state changes."""
 
 from django.db import transaction
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import can_proceed
 
 from .. import access
 from ..models import Case, CaseLog, CaseState
@@ -11,6 +11,13 @@ from . import ServiceError
 def lock_case(case_id) -> Case:
     """The case row, locked until the transaction ends, so nobody else is faster."""
     return Case.objects.select_for_update().select_related("bureau", "institution").get(pk=case_id)
+
+
+def may_start(bound_method, user) -> bool:
+    """The transition's own ``permission`` for this user, whatever its conditions say."""
+    meta = bound_method._django_fsm
+    instance = bound_method.__self__
+    return meta.has_transition_perm(instance, meta.field.get_state(instance), user)
 
 
 def run_transition(
@@ -27,12 +34,12 @@ def run_transition(
             raise ServiceError("案件不存在或您无权操作。")
         method = getattr(case, name)
         label = CaseLog.TRANSITION_LABELS.get(name, name)
-        if not has_transition_perm(method, user):
-            raise ServiceError(f"您无权对该案件执行“{label}”。")
         if not can_proceed(method, check_conditions=False):
             raise ServiceError(
                 f"案件当前状态为“{CaseState(case.state).label}”，不能执行“{label}”。"
             )
+        if not may_start(method, user):
+            raise ServiceError(f"您无权对该案件执行“{label}”。")
         if before is not None:
             before(case)
         if not can_proceed(method):

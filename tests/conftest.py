@@ -1,0 +1,94 @@
+"""Shared fixtures: the jurisdictions fixture, and an owner, a colleague and an outsider per role."""
+
+import os
+
+import pytest
+from django.core.management import call_command
+
+from . import factories
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# around it are ordinary synchronous ones.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Each test stores its files in its own folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "files")},
+        },
+    }
+    settings.MEDIA_ROOT = str(tmp_path / "files")
+
+
+@pytest.fixture
+def jurisdictions(db):
+    call_command("loaddata", "fixtures/changji.json", verbosity=0)
+
+
+@pytest.fixture
+def changji(jurisdictions):
+    return factories.bureau("652301")
+
+
+@pytest.fixture
+def fukang(jurisdictions):
+    return factories.bureau("652302")
+
+
+@pytest.fixture
+def prefecture_bureau(jurisdictions):
+    return factories.prefecture()
+
+
+@pytest.fixture
+def institution_a(changji):
+    return factories.institution("652301", name="昌吉市甲培训中心")
+
+
+@pytest.fixture
+def institution_b(fukang):
+    return factories.institution("652302", name="阜康市乙培训学校")
+
+
+@pytest.fixture
+def applicant(institution_a):
+    return factories.user("institution", institution=institution_a, username="applicant")
+
+
+@pytest.fixture
+def colleague(institution_a):
+    """Another member of the same institution."""
+    return factories.user("institution", institution=institution_a, username="colleague")
+
+
+@pytest.fixture
+def outsider(institution_b):
+    """A member of another institution, in another county."""
+    return factories.user("institution", institution=institution_b, username="outsider")
+
+
+@pytest.fixture
+def clerk(changji):
+    return factories.user("county", bureau=changji, username="clerk")
+
+
+@pytest.fixture
+def foreign_clerk(fukang):
+    return factories.user("county", bureau=fukang, username="foreign_clerk")
+
+
+@pytest.fixture
+def prefecture_clerk(prefecture_bureau):
+    return factories.user("prefecture", bureau=prefecture_bureau, username="prefecture_clerk")
+
+
+@pytest.fixture
+def project_a(institution_a):
+    return factories.project(
+        institution_a, ("mathematics", "integrated-practice"), name="少儿思维训练"
+    )

@@ -1,0 +1,101 @@
+"""Plain factory functions for test data: real rows, no mocks."""
+
+import itertools
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from stdnum.cn import uscc
+
+from appraisal.models import MaterialKind
+from appraisal.services import cases as case_services
+from appraisal.services.materials import upload_material
+from institutions.models import Institution, TrainingProject
+from portal.models import Bureau, Subject, User
+
+PASSWORD = "Test-password-2026"
+_seq = itertools.count(1)
+
+# The smallest file each accepted type is recognised by (content, not extension).
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG_BYTES = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def bureau(code: str) -> Bureau:
+    return Bureau.objects.get(code=code)
+
+
+def prefecture() -> Bureau:
+    return Bureau.objects.get(level=Bureau.Level.PREFECTURE)
+
+
+def credit_code() -> str:
+    body = f"52652301MJ{next(_seq):07d}"
+    return body + uscc.calc_check_digit(body)
+
+
+def user(role: str, *, bureau=None, institution=None, username=None, **extra) -> User:
+    u = User(
+        username=username or f"{role}{next(_seq)}",
+        role=role,
+        bureau=bureau,
+        institution=institution,
+        full_name=extra.pop("full_name", f"{role}用户"),
+        **extra,
+    )
+    u.set_password(PASSWORD)
+    u.save()
+    return u
+
+
+def institution(county_code: str = "652301", **fields) -> Institution:
+    defaults = {
+        "name": f"测试培训机构{next(_seq)}",
+        "credit_code": credit_code(),
+        "county": bureau(county_code),
+        "address": "昌吉市测试路 1 号",
+        "legal_representative": "王五",
+        "contact_name": "赵六",
+        "contact_phone": "13900001111",
+    }
+    defaults.update(fields)
+    return Institution.objects.create(**defaults)
+
+
+def project(inst: Institution, subject_codes=("mathematics",), **fields) -> TrainingProject:
+    defaults = {
+        "name": f"测试项目{next(_seq)}",
+        "grades": "小学三至六年级",
+        "description": "测试项目简介",
+    }
+    defaults.update(fields)
+    p = TrainingProject.objects.create(institution=inst, **defaults)
+    p.subjects.set(Subject.objects.filter(code__in=subject_codes))
+    return p
+
+
+def pdf_upload(name="材料.pdf", content=PDF_BYTES):
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def draft_case(applicant: User, projects=None, *, with_materials=True):
+    projects = projects or [project(applicant.institution)]
+    case = case_services.create_case(
+        applicant, projects=projects, statement="项目类别存在争议，申请鉴定。"
+    )
+    if with_materials:
+        for kind in MaterialKind.values:
+            if kind != MaterialKind.OTHER:
+                upload_material(applicant, case.pk, kind=kind, uploaded=pdf_upload(f"{kind}.pdf"))
+    return case
+
+
+def submitted_case(applicant: User, **kwargs):
+    case = draft_case(applicant, **kwargs)
+    return case_services.submit_case(applicant, case.pk)
+
+
+def accepted_case(applicant: User, clerk: User, **kwargs):
+    case = submitted_case(applicant, **kwargs)
+    return case_services.accept_case(clerk, case.pk)
