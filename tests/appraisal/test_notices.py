@@ -1,0 +1,78 @@
+"""The notices: rendered once, stored with their hash, the institution's name as text in a CJK font."""
+
+import hashlib
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from appraisal.models import IssuedDocument
+from appraisal.services import cases as svc
+from tests import factories
+
+
+def fonts_of(reader):
+    names = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            names.add(str(font["/BaseFont"]))
+            for descendant in font.get("/DescendantFonts", []):
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), (
+                    "font not embedded"
+                )
+    return names
+
+
+@pytest.fixture
+def accepted(applicant, project_a, clerk):
+    case = factories.submitted_case(applicant, projects=[project_a])
+    return svc.accept_case(clerk, case.pk)
+
+
+def test_acceptance_notice_text_and_font(accepted):
+    notice = IssuedDocument.objects.get(case=accepted, kind="acceptance_notice")
+    data = notice.file.open("rb").read()
+    assert hashlib.sha256(data).hexdigest() == notice.sha256 and len(data) == notice.size
+    reader = PdfReader(io.BytesIO(data))
+    text = "".join(page.extract_text() for page in reader.pages).replace("\n", "")
+    assert "昌吉市甲培训中心" in text
+    assert "受理通知书" in text and notice.serial in text and accepted.number in text
+    assert "少儿思维训练" in text
+    assert any("NotoSerifCJK" in name.replace("-", "") for name in fonts_of(reader))
+    assert len(reader.pages) == 1
+
+
+def test_serials_are_consecutive_per_bureau_and_kind(applicant, clerk, outsider, foreign_clerk):
+    serials = []
+    for _ in range(2):
+        case = factories.submitted_case(applicant)
+        svc.accept_case(clerk, case.pk)
+    other = factories.submitted_case(outsider)
+    svc.accept_case(foreign_clerk, other.pk)
+    serials = list(IssuedDocument.objects.order_by("id").values_list("serial", flat=True))
+    year = IssuedDocument.objects.first().year
+    assert serials == [
+        f"昌市鉴受〔{year}〕0001号",
+        f"昌市鉴受〔{year}〕0002号",
+        f"阜康鉴受〔{year}〕0001号",
+    ]
+
+
+def test_return_notice_lists_missing_materials(applicant, project_a, clerk):
+    case = factories.submitted_case(applicant, projects=[project_a])
+    svc.return_case(
+        clerk, case.pk, missing_kinds=["lesson_plans", "assessment_plan"], note="教案不完整"
+    )
+    notice = IssuedDocument.objects.get(case=case, kind="return_notice")
+    text = PdfReader(notice.file.open("rb")).pages[0].extract_text().replace("\n", "")
+    assert "课时教案" in text and "评价方案" in text and "教案不完整" in text
+
+
+def test_issued_file_is_served_as_stored(client, accepted, applicant):
+    notice = IssuedDocument.objects.get(case=accepted)
+    stored = notice.file.open("rb").read()
+    client.force_login(applicant)
+    response = client.get(f"/cases/documents/{notice.pk}/download/")
+    assert b"".join(response.streaming_content) == stored

@@ -1,0 +1,136 @@
+"""The applicant's and the county clerk's journey, clicked through in a real browser (issue: foundation)."""
+
+import subprocess
+
+import pytest
+
+from appraisal.models import Case, IssuedDocument
+from tests import factories
+
+from .conftest import login, logout
+
+REQUIRED = [
+    "course_scheme",
+    "textbook",
+    "syllabus",
+    "teaching_plan",
+    "schedule",
+    "lesson_plans",
+    "assessment_plan",
+]
+
+
+def upload(page, kind, name, content=factories.PDF_BYTES):
+    form = page.locator("#upload-form")
+    form.locator("select[name=kind]").select_option(kind)
+    form.locator("input[type=file]").set_input_files(
+        {"name": name, "mimeType": "application/pdf", "buffer": content}
+    )
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(".messages .success")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_apply_return_resubmit_accept(live_server, page, shots):
+    factories.bureau  # noqa: B018  (jurisdictions loaded below)
+    from django.core.management import call_command
+
+    call_command("loaddata", "fixtures/changji.json", verbosity=0)
+    institution = factories.institution("652301", name="昌吉市星河科技培训中心")
+    factories.user("institution", institution=institution, username="xinghe", full_name="刘芳")
+    factories.user(
+        "county", bureau=factories.bureau("652301"), username="clerk_li", full_name="李老师"
+    )
+
+    # 1. The institution logs in and registers a project.
+    login(page, live_server, "xinghe")
+    shots.take(page, "institution-home")
+    page.get_by_role("link", name="登记培训项目").click()
+    page.fill("#id_name", "机器人编程")
+    page.check("label:has-text('信息技术教育') input")
+    page.fill("#id_grades", "小学四至六年级")
+    page.fill("#id_description", "以项目式学习搭建和编程控制机器人，期末进行作品展示。")
+    shots.take(page, "project-form")
+    page.click("button:has-text('保存')")
+    page.wait_for_selector("text=已保存")
+    shots.take(page, "project-saved")
+
+    # 2. It files a case with its materials and submits it.
+    page.get_by_role("link", name="待办事项").click()
+    page.get_by_role("link", name="新建鉴定申请").click()
+    page.check("label:has-text('机器人编程') input")
+    page.fill(
+        "#id_statement", "机器人编程项目涉及部分数学运算，审批中对其类别存在争议，特申请鉴定。"
+    )
+    page.click("button:has-text('创建申请')")
+    page.wait_for_selector("text=请上传申报材料后提交")
+    case = Case.objects.get(institution=institution)
+    shots.take(page, "case-draft")
+    for kind in REQUIRED:
+        upload(page, kind, f"{kind}.pdf")
+    shots.take(page, "materials-uploaded")
+    page.click("button:has-text('提交申请')")
+    page.wait_for_selector("text=申请已提交")
+    shots.take(page, "submitted")
+    logout(page)
+
+    # 3. The county clerk finds it in the inbox and returns it for completion.
+    login(page, live_server, "clerk_li")
+    assert page.locator("#inbox").get_by_text(case.number).is_visible()
+    assert page.locator("#inbox").get_by_text("必需材料齐全").is_visible()
+    shots.take(page, "clerk-inbox")
+    page.click(f"text={case.number}")
+    page.click("summary:has-text('退回补正')")
+    return_form = page.locator("#actions form[action$='/return/']")
+    return_form.locator("label:has-text('课时教案') input").check()
+    return_form.locator("textarea[name=note]").fill(
+        "课时教案仅有两课时，请补充完整学期的课时教案。"
+    )
+    shots.take(page, "clerk-return-form")
+    page.click("button:has-text('退回补正')")
+    page.wait_for_selector("text=已退回补正")
+    shots.take(page, "returned")
+    logout(page)
+
+    # 4. The institution reads the reasons, uploads a new version and resubmits.
+    login(page, live_server, "xinghe")
+    page.click(f"text={case.number}")
+    assert page.get_by_text("课时教案仅有两课时").first.is_visible()
+    shots.take(page, "institution-sees-return")
+    row = page.locator("#materials tr", has_text="课时教案")
+    row.locator("summary:has-text('上传新版本')").click()
+    row.locator("input[type=file]").set_input_files(
+        {
+            "name": "课时教案-完整版.pdf",
+            "mimeType": "application/pdf",
+            "buffer": factories.PDF_BYTES + b"%v2\n",
+        }
+    )
+    row.locator("button:has-text('上传')").click()
+    page.wait_for_selector("text=第2版")
+    page.click("button:has-text('补正后重新提交')")
+    page.wait_for_selector("text=申请已提交")
+    shots.take(page, "resubmitted")
+    logout(page)
+
+    # 5. The clerk accepts and downloads the acceptance notice.
+    login(page, live_server, "clerk_li")
+    page.click(f"text={case.number}")
+    page.click("button:has-text('受理并出具受理通知书')")
+    page.wait_for_selector("text=已受理")
+    shots.take(page, "accepted")
+    link = page.locator("#documents a", has_text="受理通知书")
+    response = page.request.get(live_server.url + link.get_attribute("href"))
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    body = response.body()
+    notice = IssuedDocument.objects.get(case=case, kind="acceptance_notice")
+    assert body == notice.file.open("rb").read()
+    pdf = shots.path("acceptance-notice", ".pdf")
+    pdf.write_bytes(body)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "80", "-singlefile", str(pdf), str(pdf.with_suffix(""))],
+        check=True,
+    )
+    assert pdf.with_suffix(".png").exists()
+    case.refresh_from_db()
+    assert case.state == "accepted"
