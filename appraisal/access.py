@@ -11,6 +11,9 @@ from django.http import Http404
 from . import rules
 from .models import Case, IssuedDocument, Material
 
+# Bureau staff see an application once it has been submitted; before that it is the applicant's draft.
+SUBMITTED_ONCE = Q(submitted_at__isnull=False)
+
 
 def cases_visible_to(user) -> QuerySet[Case]:
     """The cases this user may open."""
@@ -24,16 +27,22 @@ def cases_visible_to(user) -> QuerySet[Case]:
     if user.role == "county":
         if user.bureau_id is None:
             return cases.none()
-        return cases.filter(bureau_id=user.bureau_id)
+        return cases.filter(SUBMITTED_ONCE, bureau_id=user.bureau_id)
     if user.role == "prefecture":
         if user.bureau_id is None:
             return cases.none()
-        return cases.filter(Q(bureau_id=user.bureau_id) | Q(bureau__parent_id=user.bureau_id))
+        return cases.filter(
+            SUBMITTED_ONCE, Q(bureau_id=user.bureau_id) | Q(bureau__parent_id=user.bureau_id)
+        )
     return cases.none()
 
 
 def can_view_case(user, case: Case) -> bool:
-    if rules.is_case_institution_member(case, user) or rules.is_case_county_staff(case, user):
+    if rules.is_case_institution_member(case, user):
+        return True
+    if case.submitted_at is None:
+        return False
+    if rules.is_case_county_staff(case, user):
         return True
     if rules.is_prefecture_staff(user) and user.bureau_id is not None:
         return case.bureau_id == user.bureau_id or case.bureau.parent_id == user.bureau_id

@@ -73,25 +73,39 @@ def county_home(request):
     )
 
 
+# The stages the prefecture's overview counts, each a group of states.
+STAGES = [
+    ("待受理", [CaseState.SUBMITTED]),
+    ("补正中", [CaseState.DRAFT]),
+    (
+        "鉴定中",
+        [CaseState.ACCEPTED, CaseState.PANEL_DRAWN, CaseState.IN_REVIEW, CaseState.OPINION_SIGNED],
+    ),
+    ("已出结论", [CaseState.DECIDED]),
+    ("复审中", [CaseState.REREVIEW_REQUESTED, CaseState.REREVIEW_FORWARDED]),
+    ("已办结", [CaseState.CLOSED]),
+    ("不予受理或撤回", [CaseState.REFUSED, CaseState.WITHDRAWN]),
+]
+
+
 def prefecture_home(request):
     visible = access.cases_visible_to(request.user)
     bureaus = Bureau.objects.filter(
         Q(pk=request.user.bureau_id) | Q(parent_id=request.user.bureau_id)
     )
-    rows = visible.values("bureau_id", "state").annotate(n=Count("id")).order_by()
-    table = {}
-    for row in rows:
-        table.setdefault(row["bureau_id"], {})[row["state"]] = row["n"]
-    stats = [
-        {"bureau": b, "total": sum(table.get(b.pk, {}).values()), "by_state": table.get(b.pk, {})}
-        for b in bureaus
-    ]
+    counts = {}
+    for row in visible.values("bureau_id", "state").annotate(n=Count("id")).order_by():
+        counts[(row["bureau_id"], row["state"])] = row["n"]
+    stats = []
+    for b in bureaus:
+        by_stage = [sum(counts.get((b.pk, s), 0) for s in states) for _, states in STAGES]
+        stats.append({"bureau": b, "total": sum(by_stage), "by_stage": by_stage})
     return render(
         request,
         "portal/home_prefecture.html",
         {
             "stats": stats,
-            "states": CaseState.choices,
+            "stages": [label for label, _ in STAGES],
             "forwarded": visible.filter(state=CaseState.REREVIEW_FORWARDED).select_related(
                 "institution", "bureau"
             ),

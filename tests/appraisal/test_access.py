@@ -108,8 +108,18 @@ def test_outsider_cannot_upload_to_foreign_case(client, applicant, outsider):
     assert not Material.objects.filter(case=case).exists()
 
 
-def test_clerk_cannot_upload_for_institution(client, applicant, clerk):
+def test_unsubmitted_draft_is_the_applicants_alone(client, applicant, clerk, prefecture_clerk):
     case = factories.draft_case(applicant, with_materials=False)
+    assert not access.cases_visible_to(clerk).exists()
+    assert not access.cases_visible_to(prefecture_clerk).exists()
+    client.force_login(clerk)
+    assert client.get(reverse("appraisal:case_detail", args=[case.pk])).status_code == 404
+
+
+def test_clerk_cannot_upload_for_institution(client, applicant, clerk):
+    case = factories.submitted_case(applicant)
+    svc.return_case(clerk, case.pk, missing_kinds=["syllabus"], note="")
+    before = Material.objects.filter(case=case).count()
     client.force_login(clerk)
     response = client.post(
         reverse("appraisal:material_upload", args=[case.pk]),
@@ -117,4 +127,4 @@ def test_clerk_cannot_upload_for_institution(client, applicant, clerk):
         follow=True,
     )
     assert "只有草稿状态" in response.content.decode()
-    assert not Material.objects.filter(case=case).exists()
+    assert Material.objects.filter(case=case).count() == before

@@ -114,11 +114,17 @@ def test_accept_by_foreign_county_or_prefecture_refused(
     assert not Round.objects.filter(case=draft).exists()
 
 
-def test_accept_refused_in_wrong_state(draft, clerk):
+def test_accept_refused_in_wrong_state(draft, applicant, clerk):
     with pytest.raises(ServiceError) as err:
         svc.accept_case(clerk, draft.pk)
-    assert "当前状态为“草稿”" in err.value.message
-    assert reload(draft).state == CaseState.DRAFT
+    assert "无权" in err.value.message  # a draft never submitted is not the bureau's yet
+    svc.submit_case(applicant, draft.pk)
+    svc.accept_case(clerk, draft.pk)
+    with pytest.raises(ServiceError) as err:
+        svc.accept_case(clerk, draft.pk)
+    assert "当前状态为“已受理”" in err.value.message
+    assert Round.objects.filter(case=draft).count() == 1
+    assert IssuedDocument.objects.filter(case=draft, kind="acceptance_notice").count() == 1
 
 
 def test_refuse_requires_reason_and_closes(draft, applicant, clerk):

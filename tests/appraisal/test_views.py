@@ -1,0 +1,105 @@
+"""The case pages as a user meets them: forms, messages, filters and pagination."""
+
+from django.urls import reverse
+
+from appraisal.models import Case
+from appraisal.services import cases as svc
+from tests import factories
+
+
+def test_create_case_through_the_form(client, applicant, project_a):
+    client.force_login(applicant)
+    response = client.post(
+        reverse("appraisal:case_create"),
+        {"projects": [project_a.pk], "statement": "类别存在争议"},
+        follow=True,
+    )
+    case = Case.objects.get()
+    assert response.redirect_chain[-1][0] == reverse("appraisal:case_detail", args=[case.pk])
+    assert "请上传申报材料后提交" in response.content.decode()
+    assert list(case.projects.all()) == [project_a]
+
+
+def test_create_case_needs_project_and_statement(client, applicant, project_a):
+    client.force_login(applicant)
+    response = client.post(reverse("appraisal:case_create"), {"statement": ""})
+    page = response.content.decode()
+    assert "请至少选择一个申请鉴定的培训项目" in page and "请填写申请事由" in page
+    assert not Case.objects.exists()
+
+
+def test_foreign_project_cannot_be_chosen(client, applicant, institution_b):
+    foreign = factories.project(institution_b)
+    client.force_login(applicant)
+    response = client.post(
+        reverse("appraisal:case_create"), {"projects": [foreign.pk], "statement": "x"}
+    )
+    assert response.status_code == 200 and not Case.objects.exists()
+
+
+def test_clerk_cannot_open_new_case_form(client, clerk):
+    client.force_login(clerk)
+    assert client.get(reverse("appraisal:case_create")).status_code == 403
+
+
+def test_submit_incomplete_shows_what_is_missing(client, applicant, project_a):
+    case = factories.draft_case(applicant, [project_a], with_materials=False)
+    client.force_login(applicant)
+    response = client.post(reverse("appraisal:case_submit", args=[case.pk]), follow=True)
+    assert "缺少必需的申报材料" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).state == "draft"
+
+
+def test_refuse_without_reason_via_page(client, applicant, clerk):
+    case = factories.submitted_case(applicant)
+    client.force_login(clerk)
+    response = client.post(
+        reverse("appraisal:case_refuse", args=[case.pk]), {"reason": ""}, follow=True
+    )
+    assert "请写明理由" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).state == "submitted"
+
+
+def test_transition_not_allowed_shows_message(client, applicant, clerk):
+    case = factories.submitted_case(applicant)
+    svc.accept_case(clerk, case.pk)
+    client.force_login(clerk)
+    response = client.post(
+        reverse("appraisal:case_refuse", args=[case.pk]), {"reason": "晚了"}, follow=True
+    )
+    assert "当前状态为“已受理”，不能执行“不予受理”" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).state == "accepted"
+
+
+def test_get_on_action_is_refused(client, applicant, clerk):
+    case = factories.submitted_case(applicant)
+    client.force_login(clerk)
+    assert client.get(reverse("appraisal:case_accept", args=[case.pk])).status_code == 405
+    assert Case.objects.get(pk=case.pk).state == "submitted"
+
+
+def test_edit_only_in_draft(client, applicant, project_a):
+    case = factories.submitted_case(applicant, projects=[project_a])
+    client.force_login(applicant)
+    assert client.get(reverse("appraisal:case_edit", args=[case.pk])).status_code == 403
+
+
+def test_list_filters_search_and_pages(client, applicant, clerk, settings):
+    settings.PAGINATE_BY = 2
+    cases = [factories.submitted_case(applicant) for _ in range(3)]
+    svc.accept_case(clerk, cases[0].pk)
+    client.force_login(clerk)
+    url = reverse("appraisal:case_list")
+    first = client.get(url)
+    assert (
+        first.context["page"].paginator.count == 3 and len(first.context["page"].object_list) == 2
+    )
+    assert "第 1 / 2 页" in first.content.decode()
+    accepted = client.get(url, {"state": "accepted"}).context["page"].object_list
+    assert [c.pk for c in accepted] == [cases[0].pk]
+    found = client.get(url, {"q": cases[1].number}).context["page"].object_list
+    assert [c.pk for c in found] == [cases[1].pk]
+    by_name = client.get(url, {"q": "甲培训"}).context["page"].paginator.count
+    assert by_name == 3
+    assert client.get(url, {"q": "不存在的机构"}).context["page"].paginator.count == 0
+    assert client.get(url, {"page": "abc"}).status_code == 200
