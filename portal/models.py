@@ -136,3 +136,47 @@ class User(AbstractUser):
     @property
     def is_expert(self) -> bool:
         return self.role == self.Role.EXPERT
+
+
+class Notification(models.Model):
+    """A message to one user about a case: what happened, or what they must do. Never deleted."""
+
+    recipient = models.ForeignKey(
+        User, verbose_name="接收人", on_delete=models.PROTECT, related_name="notifications"
+    )
+    subject = models.CharField("标题", max_length=120)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=200, blank=True)
+    case = models.ForeignKey(
+        "appraisal.Case",
+        verbose_name="案件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    key = models.CharField(
+        "去重键",
+        max_length=120,
+        blank=True,
+        help_text="同一接收人、同一事由只通知一次（如每日提醒）",
+    )
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = verbose_name
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"],
+                condition=~models.Q(key=""),
+                name="one_notification_per_key",
+            )
+        ]
+
+    def __str__(self):
+        return self.subject

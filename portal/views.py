@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from appraisal import access
 from appraisal.models import CaseState
 
-from .models import Bureau
+from .models import Bureau, Notification
 
 
 @login_required
@@ -134,3 +134,36 @@ def _message(exception):
     text = str(exception or "")
     # Only our own Chinese messages are shown; Django's technical ones are not.
     return text if any("\u4e00" <= ch <= "\u9fff" for ch in text) else ""
+
+
+@login_required
+def notifications(request):
+    items = request.user.notifications.select_related("case")[:100]
+    return render(request, "portal/notifications.html", {"items": items})
+
+
+@login_required
+def notification_open(request, pk):
+    """Mark one of the user's own notifications read and go where it points."""
+    from django.http import Http404
+    from django.utils import timezone
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    try:
+        item = request.user.notifications.get(pk=pk)
+    except Notification.DoesNotExist:
+        raise Http404("通知不存在。") from None
+    if item.read_at is None:
+        request.user.notifications.filter(pk=item.pk).update(read_at=timezone.now())
+    if item.url and url_has_allowed_host_and_scheme(item.url, allowed_hosts={request.get_host()}):
+        return redirect(item.url)
+    return redirect("notifications")
+
+
+@login_required
+def notifications_read_all(request):
+    from django.utils import timezone
+
+    if request.method == "POST":
+        request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    return redirect("notifications")

@@ -1,7 +1,10 @@
 """Filing an application and the county's first answer to it (guide 七(一)(二))."""
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+
+from portal.notify import bureau_staff, institution_members, notify
 
 from .. import access, rules
 from ..documents import issue_document
@@ -70,17 +73,46 @@ def update_application(user, case_id, *, projects, statement: str) -> Case:
     return case
 
 
+def case_url(case) -> str:
+    return reverse("appraisal:case_detail", args=[case.pk])
+
+
+def tell_institution(case, subject, body):
+    notify(institution_members(case.institution), subject, body, url=case_url(case), case=case)
+
+
 def submit_case(user, case_id, *, ip=None) -> Case:
     def before(case):
         problems = case.submission_problems()
         if problems:
             raise ServiceError("申请还不能提交：" + "".join(problems))
 
-    return run_transition(case_id, user, "submit", ip=ip, before=before)
+    def after(case, log):
+        again = CaseLog.objects.filter(case=case, transition="return_for_completion").exists()
+        notify(
+            bureau_staff(case.bureau),
+            f"{'补正后重新提交' if again else '新的鉴定申请'}待受理：{case.number}",
+            f"{case.institution.name}{'已补正并重新提交' if again else '提交了'}鉴定申请 {case.number}，"
+            "请审查材料并受理、退回补正或不予受理。",
+            url=case_url(case),
+            case=case,
+        )
+
+    return run_transition(case_id, user, "submit", ip=ip, before=before, after=after)
 
 
 def withdraw_case(user, case_id, *, reason: str = "", ip=None) -> Case:
-    return run_transition(case_id, user, "withdraw", note=reason.strip(), ip=ip)
+    def after(case, log):
+        if log.source == CaseState.SUBMITTED:
+            notify(
+                bureau_staff(case.bureau),
+                f"申请已撤回：{case.number}",
+                f"{case.institution.name}撤回了鉴定申请 {case.number}。{reason}",
+                url=case_url(case),
+                case=case,
+            )
+
+    return run_transition(case_id, user, "withdraw", note=reason.strip(), ip=ip, after=after)
 
 
 def _notice_context(case):
@@ -103,6 +135,14 @@ def return_case(user, case_id, *, missing_kinds, note: str, ip=None) -> Case:
             template="documents/return_notice.html",
             context={**_notice_context(case), "missing": missing_labels, "note": note},
             user=user,
+        )
+        tell_institution(
+            case,
+            f"鉴定申请需补正：{case.number}",
+            "县（市）教育局要求补正："
+            + "、".join(missing_labels)
+            + (f"。{note}" if note else "。")
+            + "请补正后重新提交。",
         )
 
     return run_transition(
@@ -129,6 +169,9 @@ def accept_case(user, case_id, *, note: str = "", ip=None) -> Case:
             user=user,
             round=case.rounds.get(number=1),
         )
+        tell_institution(
+            case, f"鉴定申请已受理：{case.number}", "受理通知书已出具，可在案件页面下载。"
+        )
 
     return run_transition(case_id, user, "accept", note=note.strip(), ip=ip, after=after)
 
@@ -148,6 +191,7 @@ def refuse_case(user, case_id, *, reason: str, ip=None) -> Case:
             context={**_notice_context(case), "reason": reason},
             user=user,
         )
+        tell_institution(case, f"鉴定申请不予受理：{case.number}", f"不予受理的理由：{reason}")
 
     return run_transition(case_id, user, "refuse", note=reason, ip=ip, after=after)
 

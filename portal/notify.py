@@ -1,0 +1,69 @@
+"""Telling people what happened and what they must do: in the portal, and by e-mail after commit.
+
+``notify`` is called inside the transaction of the action it reports; the rows commit with it, and the
+e-mails go out only once the change is committed (a rolled-back action sends nothing).
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import Notification, User
+
+logger = logging.getLogger(__name__)
+
+
+def notify(
+    recipients, subject: str, body: str = "", *, url: str = "", case=None, key: str = ""
+) -> list[Notification]:
+    """Create one notification per active recipient; e-mail those with an address after commit.
+
+    With ``key``, a recipient who already has a notification with that key gets nothing new, so a
+    reminder run twice sends nothing twice.
+    """
+    created = []
+    for user in {u.pk: u for u in recipients if u is not None and u.is_active}.values():
+        if key and Notification.objects.filter(recipient=user, key=key).exists():
+            continue
+        try:
+            with transaction.atomic():
+                created.append(
+                    Notification.objects.create(
+                        recipient=user, subject=subject, body=body, url=url, case=case, key=key
+                    )
+                )
+        except IntegrityError:  # the same key, created at the same moment by another run
+            continue
+    ids = [n.pk for n in created if n.recipient.email]
+    if ids:
+        transaction.on_commit(lambda: send_notification_mail(ids))
+    return created
+
+
+def send_notification_mail(ids):
+    for n in Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).select_related(
+        "recipient"
+    ):
+        link = f"{settings.APPRAISAL_PUBLIC_BASE_URL}{n.url}" if n.url else ""
+        try:
+            send_mail(
+                f"【鉴定工作平台】{n.subject}",
+                f"{n.recipient.display_name}：\n\n{n.body}\n\n{link}\n\n（本邮件由系统自动发送，请登录平台办理。）",
+                settings.DEFAULT_FROM_EMAIL,
+                [n.recipient.email],
+            )
+        except Exception:  # a mail server outage must not undo or hide the change itself
+            logger.exception("notification mail %s failed", n.pk)
+            continue
+        Notification.objects.filter(pk=n.pk).update(emailed_at=timezone.now())
+
+
+def bureau_staff(bureau, role: str = "county"):
+    return list(User.objects.filter(bureau=bureau, role=role, is_active=True))
+
+
+def institution_members(institution):
+    return list(User.objects.filter(institution=institution, role="institution", is_active=True))
