@@ -5,14 +5,25 @@ scoped by the same code (DOMAIN §6): an institution sees its own cases, a count
 the prefecture's staff every case of the prefecture.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+
+from audit.models import AuditEvent
+from institutions.models import Institution, TrainingProject
 
 from . import rules
 from .models import Case, IssuedDocument, Material
 
 # Bureau staff see an application once it has been submitted; before that it is the applicant's draft.
 SUBMITTED_ONCE = Q(submitted_at__isnull=False)
+
+BUREAU_ROLES = ("county", "prefecture")
+CASE_LIST_ROLES = ("institution", "county", "prefecture")
+
+
+def _active(user) -> bool:
+    return user.is_authenticated and user.is_active
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
@@ -60,9 +71,37 @@ def get_case_for(user, pk) -> Case:
     return case
 
 
+def can_list_cases(user) -> bool:
+    """The case list: the applicants' members and the bureaus' staff."""
+    return _active(user) and user.role in CASE_LIST_ROLES
+
+
 def can_edit_application(user, case: Case) -> bool:
     """The applicant edits its application and materials only while it is a draft."""
     return case.state == "draft" and rules.is_case_institution_member(case, user)
+
+
+def get_case_to_edit(user, pk) -> Case:
+    """The case, for its applicant while it is a draft: 404 if not visible, 403 if not editable."""
+    case = get_case_for(user, pk)
+    if not can_edit_application(user, case):
+        raise PermissionDenied("只有草稿状态（含退回补正）的申请可由申请机构修改。")
+    return case
+
+
+def may_run(user, case: Case, transition: str) -> bool:
+    """Whether the transition's own ``permission`` (django-fsm) lets this user run it at all,
+    whatever the case's current state (the service then checks the state with a message)."""
+    meta = getattr(case, transition)._django_fsm
+    return any(t.has_perm(case, user) for t in meta.transitions.values())
+
+
+def get_case_for_transition(user, pk, transition: str) -> Case:
+    """The case, for a user who may run ``transition`` on it: 404 if not visible, else 403."""
+    case = get_case_for(user, pk)
+    if not may_run(user, case, transition):
+        raise PermissionDenied("您无权对该案件执行此操作。")
+    return case
 
 
 def get_material_for(user, pk) -> Material:
@@ -83,3 +122,38 @@ def get_document_for(user, pk) -> IssuedDocument:
     if not can_view_case(user, document.case):
         raise Http404("文书不存在或您无权查看。")
     return document
+
+
+# ---- the institution's own records -------------------------------------------------------------
+def own_institution(user) -> Institution:
+    """The institution a member acts for; 403 for anyone else."""
+    if not (_active(user) and user.role == "institution" and user.institution_id is not None):
+        raise PermissionDenied("只有培训机构的用户可以管理机构信息和培训项目。")
+    return user.institution
+
+
+def get_project_for(user, pk) -> TrainingProject:
+    """One of the member's own institution's projects; 404 for another's."""
+    institution = own_institution(user)
+    try:
+        return TrainingProject.objects.get(pk=pk, institution=institution)
+    except (TrainingProject.DoesNotExist, ValueError, TypeError):
+        raise Http404("培训项目不存在或您无权查看。") from None
+
+
+# ---- the audit trail ---------------------------------------------------------------------------
+def can_view_audit(user) -> bool:
+    """Bureau staff: the county's staff see their county's events, the prefecture's all."""
+    return _active(user) and user.role in BUREAU_ROLES and user.bureau_id is not None
+
+
+def events_visible_to(user) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.all()
+    if not can_view_audit(user):
+        return events.none()
+    if user.role == "county":
+        return events.filter(bureau_id=user.bureau_id)
+    # The prefecture: its own bureau, its counties, and events of no jurisdiction (the system's).
+    return events.filter(
+        Q(bureau_id=user.bureau_id) | Q(bureau__parent_id=user.bureau_id) | Q(bureau__isnull=True)
+    )

@@ -10,6 +10,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+import audit
+from audit.models import Action
 from portal.models import Bureau
 
 from . import access
@@ -51,8 +53,8 @@ def filtered_cases(request, queryset):
 
 @login_required
 def case_list(request):
-    if request.user.role not in ("institution", "county", "prefecture"):
-        raise PermissionDenied
+    if not access.can_list_cases(request.user):
+        raise PermissionDenied("您的账户没有案件列表。")
     form, page, query = filtered_cases(request, access.cases_visible_to(request.user))
     bureaus = []
     if request.user.role == "prefecture":
@@ -69,9 +71,8 @@ def case_list(request):
 @login_required
 def case_create(request):
     user = request.user
-    if user.role != "institution" or user.institution is None:
-        raise PermissionDenied
-    form = ApplicationForm(request.POST or None, institution=user.institution)
+    institution = access.own_institution(user)
+    form = ApplicationForm(request.POST or None, institution=institution)
     if request.method == "POST" and form.is_valid():
         try:
             case = case_services.create_case(
@@ -90,9 +91,7 @@ def case_create(request):
 
 @login_required
 def case_edit(request, pk):
-    case = access.get_case_for(request.user, pk)
-    if not access.can_edit_application(request.user, case):
-        raise PermissionDenied
+    case = access.get_case_to_edit(request.user, pk)
     initial = {"projects": list(case.projects.all()), "statement": case.statement}
     form = ApplicationForm(request.POST or None, institution=case.institution, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -161,7 +160,7 @@ def case_detail(request, pk, upload_form=None):
 @login_required
 @require_POST
 def material_upload(request, pk):
-    case = access.get_case_for(request.user, pk)
+    case = access.get_case_to_edit(request.user, pk)
     form = MaterialUploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -201,17 +200,19 @@ def _attachment(file_field, filename, content_type):
 @login_required
 def material_download(request, pk):
     material = access.get_material_for(request.user, pk)
+    audit.record(request, Action.MATERIAL_DOWNLOAD, material, sha256=material.sha256)
     return _attachment(material.file, material.original_name, material.content_type)
 
 
 @login_required
 def document_download(request, pk):
     document = access.get_document_for(request.user, pk)
+    audit.record(request, Action.DOCUMENT_DOWNLOAD, document, sha256=document.sha256)
     return _attachment(document.file, document.filename, "application/pdf")
 
 
-def _transition_view(request, pk, call, success, form_class=None):
-    case = access.get_case_for(request.user, pk)
+def _transition_view(request, pk, transition, call, success, form_class=None):
+    case = access.get_case_for_transition(request.user, pk, transition)
     kwargs = {}
     if form_class is not None:
         form = form_class(request.POST)
@@ -234,7 +235,7 @@ def _transition_view(request, pk, call, success, form_class=None):
 @require_POST
 def case_submit(request, pk):
     return _transition_view(
-        request, pk, case_services.submit_case, "申请已提交，请等待县（市）教育局受理。"
+        request, pk, "submit", case_services.submit_case, "申请已提交，请等待县（市）教育局受理。"
     )
 
 
@@ -244,6 +245,7 @@ def case_withdraw(request, pk):
     return _transition_view(
         request,
         pk,
+        "withdraw",
         lambda user, case_id, ip, note: case_services.withdraw_case(
             user, case_id, reason=note, ip=ip
         ),
@@ -256,7 +258,12 @@ def case_withdraw(request, pk):
 @require_POST
 def case_accept(request, pk):
     return _transition_view(
-        request, pk, case_services.accept_case, "已受理，受理通知书已出具。", OptionalNoteForm
+        request,
+        pk,
+        "accept",
+        case_services.accept_case,
+        "已受理，受理通知书已出具。",
+        OptionalNoteForm,
     )
 
 
@@ -266,6 +273,7 @@ def case_return(request, pk):
     return _transition_view(
         request,
         pk,
+        "return_for_completion",
         lambda user, case_id, ip, missing, note: case_services.return_case(
             user, case_id, missing_kinds=missing, note=note, ip=ip
         ),
@@ -278,5 +286,10 @@ def case_return(request, pk):
 @require_POST
 def case_refuse(request, pk):
     return _transition_view(
-        request, pk, case_services.refuse_case, "已作出不予受理决定，通知书已出具。", ReasonForm
+        request,
+        pk,
+        "refuse",
+        case_services.refuse_case,
+        "已作出不予受理决定，通知书已出具。",
+        ReasonForm,
     )

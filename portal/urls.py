@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import twofactor, views
 from .forms import LoginForm
 
 handler403 = "portal.views.error_403"
@@ -34,7 +34,11 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("accounts/otp/", twofactor.otp_setup, name="otp_setup"),
+    path("accounts/otp/verify/", twofactor.otp_verify, name="otp_verify"),
+    path("accounts/otp/backup-codes/", twofactor.otp_backup_codes, name="otp_backup_codes"),
     path("cases/", include("appraisal.urls")),
+    path("audit/", include("audit.urls")),
     path("institution/", include("institutions.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,12 +1,16 @@
 """The home page: what must I do now (待办), by role."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 
+import audit
 from appraisal import access
 from appraisal.models import CaseState
+from audit.models import Action
 
+from .forms import LoginForm
 from .models import Bureau, Notification
 
 
@@ -111,6 +115,25 @@ def prefecture_home(request):
             ),
             "recent": visible.select_related("institution", "bureau").order_by("-created_at")[:10],
         },
+    )
+
+
+def lockout(request, response=None, credentials=None):
+    """django-axes: the login page again, saying why the login was refused (HTTP 429)."""
+    username = str((credentials or {}).get("username", ""))[:150]
+    audit.record(request, Action.LOCKED_OUT, None, username=username)
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "registration/login.html",
+        {
+            "form": LoginForm(request),
+            "lockout_message": (
+                f"登录失败次数过多，该账户已暂时锁定，请 {minutes} 分钟后再试。"
+                "如忘记密码，请联系所在教育局重置。"
+            ),
+        },
+        status=429,
     )
 
 

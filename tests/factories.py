@@ -3,12 +3,16 @@
 import itertools
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.cn import uscc
 
 from appraisal.models import MaterialKind
 from appraisal.services import cases as case_services
 from appraisal.services.materials import upload_material
 from institutions.models import Institution, TrainingProject
+from portal.middleware import requires_second_factor
 from portal.models import Bureau, Subject, User
 
 PASSWORD = "Test-password-2026"
@@ -99,3 +103,36 @@ def submitted_case(applicant: User, **kwargs):
 def accepted_case(applicant: User, clerk: User, **kwargs):
     case = submitted_case(applicant, **kwargs)
     return case_services.accept_case(clerk, case.pk)
+
+
+def otp_device(user: User, *, confirmed=True) -> TOTPDevice:
+    """The user's TOTP device (a real one, with its own secret)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=confirmed).first()
+    return device or TOTPDevice.objects.create(user=user, name="测试手机", confirmed=confirmed)
+
+
+def totp_code(device: TOTPDevice, *, offset_steps: int = 0) -> str:
+    """The code the device's app shows now (or ``offset_steps`` steps later)."""
+    code = totp(
+        device.bin_key,
+        step=device.step,
+        t0=device.t0,
+        digits=device.digits,
+        drift=device.drift + offset_steps,
+    )
+    return f"{code:0{device.digits}d}"
+
+
+def login(client, user: User) -> User:
+    """Log ``user`` in on a test client, past the second factor when the role requires one.
+
+    Uses a real confirmed TOTP device, marked verified in the session the way django-otp does
+    after a code was entered; the login and OTP pages themselves are tested in tests/portal.
+    """
+    client.force_login(user)
+    if requires_second_factor(user):
+        device = otp_device(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return user

@@ -5,6 +5,9 @@ import hashlib
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+import audit
+from audit.models import Action
+
 from ..models import IssuedDocument, SerialCounter
 from .render import render_pdf
 
@@ -39,4 +42,5 @@ def issue_document(*, case, kind, bureau, template, context, user, round=None) -
     document.sha256 = hashlib.sha256(pdf).hexdigest()
     document.file.save(document.filename, ContentFile(pdf), save=False)
     document.save()
+    audit.record(user, Action.DOCUMENT_ISSUED, document, serial=serial, sha256=document.sha256)
     return document

@@ -1,5 +1,6 @@
 """The appraisal case, its rounds, and the log of its transitions (DOMAIN §2)."""
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -259,6 +260,12 @@ class CaseLog(models.Model):
         verbose_name_plural = verbose_name
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["case", "at"])]
+        # The case file's history is never rewritten (PostgreSQL refuses it).
+        triggers = [
+            pgtrigger.Protect(
+                name="case_log_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
 
     TRANSITION_LABELS = {
         "create": "创建申请",

@@ -3,6 +3,7 @@
 import secrets
 import uuid
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -97,6 +98,12 @@ class IssuedDocument(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["bureau", "year", "kind", "sequence"], name="one_serial_per_kind"
+            )
+        ]
+        # An issued document stays exactly as issued (PostgreSQL refuses any change).
+        triggers = [
+            pgtrigger.Protect(
+                name="issued_document_append_only", operation=pgtrigger.Update | pgtrigger.Delete
             )
         ]
 

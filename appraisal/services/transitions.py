@@ -3,6 +3,9 @@
 from django.db import transaction
 from django_fsm import can_proceed
 
+import audit
+from audit.models import Action
+
 from .. import access
 from ..models import Case, CaseLog, CaseState
 from . import ServiceError
@@ -56,6 +59,9 @@ def run_transition(
             note=note,
             data=data or {},
             ip=ip,
+        )
+        audit.record(
+            user, Action.TRANSITION, case, ip=ip, transition=name, source=source, target=case.state
         )
         if after is not None:
             after(case, log)

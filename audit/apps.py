@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "audit"
+    verbose_name = "安全审计"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (logins and permission changes)

@@ -1,0 +1,77 @@
+"""The security audit trail (等保2.0 安全审计): append-only, refused UPDATE/DELETE on PostgreSQL."""
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Action(models.TextChoices):
+    """What happened. Later features add their actions here (one line each)."""
+
+    LOGIN = "login", "登录"
+    LOGOUT = "logout", "退出登录"
+    LOGIN_FAILED = "login_failed", "登录失败"
+    LOCKED_OUT = "locked_out", "登录失败次数过多被锁定"
+    OTP_ENROLLED = "otp_enrolled", "绑定动态口令"
+    OTP_VERIFIED = "otp_verified", "动态口令验证通过"
+    OTP_FAILED = "otp_failed", "动态口令验证失败"
+    BACKUP_CODES = "backup_codes", "生成备用验证码"
+    REAUTH_FAILED = "reauth_failed", "重新验证身份失败"
+    TRANSITION = "transition", "案件办理"
+    DOCUMENT_ISSUED = "document_issued", "出具文书"
+    MATERIAL_DOWNLOAD = "material_download", "下载申报材料"
+    DOCUMENT_DOWNLOAD = "document_download", "下载文书"
+    DRAW = "draw", "抽取专家"
+    SIGNATURE = "signature", "签署"
+    STAMP = "stamp", "盖章"
+    USER_CREATED = "user_created", "创建账户"
+    ROLE_CHANGE = "role_change", "账户角色或权限变更"
+    GROUP_CHANGE = "group_change", "账户用户组变更"
+    PERMISSION_CHANGE = "permission_change", "权限变更"
+
+
+class AuditEvent(models.Model):
+    """审计记录: who did what to which object, when, from which address. Never changed."""
+
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_name = models.CharField("操作人账户", max_length=150, blank=True)
+    action = models.CharField("事件", max_length=40, choices=Action.choices, db_index=True)
+    object_type = models.CharField("对象类型", max_length=60, blank=True)
+    object_id = models.CharField("对象编号", max_length=40, blank=True)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    bureau = models.ForeignKey(
+        "portal.Bureau",
+        verbose_name="所属辖区",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    data = models.JSONField("详情", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "审计记录"
+        verbose_name_plural = verbose_name
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["bureau", "-at"]),
+            models.Index(fields=["object_type", "object_id"]),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="audit_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.get_action_display()}"

@@ -1,0 +1,62 @@
+"""The second factor: staff, experts, supervisors and admins finish login with a TOTP code."""
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django_otp import user_has_device
+
+
+def requires_second_factor(user) -> bool:
+    return user.is_authenticated and (
+        user.role in settings.OTP_REQUIRED_ROLES or user.is_staff or user.is_superuser
+    )
+
+
+def safe_next(request, default="home"):
+    """The ``next`` parameter if it points into this site, else the default page's URL."""
+    from django.urls import reverse
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(default)
+
+
+class SecondFactorMiddleware:
+    """Sends a user who owes the second factor to enrolment (no device yet) or verification.
+
+    Runs after django-otp's OTPMiddleware, which sets ``request.user.is_verified()``. The login
+    and logout pages, the enrolment and verification pages, static files and the public pages
+    (settings.OTP_EXEMPT_URL_NAMES) stay open.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            requires_second_factor(user)
+            and not user.is_verified()
+            and not self._exempt(request.path_info)
+        ):
+            target = "otp_verify" if user_has_device(user, confirmed=True) else "otp_setup"
+            from django.urls import reverse
+
+            query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
+            return redirect(reverse(target) + (f"?{query}" if query else ""))
+        return self.get_response(request)
+
+    @staticmethod
+    def _exempt(path: str) -> bool:
+        static = "/" + settings.STATIC_URL.lstrip("/")
+        if path.startswith(static):
+            return True
+        try:
+            match = resolve(path)
+        except Resolver404:
+            return True  # a 404 page reveals nothing
+        return match.view_name in settings.OTP_EXEMPT_URL_NAMES

@@ -1,0 +1,72 @@
+"""Re-authentication before a grave act (signing an opinion, stamping a decision, new backup codes).
+
+A form that needs it inherits :class:`ReauthForm` (or adds :class:`ReauthField` and calls
+:func:`check_reauth`): the user re-enters the login password or a current TOTP code. Failures are
+audited, and after ``REAUTH_FAILURE_LIMIT`` of them within ``REAUTH_WINDOW`` the check refuses
+everything until the window has passed.
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+import audit
+from audit.models import Action, AuditEvent
+
+REAUTH_FAILURE_LIMIT = 5
+REAUTH_WINDOW = timedelta(minutes=15)
+
+TOO_MANY = "重新验证失败次数过多，请 15 分钟后再试。"
+WRONG = "密码或动态口令不正确，请重新输入。"
+
+
+class ReauthField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "登录密码或动态口令")
+        kwargs.setdefault(
+            "help_text", "为确认是您本人操作，请再次输入登录密码，或手机上的 6 位动态口令。"
+        )
+        kwargs.setdefault("widget", forms.PasswordInput(attrs={"autocomplete": "off"}))
+        kwargs.setdefault("error_messages", {"required": "请输入登录密码或动态口令。"})
+        kwargs.setdefault("max_length", 128)
+        super().__init__(**kwargs)
+
+
+def recent_failures(user) -> int:
+    since = timezone.now() - REAUTH_WINDOW
+    return AuditEvent.objects.filter(actor=user, action=Action.REAUTH_FAILED, at__gte=since).count()
+
+
+def check_reauth(user, value: str, *, request=None) -> str | None:
+    """None if ``value`` is the user's password or a current TOTP code; else the error message."""
+    if recent_failures(user) >= REAUTH_FAILURE_LIMIT:
+        return TOO_MANY
+    value = (value or "").strip()
+    if value.isdigit() and len(value) == 6:
+        for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+            allowed, _ = device.verify_is_allowed()
+            if allowed and device.verify_token(value):
+                return None
+    if value and user.check_password(value):
+        return None
+    audit.record(request or user, Action.REAUTH_FAILED, user)
+    return WRONG
+
+
+class ReauthForm(forms.Form):
+    """A form whose submission must be confirmed by the password or a TOTP code."""
+
+    reauth = ReauthField()
+
+    def __init__(self, *args, user, request=None, **kwargs):
+        self.user = user
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_reauth(self):
+        error = check_reauth(self.user, self.cleaned_data["reauth"], request=self.request)
+        if error:
+            raise forms.ValidationError(error)
+        return ""  # never kept in cleaned_data

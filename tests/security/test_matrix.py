@@ -1,0 +1,233 @@
+"""The authorization matrix: every URL pattern × every role × GET and POST.
+
+The URL patterns are read from the URL configuration (admin and static files excluded); each one
+must have an entry in ``REGISTRY`` below, which says how to build its arguments from the test
+world (objects that belong to the institution ``institution`` in 昌吉市, whose clerk is
+``county``) and which roles may use it. For every role the test then asserts:
+
+- a role in the allowed set gets a working page: 200, or a redirect that is not to the login or
+  second-factor pages;
+- any other logged-in role gets 403 or 404 (405 where the URL does not serve the method);
+- the anonymous visitor is sent to the login page, unless the URL is public.
+
+The roles: ``anonymous``; ``institution`` (a member of the objects' institution) and
+``institution_foreign`` (a member of another institution in another county); ``county`` (a clerk of
+the objects' county) and ``county_foreign`` (a clerk of another county); ``prefecture``;
+``expert``; ``supervisor``; ``admin``.
+
+Adding a URL (e.g. an expert's invitation page): add one line to ``REGISTRY`` with the name
+(``namespace:name``), the roles allowed for GET and for POST (``None`` if the view refuses that
+method) and, if the pattern takes arguments, a function of the world returning them. If the view
+needs an object the world does not have yet, add a ``cached_property`` to ``World`` that makes
+it with ``tests.factories``. A URL without an entry fails ``test_url_is_registered`` with a message
+naming it; a view without an access check fails because a foreign role gets in.
+"""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests import factories
+
+ROLES = (
+    "anonymous",
+    "institution",
+    "institution_foreign",
+    "county",
+    "county_foreign",
+    "prefecture",
+    "expert",
+    "supervisor",
+    "admin",
+)
+EVERYONE = frozenset(ROLES)
+LOGGED_IN = EVERYONE - {"anonymous"}
+INSTITUTIONS = frozenset({"institution", "institution_foreign"})
+BUREAU_STAFF = frozenset({"county", "county_foreign", "prefecture"})
+# Who may open the world's case and its files: its institution, its county, the prefecture.
+CASE_READERS = frozenset({"institution", "county", "prefecture"})
+OWNER = frozenset({"institution"})
+OWN_COUNTY = frozenset({"county"})
+
+EXCLUDED_NAMESPACES = {"admin"}
+
+
+class World:
+    """The users of every role and, made on first use, the objects the URLs point at."""
+
+    def __init__(self):
+        changji = factories.bureau("652301")
+        fukang = factories.bureau("652302")
+        self.institution = factories.institution("652301", name="昌吉市甲培训中心")
+        other = factories.institution("652302", name="阜康市乙培训学校")
+        self.users = {
+            "institution": factories.user("institution", institution=self.institution),
+            "institution_foreign": factories.user("institution", institution=other),
+            "county": factories.user("county", bureau=changji),
+            "county_foreign": factories.user("county", bureau=fukang),
+            "prefecture": factories.user("prefecture", bureau=factories.prefecture()),
+            "expert": factories.user("expert"),
+            "supervisor": factories.user("supervisor", bureau=changji),
+            "admin": factories.user("admin", is_staff=True),
+        }
+
+    @cached_property
+    def project(self):
+        return factories.project(self.institution, name="少儿思维训练")
+
+    @cached_property
+    def case(self):
+        """A draft application, with every kind of material."""
+        return factories.draft_case(self.users["institution"], [self.project])
+
+    @cached_property
+    def material(self):
+        return self.case.materials.order_by("id").first()
+
+    @cached_property
+    def document(self):
+        """The acceptance notice of an accepted case."""
+        case = factories.accepted_case(self.users["institution"], self.users["county"])
+        return case.documents.get()
+
+
+@dataclass(frozen=True)
+class Entry:
+    get: frozenset | None
+    post: frozenset | None
+    kwargs: object = field(default=lambda world: {})
+    # URLs open to the anonymous visitor (the login page, the public verification page).
+    public: bool = False
+
+
+def case_pk(world):
+    return {"pk": world.case.pk}
+
+
+REGISTRY: dict[str, Entry] = {
+    # portal: accounts and the home page
+    "home": Entry(get=LOGGED_IN, post=LOGGED_IN),
+    "login": Entry(get=EVERYONE, post=EVERYONE, public=True),
+    "logout": Entry(get=None, post=EVERYONE, public=True),
+    "password_change": Entry(get=LOGGED_IN, post=LOGGED_IN),
+    "password_change_done": Entry(get=LOGGED_IN, post=None),
+    "otp_setup": Entry(get=LOGGED_IN, post=LOGGED_IN),
+    "otp_verify": Entry(get=LOGGED_IN, post=LOGGED_IN),
+    "otp_backup_codes": Entry(get=LOGGED_IN, post=LOGGED_IN),
+    "audit:event_list": Entry(get=BUREAU_STAFF, post=BUREAU_STAFF),
+    # institutions: only members, each of their own institution
+    "institutions:profile": Entry(get=INSTITUTIONS, post=INSTITUTIONS),
+    "institutions:project_list": Entry(get=INSTITUTIONS, post=INSTITUTIONS),
+    "institutions:project_create": Entry(get=INSTITUTIONS, post=INSTITUTIONS),
+    "institutions:project_edit": Entry(
+        get=OWNER, post=OWNER, kwargs=lambda w: {"pk": w.project.pk}
+    ),
+    # appraisal: cases
+    "appraisal:case_list": Entry(get=INSTITUTIONS | BUREAU_STAFF, post=INSTITUTIONS | BUREAU_STAFF),
+    "appraisal:case_create": Entry(get=INSTITUTIONS, post=INSTITUTIONS),
+    "appraisal:case_detail": Entry(get=CASE_READERS, post=CASE_READERS, kwargs=case_pk),
+    "appraisal:case_edit": Entry(get=OWNER, post=OWNER, kwargs=case_pk),
+    "appraisal:material_upload": Entry(get=None, post=OWNER, kwargs=case_pk),
+    "appraisal:case_submit": Entry(get=None, post=OWNER, kwargs=case_pk),
+    "appraisal:case_withdraw": Entry(get=None, post=OWNER, kwargs=case_pk),
+    "appraisal:case_accept": Entry(get=None, post=OWN_COUNTY, kwargs=case_pk),
+    "appraisal:case_return": Entry(get=None, post=OWN_COUNTY, kwargs=case_pk),
+    "appraisal:case_refuse": Entry(get=None, post=OWN_COUNTY, kwargs=case_pk),
+    "appraisal:material_download": Entry(
+        get=CASE_READERS, post=CASE_READERS, kwargs=lambda w: {"pk": w.material.pk}
+    ),
+    "appraisal:document_download": Entry(
+        get=CASE_READERS, post=CASE_READERS, kwargs=lambda w: {"pk": w.document.pk}
+    ),
+}
+
+
+def url_names(resolver=None, namespace=""):
+    """Every pattern's full name (``namespace:name``); unnamed patterns as ``<unnamed: route>``."""
+    resolver = resolver or get_resolver()
+    names = []
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in EXCLUDED_NAMESPACES:
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names.extend(url_names(pattern, inner))
+        elif isinstance(pattern, URLPattern):
+            route = str(pattern.pattern)
+            if route.startswith(settings.STATIC_URL.lstrip("/")):
+                continue
+            names.append(f"{namespace}{pattern.name}" if pattern.name else f"<unnamed: {route}>")
+    return names
+
+
+URL_NAMES = sorted(set(url_names()))
+LOGIN_URL = reverse(settings.LOGIN_URL)
+SECOND_FACTOR_URLS = (reverse("otp_setup"), reverse("otp_verify"))
+
+
+def test_url_is_registered_for_every_pattern():
+    missing = [name for name in URL_NAMES if name not in REGISTRY]
+    assert not missing, (
+        f"URL pattern(s) {missing} have no entry in tests/security/test_matrix.py REGISTRY: add one "
+        "saying which roles may GET and POST them (see the module docstring)."
+    )
+
+
+def test_registry_has_no_stale_entries():
+    stale = sorted(set(REGISTRY) - set(URL_NAMES))
+    assert not stale, f"REGISTRY names URL(s) that no longer exist: {stale}"
+
+
+@pytest.fixture
+def world(jurisdictions):
+    return World()
+
+
+def request_as(world, role, method, url):
+    client = Client()
+    if role != "anonymous":
+        factories.login(client, world.users[role])
+    return client.get(url) if method == "GET" else client.post(url, {})
+
+
+def verdict(name, entry, role, method, response) -> str | None:
+    """None if the response is what the matrix expects of this role, else what went wrong."""
+    allowed = getattr(entry, method.lower())
+    status = response.status_code
+    location = response.get("Location", "")
+    if allowed is not None and role in allowed:
+        ok = status == 200 or (
+            status == 302
+            and (entry.public or not location.startswith(LOGIN_URL))
+            and (name.startswith("otp_") or not location.startswith(SECOND_FACTOR_URLS))
+        )
+        return None if ok else f"{role} should be let in but got {status} {location}"
+    if role == "anonymous" and not entry.public:
+        if status == 302 and location.startswith(LOGIN_URL):
+            return None
+        return f"anonymous should be sent to the login page but got {status} {location}"
+    if status in (403, 404) or (allowed is None and status == 405):
+        return None
+    return f"{role} should be refused (403/404) but got {status} {location}"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("name", URL_NAMES)
+def test_matrix(world, name, method):
+    entry = REGISTRY.get(name)
+    if entry is None:
+        pytest.fail(
+            f"URL “{name}” has no entry in tests/security/test_matrix.py REGISTRY: add one "
+            "(see the module docstring)."
+        )
+    url = reverse(name, kwargs=entry.kwargs(world))
+    failures = []
+    for role in ROLES:
+        problem = verdict(name, entry, role, method, request_as(world, role, method, url))
+        if problem:
+            failures.append(f"{method} {url} ({name}): {problem}")
+    assert not failures, "\n".join(failures)
