@@ -1,0 +1,191 @@
+"""The second factor: enrolment by QR code with backup codes, enforcement, verification, re-auth."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.models import Action, AuditEvent
+from portal.reauth import ReauthForm
+from tests import factories
+
+
+def password_login(client, username):
+    response = client.post(reverse("login"), {"username": username, "password": factories.PASSWORD})
+    assert response.status_code == 302
+    return response
+
+
+@pytest.mark.django_db
+def test_bureau_staff_without_a_device_are_sent_to_enrolment(client, clerk):
+    password_login(client, "clerk")
+    response = client.get(reverse("appraisal:case_list"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("otp_setup"))
+    assert "next=%2Fcases%2F" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_enrolment_shows_a_server_drawn_qr_code_and_confirms_with_a_code(client, clerk):
+    password_login(client, "clerk")
+    page = client.get(reverse("otp_setup"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'src="data:image/svg+xml;base64,' in html
+    assert "<script" not in html
+    device = TOTPDevice.objects.get(user=clerk, confirmed=False)
+
+    wrong = client.post(reverse("otp_setup"), {"token": "000000"})
+    assert "动态口令不正确" in wrong.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed
+
+    device.throttle_reset()
+    done = client.post(
+        reverse("otp_setup"), {"token": factories.totp_code(device), "next": "/cases/"}
+    )
+    assert done.status_code == 200
+    codes = re.findall(r"<li>([a-z0-9]+)</li>", done.content.decode())
+    assert len(codes) == 10
+    device.refresh_from_db()
+    assert device.confirmed
+    assert AuditEvent.objects.filter(action=Action.OTP_ENROLLED, actor=clerk).exists()
+    # Verified now: the pages open.
+    assert client.get(reverse("appraisal:case_list")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_enrolled_staff_must_verify_after_the_password(client, clerk):
+    device = factories.otp_device(clerk)
+    password_login(client, "clerk")
+    response = client.get(reverse("home"))
+    assert response["Location"].startswith(reverse("otp_verify"))
+    # Enrolling a second device instead is not a way around it.
+    assert client.get(reverse("otp_setup"))["Location"] == reverse("otp_verify")
+
+    refused = client.post(reverse("otp_verify"), {"token": "123456"})
+    assert "不正确" in refused.content.decode()
+    assert AuditEvent.objects.filter(action=Action.OTP_FAILED, actor=clerk).exists()
+    device.throttle_reset()
+
+    ok = client.post(
+        reverse("otp_verify"), {"token": factories.totp_code(device), "next": "/cases/"}
+    )
+    assert ok.status_code == 302 and ok["Location"] == "/cases/"
+    assert client.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_verification_does_not_redirect_off_site(client, clerk):
+    device = factories.otp_device(clerk)
+    password_login(client, "clerk")
+    ok = client.post(
+        reverse("otp_verify"),
+        {"token": factories.totp_code(device), "next": "https://evil.example.com/"},
+    )
+    assert ok["Location"] == reverse("home")
+
+
+@pytest.mark.django_db
+def test_a_backup_code_works_once(client, clerk):
+    factories.otp_device(clerk)
+    from portal.twofactor import new_backup_codes
+
+    code = new_backup_codes(clerk)[0]
+    password_login(client, "clerk")
+    assert client.post(reverse("otp_verify"), {"token": code}).status_code == 302
+    assert not StaticToken.objects.filter(token=code).exists()
+
+    other = Client()
+    password_login(other, "clerk")
+    again = other.post(reverse("otp_verify"), {"token": code})
+    assert again.status_code == 200
+    assert other.get(reverse("home")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_repeated_wrong_codes_are_throttled(client, clerk):
+    device = factories.otp_device(clerk)
+    password_login(client, "clerk")
+    for _ in range(3):
+        client.post(reverse("otp_verify"), {"token": "000000"})
+    # Even the right code is refused while throttled.
+    response = client.post(reverse("otp_verify"), {"token": factories.totp_code(device)})
+    assert response.status_code == 200
+    assert client.get(reverse("home")).status_code == 302
+
+
+@pytest.mark.parametrize("role", ["county", "prefecture", "expert", "supervisor", "admin"])
+@pytest.mark.django_db
+def test_every_role_that_needs_it_is_held_at_the_second_factor(client, jurisdictions, role):
+    factories.user(role, username="someone", bureau=factories.bureau("652301"))
+    password_login(client, "someone")
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("otp_setup"))
+
+
+@pytest.mark.django_db
+def test_institution_users_need_no_second_factor(client, applicant):
+    password_login(client, "applicant")
+    assert client.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_login_logout_and_static_stay_open_before_the_second_factor(client, clerk):
+    password_login(client, "clerk")
+    assert client.get(reverse("login")).status_code == 200
+    assert client.get("/static/portal/css/portal.css").status_code == 200
+    assert client.post(reverse("logout")).status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_the_login_helper_marks_a_real_device_verified(client, clerk):
+    factories.login(client, clerk)
+    assert client.get(reverse("appraisal:case_list")).status_code == 200
+    assert TOTPDevice.objects.filter(user=clerk, confirmed=True).count() == 1
+
+
+# ---- re-authentication ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_reauth_accepts_the_password_or_a_current_code(clerk):
+    device = factories.otp_device(clerk)
+    assert ReauthForm({"reauth": factories.PASSWORD}, user=clerk).is_valid()
+    assert ReauthForm({"reauth": factories.totp_code(device)}, user=clerk).is_valid()
+
+
+@pytest.mark.django_db
+def test_reauth_refuses_anything_else_and_locks_after_five_failures(clerk):
+    factories.otp_device(clerk)
+    form = ReauthForm({"reauth": "wrong-password"}, user=clerk)
+    assert not form.is_valid()
+    assert form.errors["reauth"] == ["密码或动态口令不正确，请重新输入。"]
+    for _ in range(4):
+        ReauthForm({"reauth": "wrong-password"}, user=clerk).is_valid()
+    assert AuditEvent.objects.filter(action=Action.REAUTH_FAILED, actor=clerk).count() == 5
+    locked = ReauthForm({"reauth": factories.PASSWORD}, user=clerk)
+    assert not locked.is_valid()
+    assert "次数过多" in locked.errors["reauth"][0]
+
+
+@pytest.mark.django_db
+def test_new_backup_codes_need_reauthentication(client, clerk):
+    factories.login(client, clerk)
+    from portal.twofactor import new_backup_codes
+
+    old = new_backup_codes(clerk)
+    refused = client.post(reverse("otp_backup_codes"), {"reauth": "wrong"}, follow=True)
+    assert "密码或动态口令不正确" in refused.content.decode()
+    assert StaticToken.objects.filter(token=old[0]).exists()
+
+    done = client.post(reverse("otp_backup_codes"), {"reauth": factories.PASSWORD})
+    assert done.status_code == 200
+    assert not StaticToken.objects.filter(token=old[0]).exists()
+    assert StaticToken.objects.filter(device__user=clerk).count() == 10
+    assert AuditEvent.objects.filter(action=Action.BACKUP_CODES, actor=clerk).exists()
