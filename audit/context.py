@@ -3,6 +3,8 @@
 from contextvars import ContextVar
 
 current_request: ContextVar = ContextVar("current_request", default=None)
+# Set while a backup is being restored: the rows restored are history, not new changes.
+restoring: ContextVar = ContextVar("restoring", default=False)
 
 
 class AuditContextMiddleware:

@@ -7,6 +7,7 @@ from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 
 from . import record
+from .context import restoring
 from .models import Action
 
 User = get_user_model()
@@ -62,7 +63,7 @@ def record_account_change(sender, instance, created, raw=False, **kwargs):
 
 def _m2m_recorder(action):
     def receiver_(sender, instance, action: str, reverse, model, pk_set, **kwargs):
-        if action not in ("post_add", "post_remove", "post_clear"):
+        if action not in ("post_add", "post_remove", "post_clear") or restoring.get():
             return
         if reverse:
             # e.g. group.user_set.add(user): the event belongs to each account
