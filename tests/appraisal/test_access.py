@@ -50,7 +50,7 @@ def test_expert_stub_and_admin_see_no_case(case_a, jurisdictions):
     ],
 )
 def test_case_page(client, request, case_a, who, status):
-    client.force_login(request.getfixturevalue(who))
+    factories.login(client, request.getfixturevalue(who))
     response = client.get(reverse("appraisal:case_detail", args=[case_a.pk]))
     assert response.status_code == status
     if status == 404:
@@ -62,7 +62,7 @@ def test_case_page(client, request, case_a, who, status):
     "who,status", [("applicant", 200), ("clerk", 200), ("outsider", 404), ("foreign_clerk", 404)]
 )
 def test_material_and_document_downloads(client, request, case_a, who, status):
-    client.force_login(request.getfixturevalue(who))
+    factories.login(client, request.getfixturevalue(who))
     material = Material.objects.filter(case=case_a).first()
     document = case_a.documents.get()
     r1 = client.get(reverse("appraisal:material_download", args=[material.pk]))
@@ -81,16 +81,16 @@ def test_anonymous_is_sent_to_login(client, case_a):
 
 
 def test_case_list_shows_only_own(client, case_a, case_b, applicant, foreign_clerk):
-    client.force_login(applicant)
+    factories.login(client, applicant)
     page = client.get(reverse("appraisal:case_list")).content.decode()
     assert case_a.number in page and case_b.number not in page
-    client.force_login(foreign_clerk)
+    factories.login(client, foreign_clerk)
     page = client.get(reverse("appraisal:case_list")).content.decode()
     assert case_b.number in page and case_a.number not in page
 
 
 def test_foreign_clerk_cannot_act_by_url(client, case_b, clerk):
-    client.force_login(clerk)
+    factories.login(client, clerk)
     response = client.post(reverse("appraisal:case_accept", args=[case_b.pk]))
     assert response.status_code == 404
     case_b.refresh_from_db()
@@ -99,7 +99,7 @@ def test_foreign_clerk_cannot_act_by_url(client, case_b, clerk):
 
 def test_outsider_cannot_upload_to_foreign_case(client, applicant, outsider):
     case = factories.draft_case(applicant, with_materials=False)
-    client.force_login(outsider)
+    factories.login(client, outsider)
     response = client.post(
         reverse("appraisal:material_upload", args=[case.pk]),
         {"kind": "syllabus", "file": factories.pdf_upload()},
@@ -112,7 +112,7 @@ def test_unsubmitted_draft_is_the_applicants_alone(client, applicant, clerk, pre
     case = factories.draft_case(applicant, with_materials=False)
     assert not access.cases_visible_to(clerk).exists()
     assert not access.cases_visible_to(prefecture_clerk).exists()
-    client.force_login(clerk)
+    factories.login(client, clerk)
     assert client.get(reverse("appraisal:case_detail", args=[case.pk])).status_code == 404
 
 
@@ -120,7 +120,7 @@ def test_clerk_cannot_upload_for_institution(client, applicant, clerk):
     case = factories.submitted_case(applicant)
     svc.return_case(clerk, case.pk, missing_kinds=["syllabus"], note="")
     before = Material.objects.filter(case=case).count()
-    client.force_login(clerk)
+    factories.login(client, clerk)
     response = client.post(
         reverse("appraisal:material_upload", args=[case.pk]),
         {"kind": "syllabus", "file": factories.pdf_upload()},

@@ -26,7 +26,7 @@ def upload(client, case, kind, name, content, **extra):
 
 
 def test_pdf_accepted_with_hash_and_size(client, draft, applicant):
-    client.force_login(applicant)
+    factories.login(client, applicant)
     response = upload(client, draft, "syllabus", "大纲.pdf", factories.PDF_BYTES)
     assert "已上传" in response.content.decode()
     material = Material.objects.get(case=draft)
@@ -41,7 +41,7 @@ def test_pdf_accepted_with_hash_and_size(client, draft, applicant):
 
 
 def test_image_accepted(client, draft, applicant):
-    client.force_login(applicant)
+    factories.login(client, applicant)
     upload(client, draft, "other", "photo.png", factories.PNG_BYTES)
     assert Material.objects.get(case=draft).content_type == "image/png"
 
@@ -59,7 +59,7 @@ def test_image_accepted(client, draft, applicant):
     ],
 )
 def test_wrong_or_empty_file_refused(client, draft, applicant, name, content, message):
-    client.force_login(applicant)
+    factories.login(client, applicant)
     response = upload(client, draft, "syllabus", name, content)
     assert message in response.content.decode()
     assert not Material.objects.filter(case=draft).exists()
@@ -67,14 +67,14 @@ def test_wrong_or_empty_file_refused(client, draft, applicant, name, content, me
 
 def test_too_large_file_refused(client, draft, applicant, settings):
     settings.APPRAISAL_MAX_UPLOAD_BYTES = 40
-    client.force_login(applicant)
+    factories.login(client, applicant)
     response = upload(client, draft, "syllabus", "big.pdf", factories.PDF_BYTES)
     assert "文件过大" in response.content.decode()
     assert not Material.objects.filter(case=draft).exists()
 
 
 def test_missing_kind_refused(client, draft, applicant):
-    client.force_login(applicant)
+    factories.login(client, applicant)
     response = upload(client, draft, "", "a.pdf", factories.PDF_BYTES)
     assert "请选择材料类别" in response.content.decode()
     assert not Material.objects.exists()

@@ -73,6 +73,6 @@ def test_return_notice_lists_missing_materials(applicant, project_a, clerk):
 def test_issued_file_is_served_as_stored(client, accepted, applicant):
     notice = IssuedDocument.objects.get(case=accepted)
     stored = notice.file.open("rb").read()
-    client.force_login(applicant)
+    factories.login(client, applicant)
     response = client.get(f"/cases/documents/{notice.pk}/download/")
     assert b"".join(response.streaming_content) == stored

@@ -8,7 +8,7 @@ from tests import factories
 
 
 def test_create_case_through_the_form(client, applicant, project_a):
-    client.force_login(applicant)
+    factories.login(client, applicant)
     response = client.post(
         reverse("appraisal:case_create"),
         {"projects": [project_a.pk], "statement": "类别存在争议"},
@@ -21,7 +21,7 @@ def test_create_case_through_the_form(client, applicant, project_a):
 
 
 def test_create_case_needs_project_and_statement(client, applicant, project_a):
-    client.force_login(applicant)
+    factories.login(client, applicant)
     response = client.post(reverse("appraisal:case_create"), {"statement": ""})
     page = response.content.decode()
     assert "请至少选择一个申请鉴定的培训项目" in page and "请填写申请事由" in page
@@ -30,7 +30,7 @@ def test_create_case_needs_project_and_statement(client, applicant, project_a):
 
 def test_foreign_project_cannot_be_chosen(client, applicant, institution_b):
     foreign = factories.project(institution_b)
-    client.force_login(applicant)
+    factories.login(client, applicant)
     response = client.post(
         reverse("appraisal:case_create"), {"projects": [foreign.pk], "statement": "x"}
     )
@@ -38,13 +38,13 @@ def test_foreign_project_cannot_be_chosen(client, applicant, institution_b):
 
 
 def test_clerk_cannot_open_new_case_form(client, clerk):
-    client.force_login(clerk)
+    factories.login(client, clerk)
     assert client.get(reverse("appraisal:case_create")).status_code == 403
 
 
 def test_submit_incomplete_shows_what_is_missing(client, applicant, project_a):
     case = factories.draft_case(applicant, [project_a], with_materials=False)
-    client.force_login(applicant)
+    factories.login(client, applicant)
     response = client.post(reverse("appraisal:case_submit", args=[case.pk]), follow=True)
     assert "缺少必需的申报材料" in response.content.decode()
     assert Case.objects.get(pk=case.pk).state == "draft"
@@ -52,7 +52,7 @@ def test_submit_incomplete_shows_what_is_missing(client, applicant, project_a):
 
 def test_refuse_without_reason_via_page(client, applicant, clerk):
     case = factories.submitted_case(applicant)
-    client.force_login(clerk)
+    factories.login(client, clerk)
     response = client.post(
         reverse("appraisal:case_refuse", args=[case.pk]), {"reason": ""}, follow=True
     )
@@ -63,7 +63,7 @@ def test_refuse_without_reason_via_page(client, applicant, clerk):
 def test_transition_not_allowed_shows_message(client, applicant, clerk):
     case = factories.submitted_case(applicant)
     svc.accept_case(clerk, case.pk)
-    client.force_login(clerk)
+    factories.login(client, clerk)
     response = client.post(
         reverse("appraisal:case_refuse", args=[case.pk]), {"reason": "晚了"}, follow=True
     )
@@ -73,14 +73,14 @@ def test_transition_not_allowed_shows_message(client, applicant, clerk):
 
 def test_get_on_action_is_refused(client, applicant, clerk):
     case = factories.submitted_case(applicant)
-    client.force_login(clerk)
+    factories.login(client, clerk)
     assert client.get(reverse("appraisal:case_accept", args=[case.pk])).status_code == 405
     assert Case.objects.get(pk=case.pk).state == "submitted"
 
 
 def test_edit_only_in_draft(client, applicant, project_a):
     case = factories.submitted_case(applicant, projects=[project_a])
-    client.force_login(applicant)
+    factories.login(client, applicant)
     assert client.get(reverse("appraisal:case_edit", args=[case.pk])).status_code == 403
 
 
@@ -88,7 +88,7 @@ def test_list_filters_search_and_pages(client, applicant, clerk, settings):
     settings.PAGINATE_BY = 2
     cases = [factories.submitted_case(applicant) for _ in range(3)]
     svc.accept_case(clerk, cases[0].pk)
-    client.force_login(clerk)
+    factories.login(client, clerk)
     url = reverse("appraisal:case_list")
     first = client.get(url)
     assert (

@@ -3,6 +3,7 @@
 Each journey keeps a screenshot of every step in ``test-artifacts/<journey>/`` (printed at the end).
 """
 
+import base64
 import os
 import re
 import shutil
@@ -85,12 +86,57 @@ def shots(request):
     print(f"\n截图目录：{shots.folder}（{shots.count} 张）")
 
 
-def login(page, live_server, username, password=factories.PASSWORD):
+# What a user's phone and paper hold after enrolment: the TOTP secret and the backup codes.
+AUTHENTICATORS: dict[str, dict] = {}
+
+
+def login(page, live_server, username, password=factories.PASSWORD, shots=None):
+    """Password, then the second factor where the role requires it: enrolment the first time
+    (the secret is read off the enrolment page, as a phone app would scan it), a code after."""
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+    page.wait_for_load_state()
+    if "/accounts/otp/verify/" in page.url:
+        page.fill("#id_token", next_code(username))
+        page.click("button:has-text('验证')")
+    elif "/accounts/otp/" in page.url:
+        enrol(page, username, shots)
     page.wait_for_url(f"{live_server.url}/")
+
+
+def enrol(page, username, shots=None):
+    if shots is not None:
+        shots.take(page, "otp-enrolment")
+    assert page.locator("img.qr").get_attribute("src").startswith("data:image/svg+xml;base64,")
+    secret = page.locator("#otp-secret").inner_text().replace(" ", "")
+    AUTHENTICATORS[username] = {"key": base64.b32decode(secret + "=" * (-len(secret) % 8))}
+    page.fill("#id_token", next_code(username))
+    page.click("button:has-text('完成绑定')")
+    codes = page.locator("#backup-codes li").all_inner_texts()
+    assert len(codes) == 10
+    if shots is not None:
+        shots.take(page, "otp-backup-codes")
+    AUTHENTICATORS[username]["backup"] = codes
+    page.click("text=我已保存，继续")
+
+
+def next_code(username) -> str:
+    """The app's current code; a code is good once, so within one 30-second step a second login
+    uses the next step's code (the server allows one step of clock drift), then a backup code."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    phone = AUTHENTICATORS[username]
+    clock = TOTP(phone["key"])
+    device = TOTPDevice.objects.filter(user__username=username).order_by("-id").first()
+    last_t = device.last_t if device is not None else -1
+    for drift in (0, 1):
+        clock.drift = drift
+        if clock.t() > last_t:
+            return f"{clock.token():06d}"
+    return phone["backup"].pop()
 
 
 def logout(page):

@@ -74,8 +74,9 @@ def test_apply_return_resubmit_accept(live_server, page, shots):
     shots.take(page, "submitted")
     logout(page)
 
-    # 3. The county clerk finds it in the inbox and returns it for completion.
-    login(page, live_server, "clerk_li")
+    # 3. The county clerk binds a TOTP app at first login (second factor), finds the case in the
+    #    inbox and returns it for completion.
+    login(page, live_server, "clerk_li", shots=shots)
     assert page.locator("#inbox").get_by_text(case.number).is_visible()
     assert page.locator("#inbox").get_by_text("必需材料齐全").is_visible()
     shots.take(page, "clerk-inbox")

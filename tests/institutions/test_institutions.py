@@ -27,7 +27,7 @@ def profile_data(institution, **changes):
 def test_valid_credit_code_saved(client, applicant, institution_a):
     body = "91652301MA7QWERTY"[:17]
     code = body + uscc.calc_check_digit(body)
-    client.force_login(applicant)
+    factories.login(client, applicant)
     response = client.post(
         reverse("institutions:profile"), profile_data(institution_a, credit_code=code), follow=True
     )
@@ -44,7 +44,7 @@ def test_wrong_credit_code_refused(client, applicant, institution_a, code, messa
     good = uscc.calc_check_digit(code[:17]) if len(code) == 18 else None
     if good is not None and code[-1] == good:
         pytest.skip("the sample happens to be valid")
-    client.force_login(applicant)
+    factories.login(client, applicant)
     response = client.post(
         reverse("institutions:profile"), profile_data(institution_a, credit_code=code)
     )
@@ -55,7 +55,7 @@ def test_wrong_credit_code_refused(client, applicant, institution_a, code, messa
 
 
 def test_wrong_phone_refused(client, applicant, institution_a):
-    client.force_login(applicant)
+    factories.login(client, applicant)
     response = client.post(
         reverse("institutions:profile"), profile_data(institution_a, contact_phone="12345")
     )
@@ -63,16 +63,16 @@ def test_wrong_phone_refused(client, applicant, institution_a):
 
 
 def test_profile_is_own_only(client, clerk, applicant, institution_a, institution_b):
-    client.force_login(clerk)
+    factories.login(client, clerk)
     assert client.get(reverse("institutions:profile")).status_code == 403
-    client.force_login(applicant)
+    factories.login(client, applicant)
     page = client.get(reverse("institutions:profile")).content.decode()
     assert institution_a.name in page and institution_b.name not in page
 
 
 def test_project_of_another_institution_is_hidden(client, applicant, institution_b):
     foreign = factories.project(institution_b)
-    client.force_login(applicant)
+    factories.login(client, applicant)
     assert client.get(reverse("institutions:project_edit", args=[foreign.pk])).status_code == 404
     response = client.post(
         reverse("institutions:project_edit", args=[foreign.pk]),
@@ -91,7 +91,7 @@ def test_project_of_another_institution_is_hidden(client, applicant, institution
 
 
 def test_register_project(client, applicant, institution_a):
-    client.force_login(applicant)
+    factories.login(client, applicant)
     response = client.post(
         reverse("institutions:project_create"),
         {
@@ -110,7 +110,7 @@ def test_register_project(client, applicant, institution_a):
 
 
 def test_project_needs_a_subject(client, applicant):
-    client.force_login(applicant)
+    factories.login(client, applicant)
     response = client.post(
         reverse("institutions:project_create"),
         {"name": "无学科项目", "grades": "小学", "mode": "offline", "description": "x"},

@@ -20,7 +20,7 @@ def test_login_page_and_wrong_password(client, applicant):
 def test_institution_home_shows_its_cases_and_todo(client, applicant, project_a, clerk):
     case = factories.submitted_case(applicant, projects=[project_a])
     svc.return_case(clerk, case.pk, missing_kinds=["syllabus"], note="大纲不完整")
-    client.force_login(applicant)
+    factories.login(client, applicant)
     page = client.get(reverse("home")).content.decode()
     assert "需要您处理" in page and case.number in page and "待机构补正材料后重新提交" in page
 
@@ -28,7 +28,7 @@ def test_institution_home_shows_its_cases_and_todo(client, applicant, project_a,
 def test_county_home_is_the_inbox_with_checklist(client, applicant, project_a, clerk, outsider):
     mine = factories.submitted_case(applicant, projects=[project_a])
     foreign = factories.submitted_case(outsider)
-    client.force_login(clerk)
+    factories.login(client, clerk)
     page = client.get(reverse("home")).content.decode()
     assert "待受理的申请（1）" in page
     assert mine.number in page and foreign.number not in page
@@ -38,7 +38,7 @@ def test_county_home_is_the_inbox_with_checklist(client, applicant, project_a, c
 def test_prefecture_home_counts_every_county(client, applicant, outsider, prefecture_clerk):
     factories.submitted_case(applicant)
     factories.submitted_case(outsider)
-    client.force_login(prefecture_clerk)
+    factories.login(client, prefecture_clerk)
     response = client.get(reverse("home"))
     stats = {row["bureau"].name: row["total"] for row in response.context["stats"]}
     assert stats["昌吉市"] == 1 and stats["阜康市"] == 1 and stats["奇台县"] == 0
@@ -48,12 +48,12 @@ def test_prefecture_home_counts_every_county(client, applicant, outsider, prefec
     "role,text", [("expert", "目前没有需要您处理的鉴定邀请"), ("admin", "系统管理")]
 )
 def test_other_roles(client, jurisdictions, role, text):
-    client.force_login(factories.user(role))
+    factories.login(client, factories.user(role))
     assert text in client.get(reverse("home")).content.decode()
 
 
 def test_password_change(client, applicant):
-    client.force_login(applicant)
+    factories.login(client, applicant)
     response = client.post(
         reverse("password_change"),
         {
@@ -69,7 +69,7 @@ def test_password_change(client, applicant):
 
 
 def test_weak_password_refused(client, applicant):
-    client.force_login(applicant)
+    factories.login(client, applicant)
     response = client.post(
         reverse("password_change"),
         {
@@ -84,6 +84,6 @@ def test_weak_password_refused(client, applicant):
 
 
 def test_missing_page_in_layout(client, applicant):
-    client.force_login(applicant)
+    factories.login(client, applicant)
     response = client.get("/no-such-page/")
     assert response.status_code == 404 and "页面不存在" in response.content.decode()

@@ -3,7 +3,7 @@
 The URL patterns are read from the URL configuration (admin and static files excluded); each one
 must have an entry in ``REGISTRY`` below, which says how to build its arguments from the test
 world (objects that belong to the institution ``institution`` in 昌吉市, whose clerk is
-``county``) and which roles may use it. For every role the test then asserts:
+``county``: a submitted case, its materials, a draft, a project, an issued document) and which roles may use it. For every role the test then asserts:
 
 - a role in the allowed set gets a working page: 200, or a redirect that is not to the login or
   second-factor pages;
@@ -81,7 +81,12 @@ class World:
 
     @cached_property
     def case(self):
-        """A draft application, with every kind of material."""
+        """A submitted application, with every kind of material (the bureaus see it now)."""
+        return factories.submitted_case(self.users["institution"], projects=[self.project])
+
+    @cached_property
+    def draft(self):
+        """A draft application: its institution's alone."""
         return factories.draft_case(self.users["institution"], [self.project])
 
     @cached_property
@@ -108,6 +113,10 @@ def case_pk(world):
     return {"pk": world.case.pk}
 
 
+def draft_pk(world):
+    return {"pk": world.draft.pk}
+
+
 REGISTRY: dict[str, Entry] = {
     # portal: accounts and the home page
     "home": Entry(get=LOGGED_IN, post=LOGGED_IN),
@@ -130,9 +139,9 @@ REGISTRY: dict[str, Entry] = {
     "appraisal:case_list": Entry(get=INSTITUTIONS | BUREAU_STAFF, post=INSTITUTIONS | BUREAU_STAFF),
     "appraisal:case_create": Entry(get=INSTITUTIONS, post=INSTITUTIONS),
     "appraisal:case_detail": Entry(get=CASE_READERS, post=CASE_READERS, kwargs=case_pk),
-    "appraisal:case_edit": Entry(get=OWNER, post=OWNER, kwargs=case_pk),
-    "appraisal:material_upload": Entry(get=None, post=OWNER, kwargs=case_pk),
-    "appraisal:case_submit": Entry(get=None, post=OWNER, kwargs=case_pk),
+    "appraisal:case_edit": Entry(get=OWNER, post=OWNER, kwargs=draft_pk),
+    "appraisal:material_upload": Entry(get=None, post=OWNER, kwargs=draft_pk),
+    "appraisal:case_submit": Entry(get=None, post=OWNER, kwargs=draft_pk),
     "appraisal:case_withdraw": Entry(get=None, post=OWNER, kwargs=case_pk),
     "appraisal:case_accept": Entry(get=None, post=OWN_COUNTY, kwargs=case_pk),
     "appraisal:case_return": Entry(get=None, post=OWN_COUNTY, kwargs=case_pk),
