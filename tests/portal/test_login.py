@@ -154,3 +154,10 @@ def test_logout_is_audited(client, applicant):
     factories.login(client, applicant)
     client.post(reverse("logout"))
     assert AuditEvent.objects.filter(action=Action.LOGOUT, actor=applicant).exists()
+
+
+@pytest.mark.django_db
+def test_a_failed_login_for_an_unknown_name_is_audited_without_an_account(client, jurisdictions):
+    attempt(client, "nobody-here", "whatever-1")
+    event = AuditEvent.objects.get(action=Action.LOGIN_FAILED)
+    assert event.actor_name == "nobody-here" and event.object_id == ""

@@ -189,3 +189,24 @@ def test_new_backup_codes_need_reauthentication(client, clerk):
     assert not StaticToken.objects.filter(token=old[0]).exists()
     assert StaticToken.objects.filter(device__user=clerk).count() == 10
     assert AuditEvent.objects.filter(action=Action.BACKUP_CODES, actor=clerk).exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_site_also_needs_the_second_factor(client, jurisdictions):
+    admin = factories.user("admin", username="sysadmin", is_staff=True, is_superuser=True)
+    factories.otp_device(admin)
+    password_login(client, "sysadmin")
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("otp_verify"))
+    factories.login(client, admin)
+    assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_menu_is_hidden_until_the_second_factor(client, clerk):
+    password_login(client, "clerk")
+    page = client.get(reverse("otp_setup")).content.decode()
+    assert 'class="mainnav"' not in page
+    factories.login(client, clerk)
+    assert 'class="mainnav"' in client.get(reverse("home")).content.decode()
