@@ -11,6 +11,7 @@ from django.http import Http404
 
 from audit.models import AuditEvent
 from institutions.models import Institution, TrainingProject
+from portal.models import Notification
 
 from . import rules
 from .models import Case, IssuedDocument, Material
@@ -139,6 +140,15 @@ def get_project_for(user, pk) -> TrainingProject:
         return TrainingProject.objects.get(pk=pk, institution=institution)
     except (TrainingProject.DoesNotExist, ValueError, TypeError):
         raise Http404("培训项目不存在或您无权查看。") from None
+
+
+# ---- notifications -----------------------------------------------------------------------------
+def get_notification_for(user, pk) -> Notification:
+    """One of the user's own notifications; 404 for anyone else's."""
+    try:
+        return Notification.objects.get(pk=pk, recipient_id=user.pk)
+    except (Notification.DoesNotExist, ValueError, TypeError):
+        raise Http404("通知不存在。") from None
 
 
 # ---- the audit trail ---------------------------------------------------------------------------

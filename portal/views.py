@@ -11,7 +11,7 @@ from appraisal.models import CaseState
 from audit.models import Action
 
 from .forms import LoginForm
-from .models import Bureau, Notification
+from .models import Bureau
 
 
 @login_required
@@ -168,14 +168,10 @@ def notifications(request):
 @login_required
 def notification_open(request, pk):
     """Mark one of the user's own notifications read and go where it points."""
-    from django.http import Http404
     from django.utils import timezone
     from django.utils.http import url_has_allowed_host_and_scheme
 
-    try:
-        item = request.user.notifications.get(pk=pk)
-    except Notification.DoesNotExist:
-        raise Http404("通知不存在。") from None
+    item = access.get_notification_for(request.user, pk)
     if item.read_at is None:
         request.user.notifications.filter(pk=item.pk).update(read_at=timezone.now())
     if item.url and url_has_allowed_host_and_scheme(item.url, allowed_hosts={request.get_host()}):

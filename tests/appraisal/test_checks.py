@@ -11,7 +11,9 @@ def test_harfbuzz_subset_present_here():
 
 def test_warns_loudly_when_harfbuzz_subset_is_missing(monkeypatch):
     real = ctypes.util.find_library
-    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None if name == "harfbuzz-subset" else real(name))
+    monkeypatch.setattr(
+        ctypes.util, "find_library", lambda name: None if name == "harfbuzz-subset" else real(name)
+    )
     warnings = checks.harfbuzz_subset_available()
     assert [w.id for w in warnings] == ["appraisal.W001"]
     assert "libharfbuzz-subset0" in warnings[0].hint

@@ -52,7 +52,7 @@ def test_same_key_notifies_once(clerk):
 
 def test_unread_count_and_opening(client, applicant, clerk):
     case = factories.submitted_case(applicant)
-    client.force_login(clerk)
+    factories.login(client, clerk)
     page = client.get(reverse("home")).content.decode()
     assert 'class="unread">1<' in page
     note = Notification.objects.get(recipient=clerk)
@@ -65,7 +65,7 @@ def test_unread_count_and_opening(client, applicant, clerk):
 def test_someone_elses_notification_is_hidden(client, applicant, clerk, foreign_clerk):
     factories.submitted_case(applicant)
     note = Notification.objects.get(recipient=clerk)
-    client.force_login(foreign_clerk)
+    factories.login(client, foreign_clerk)
     assert client.get(reverse("notification_open", args=[note.pk])).status_code == 404
     note.refresh_from_db()
     assert note.read_at is None

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from portal.models import Notification
 from tests import factories
 
 ROLES = (
@@ -94,6 +95,12 @@ class World:
         return self.case.materials.order_by("id").first()
 
     @cached_property
+    def notification(self):
+        return Notification.objects.create(
+            recipient=self.users["institution"], subject="测试通知", url="/"
+        )
+
+    @cached_property
     def document(self):
         """The acceptance notice of an accepted case."""
         case = factories.accepted_case(self.users["institution"], self.users["county"])
@@ -127,6 +134,9 @@ REGISTRY: dict[str, Entry] = {
     "otp_setup": Entry(get=LOGGED_IN, post=LOGGED_IN),
     "otp_verify": Entry(get=LOGGED_IN, post=LOGGED_IN),
     "otp_backup_codes": Entry(get=LOGGED_IN, post=LOGGED_IN),
+    "notifications": Entry(get=LOGGED_IN, post=LOGGED_IN),
+    "notification_open": Entry(get=OWNER, post=OWNER, kwargs=lambda w: {"pk": w.notification.pk}),
+    "notifications_read_all": Entry(get=LOGGED_IN, post=LOGGED_IN),
     "audit:event_list": Entry(get=BUREAU_STAFF, post=BUREAU_STAFF),
     # institutions: only members, each of their own institution
     "institutions:profile": Entry(get=INSTITUTIONS, post=INSTITUTIONS),
