@@ -7,7 +7,7 @@ from .models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read only: the trail is append-only."""
 
-    list_display = ["at", "actor_name", "action", "object_repr", "bureau", "ip"]
+    list_display = ["at", "actor_name", "action_label", "object_repr", "bureau", "ip"]
     list_filter = ["action", "bureau"]
     search_fields = ["actor_name", "object_repr", "ip"]
 

@@ -4,6 +4,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+import audit
+from audit.models import Action
 from portal.notify import bureau_staff, institution_members, notify
 
 from .. import access, rules
@@ -55,6 +57,7 @@ def create_case(user, *, projects, statement: str, ip=None) -> Case:
             actor=user,
             ip=ip,
         )
+        audit.record(user, Action.TRANSITION, case, ip=ip, transition="create", target=case.state)
     return case
 
 

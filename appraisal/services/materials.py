@@ -3,6 +3,9 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+import audit
+from audit.models import Action
+
 from .. import access
 from ..models import Case, Material, MaterialKind
 from ..uploads import check_upload
@@ -51,6 +54,9 @@ def upload_material(
         material.file.save(material.original_name, uploaded, save=False)
         try:
             material.save()
+            audit.record(
+                user, Action.MATERIAL_UPLOAD, material, sha256=material.sha256, size=material.size
+            )
         except Exception:
             material.file.storage.delete(material.file.name)
             raise

@@ -213,3 +213,23 @@ def test_postgres_refuses_to_rewrite_case_logs_and_issued_documents(applicant, c
     assert AuditEvent.objects.exists()
     assert CaseLog.objects.get(pk=log.pk).note == log.note
     assert IssuedDocument.objects.get(pk=document.pk).sha256 == document.sha256
+
+
+@pytest.mark.django_db
+def test_creating_a_case_and_uploading_materials_are_recorded(applicant, project_a):
+    case = factories.draft_case(applicant, [project_a])
+    assert AuditEvent.objects.filter(
+        action=Action.TRANSITION, data__transition="create", object_id=str(case.pk)
+    ).exists()
+    uploads = AuditEvent.objects.filter(action=Action.MATERIAL_UPLOAD, actor=applicant)
+    assert uploads.count() == case.materials.count()
+    assert {e.data["sha256"] for e in uploads} == set(
+        case.materials.values_list("sha256", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_an_unknown_action_still_shows(applicant):
+    event = audit.record(applicant, "future_action", applicant)
+    assert event.action_label == "future_action"
+    assert audit.record(applicant, Action.LOGIN, applicant).action_label == "登录"
