@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.template.defaultfilters import filesizeformat
 
 # Accepted types, by what the bytes say (guide 七(二): documents, images, and class recordings).
@@ -49,9 +50,7 @@ def check_upload(uploaded) -> CheckedFile:
     if size == 0:
         raise ValidationError("文件为空，请重新选择文件。")
     if size > limit:
-        raise ValidationError(
-            f"文件过大（{filesizeformat(size)}），单个文件不得超过 {filesizeformat(limit)}。"
-        )
+        raise ValidationError(too_large_message(uploaded.name, size))
     uploaded.seek(0)
     head = uploaded.read(8192)
     kind = filetype.guess(head)
@@ -67,3 +66,26 @@ def check_upload(uploaded) -> CheckedFile:
         digest.update(chunk)
     uploaded.seek(0)
     return CheckedFile(content_type=mime, size=size, sha256=digest.hexdigest())
+
+
+def too_large_message(name, size=None) -> str:
+    limit = filesizeformat(settings.APPRAISAL_MAX_UPLOAD_BYTES)
+    got = f"（{filesizeformat(size)}）" if size else ""
+    return f"文件过大：“{name}”{got}，单个文件不得超过 {limit}。"
+
+
+class SizeLimitUploadHandler(FileUploadHandler):
+    """Stops reading a file the moment it passes APPRAISAL_MAX_UPLOAD_BYTES, so that an oversized
+    upload never fills the temporary folder; its name is kept in ``request.refused_uploads`` for the
+    view's message. First in FILE_UPLOAD_HANDLERS, so it sees every chunk before it is stored."""
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > settings.APPRAISAL_MAX_UPLOAD_BYTES:
+            refused = getattr(self.request, "refused_uploads", [])
+            refused.append(self.file_name)
+            self.request.refused_uploads = refused
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None

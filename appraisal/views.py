@@ -27,6 +27,7 @@ from .models import MaterialKind
 from .services import ServiceError
 from .services import cases as case_services
 from .services import materials as material_services
+from .uploads import too_large_message
 
 
 def client_ip(request):
@@ -162,6 +163,10 @@ def case_detail(request, pk, upload_form=None):
 def material_upload(request, pk):
     case = access.get_case_to_edit(request.user, pk)
     form = MaterialUploadForm(request.POST, request.FILES)
+    refused = getattr(request, "refused_uploads", None)  # set while request.FILES was read
+    if refused:
+        messages.error(request, too_large_message(refused[0]))
+        return redirect("appraisal:case_detail", pk=case.pk)
     if form.is_valid():
         try:
             material = material_services.upload_material(

@@ -245,6 +245,11 @@ APPRAISAL_MAX_UPLOAD_BYTES = int(
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_HANDLERS = [
+    "appraisal.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Material kinds an application must carry before it can be submitted (guide 七(二)).
 APPRAISAL_REQUIRED_MATERIALS = env_list(

@@ -72,7 +72,7 @@ def test_too_large_files_are_refused_with_the_limit(
     factories.login(client, applicant)
     response = post_file(client, draft, "大文件.pdf", factories.PDF_BYTES + b"0" * 5000)
     page = response.content.decode()
-    assert "文件过大" in page and "不得超过" in page
+    assert "过大" in page and "不得超过 4.0\xa0KB" in page
     assert not Material.objects.exists()
     assert files_under(settings.MEDIA_ROOT) == []
     assert files_under(upload_dirs) == []
@@ -131,3 +131,19 @@ def test_stored_files_have_no_public_url(client, applicant, draft):
     material = Material.objects.get()
     for prefix in ("/", "/media/", "/files/", "/static/"):
         assert client.get(prefix + material.file.name).status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_oversized_upload_is_cut_off_while_it_streams(
+    client, applicant, draft, upload_dirs, settings
+):
+    """Past the limit the rest of the file is not even stored in the temporary folder."""
+    settings.APPRAISAL_MAX_UPLOAD_BYTES = 100 * 1024
+    factories.login(client, applicant)
+    big = factories.PDF_BYTES + b"0" * (400 * 1024)
+    response = post_file(client, draft, "录像.pdf", big)
+    page = response.content.decode()
+    assert "文件过大：“录像.pdf”" in page and "不得超过 100.0\xa0KB" in page
+    assert not Material.objects.exists()
+    assert files_under(settings.MEDIA_ROOT) == []
+    assert files_under(upload_dirs) == []
