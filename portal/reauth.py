@@ -3,7 +3,14 @@
 A form that needs it inherits :class:`ReauthForm` (or adds :class:`ReauthField` and calls
 :func:`check_reauth`): the user re-enters the login password or a current TOTP code. Failures are
 audited, and after ``REAUTH_FAILURE_LIMIT`` of them within ``REAUTH_WINDOW`` the check refuses
-everything until the window has passed.
+everything until the window has passed. For example, the signing view of an opinion::
+
+    class SignOpinionForm(ReauthForm):
+        confirm = forms.BooleanField(label="我已核对鉴定意见全文")
+
+    form = SignOpinionForm(request.POST or None, user=request.user, request=request)
+    if request.method == "POST" and form.is_valid():
+        sign_opinion(request.user, opinion.pk, ...)  # the service; the password is never kept
 """
 
 from datetime import timedelta
