@@ -24,6 +24,7 @@ from .reauth import ReauthForm
 
 TOTP_DEVICE_NAME = "手机动态口令"
 BACKUP_DEVICE_NAME = "备用验证码"
+ENROLMENT_SESSION_KEY = "otp_enrolment_device"
 
 
 class TokenForm(forms.Form):
@@ -68,18 +69,24 @@ def _secret_groups(device) -> str:
 def otp_setup(request):
     """Enrol a TOTP app: scan the QR code, confirm with one code, receive the backup codes."""
     user = request.user
-    enrolled = user_has_device(user, confirmed=True)
-    if enrolled and not user.is_verified():
+    if user_has_device(user, confirmed=True) and not user.is_verified():
         return redirect("otp_verify")
+    # With only backup codes left (a lost phone switched off), a verified user binds a new one.
+    enrolled = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
     if enrolled:
         return render(
             request,
             "portal/otp_setup.html",
             {"enrolled": True, "reauth_form": ReauthForm(user=user), "required": True},
         )
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    # The secret made for this enrolment (kept in the session), never an older unconfirmed device:
+    # one an administrator switched off (a lost phone) must not be offered again.
+    device = TOTPDevice.objects.filter(
+        pk=request.session.get(ENROLMENT_SESSION_KEY), user=user, confirmed=False
+    ).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+        request.session[ENROLMENT_SESSION_KEY] = device.pk
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -88,6 +95,7 @@ def otp_setup(request):
             if allowed and device.verify_token(form.cleaned_data["token"]):
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
+                request.session.pop(ENROLMENT_SESSION_KEY, None)
                 codes = new_backup_codes(user)
                 otp_login(request, device)
                 audit.record(request, Action.OTP_ENROLLED, user)

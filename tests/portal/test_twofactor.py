@@ -210,3 +210,37 @@ def test_the_menu_is_hidden_until_the_second_factor(client, clerk):
     assert 'class="mainnav"' not in page
     factories.login(client, clerk)
     assert 'class="mainnav"' in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_switched_off_device_is_never_offered_again(client, clerk):
+    """A lost phone: the administrator unconfirms its device; enrolment makes a new secret."""
+    lost = factories.otp_device(clerk)
+    lost.confirmed = False
+    lost.save()
+    password_login(client, "clerk")
+    client.get(reverse("otp_setup"))
+    offered = TOTPDevice.objects.filter(user=clerk).exclude(pk=lost.pk)
+    assert offered.count() == 1
+    assert offered.get().key != lost.key
+    # The lost phone's code does not complete the enrolment.
+    response = client.post(reverse("otp_setup"), {"token": factories.totp_code(lost)})
+    assert "动态口令不正确" in response.content.decode()
+    # Reloading the page keeps the same new secret (the phone may have scanned it already).
+    client.get(reverse("otp_setup"))
+    assert TOTPDevice.objects.filter(user=clerk).count() == 2
+
+
+@pytest.mark.django_db
+def test_after_a_lost_phone_a_backup_code_lets_the_user_bind_a_new_one(client, clerk):
+    from portal.twofactor import new_backup_codes
+
+    lost = factories.otp_device(clerk)
+    code = new_backup_codes(clerk)[0]
+    lost.confirmed = False
+    lost.save()
+    password_login(client, "clerk")
+    assert client.get(reverse("home"))["Location"].startswith(reverse("otp_verify"))
+    client.post(reverse("otp_verify"), {"token": code})
+    page = client.get(reverse("otp_setup")).content.decode()
+    assert "data:image/svg+xml;base64," in page  # the enrolment of a new phone
