@@ -141,6 +141,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "portal.views.lockout"
 AXES_VERBOSE = False
+# The same client address as the audit trail: REMOTE_ADDR, set by the proxy in front (README).
+AXES_CLIENT_IP_CALLABLE = "audit.recording.client_ip"
 
 # Second factor (django-otp): TOTP with backup codes, required for these roles (see middleware).
 OTP_REQUIRED_ROLES = ("county", "prefecture", "expert", "supervisor", "admin")

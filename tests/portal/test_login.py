@@ -161,3 +161,19 @@ def test_a_failed_login_for_an_unknown_name_is_audited_without_an_account(client
     attempt(client, "nobody-here", "whatever-1")
     event = AuditEvent.objects.get(action=Action.LOGIN_FAILED)
     assert event.actor_name == "nobody-here" and event.object_id == ""
+
+
+@pytest.mark.django_db
+def test_a_forged_forwarded_for_header_does_not_escape_the_lockout(client, applicant, settings):
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            reverse("login"),
+            {"username": "applicant", "password": "wrong-password-1"},
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{n}",
+        )
+    response = client.post(
+        reverse("login"),
+        {"username": "applicant", "password": factories.PASSWORD},
+        HTTP_X_FORWARDED_FOR="10.0.0.99",
+    )
+    assert response.status_code == 429
