@@ -270,6 +270,18 @@ APPRAISAL_DAYS_FOR_PREFECTURE = int(os.environ.get("APPRAISAL_DAYS_FOR_PREFECTUR
 APPRAISAL_PDF_FONT = os.environ.get("APPRAISAL_PDF_FONT", "Noto Serif CJK SC")
 # The address printed on documents for their verification page.
 APPRAISAL_PUBLIC_BASE_URL = os.environ.get("APPRAISAL_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Each bureau's signing key and certificate: <code>.key.pem and <code>.cert.pem (the demo makes
+# self-signed ones with `manage.py make_signing_keys`; production puts the bureau's own there).
+APPRAISAL_SIGNING_DIR = Path(
+    os.environ.get("APPRAISAL_SIGNING_DIR", str(BASE_DIR / "var" / "signing"))
+)
+# Every issued document carries the bureau's digital signature (about 20 ms a document).
+APPRAISAL_SIGN_DOCUMENTS = env_bool("APPRAISAL_SIGN_DOCUMENTS", True)
+# The public verification page: the largest PDF it checks, and uploads per address per hour.
+APPRAISAL_VERIFY_MAX_UPLOAD_BYTES = int(
+    os.environ.get("APPRAISAL_VERIFY_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))
+)
+APPRAISAL_VERIFY_UPLOADS_PER_HOUR = int(os.environ.get("APPRAISAL_VERIFY_UPLOADS_PER_HOUR", "30"))
 
 PAGINATE_BY = 20
 # Static files are served by WhiteNoise; outside production straight from the app folders.

@@ -40,6 +40,7 @@ urlpatterns = [
     path("cases/", include("appraisal.urls")),
     path("audit/", include("audit.urls")),
     path("institution/", include("institutions.urls")),
+    path("verify/", include("appraisal.verification_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,10 +1,14 @@
 """Shared fixtures: the jurisdictions fixture, and an owner, a colleague and an outsider per role."""
 
+import json
 import os
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
+
+from appraisal.documents.signing import make_key
 
 from . import factories
 
@@ -40,6 +44,22 @@ def _media_root(settings, tmp_path):
         },
     }
     settings.MEDIA_ROOT = str(tmp_path / "files")
+
+
+@pytest.fixture(scope="session")
+def signing_dir(tmp_path_factory):
+    """A signing key and certificate for every bureau of the fixture, made once per run."""
+    directory = tmp_path_factory.mktemp("signing")
+    rows = json.loads(Path("fixtures/changji.json").read_text(encoding="utf-8"))
+    for row in rows:
+        if row["model"] == "portal.bureau":
+            make_key(row["fields"]["code"], row["fields"]["bureau_name"], directory)
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def _signing_keys(settings, signing_dir):
+    settings.APPRAISAL_SIGNING_DIR = signing_dir
 
 
 @pytest.fixture

@@ -1,8 +1,14 @@
 from .case import Case, CaseLog, CaseState, Round
 from .document import IssuedDocument, SerialCounter
+from .indicators import IndicatorDimension, IndicatorSign, IndicatorTemplate
 from .material import Material, MaterialKind
+from .seal import BureauSeal
 
 __all__ = [
+    "BureauSeal",
+    "IndicatorDimension",
+    "IndicatorSign",
+    "IndicatorTemplate",
     "Case",
     "CaseLog",
     "CaseState",

@@ -54,12 +54,16 @@ class IssuedDocument(models.Model):
         ACCEPTANCE_NOTICE = "acceptance_notice", "受理通知书"
         RETURN_NOTICE = "return_notice", "补正材料通知书"
         REFUSAL_NOTICE = "refusal_notice", "不予受理通知书"
+        SHEET = "sheet", "鉴定指标评分表"
+        OPINION = "opinion", "鉴定意见书"
 
     # The word in the serial number of each kind, e.g. 昌市教鉴受〔2026〕0001号.
     SERIAL_WORDS = {
         Kind.ACCEPTANCE_NOTICE: "鉴受",
         Kind.RETURN_NOTICE: "鉴补",
         Kind.REFUSAL_NOTICE: "鉴不受",
+        Kind.SHEET: "鉴评",
+        Kind.OPINION: "鉴",
     }
 
     case = models.ForeignKey(
@@ -90,6 +94,10 @@ class IssuedDocument(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="出具人", on_delete=models.PROTECT, related_name="+"
     )
     issued_at = models.DateTimeField("出具时间", default=timezone.now)
+    is_signed = models.BooleanField("带数字签名", default=False)
+    signer = models.CharField("签名证书主体", max_length=200, blank=True)
+    # What the public verification page may show (DOMAIN §5): written at issue time, never private.
+    public_summary = models.JSONField("公开核验信息", default=dict, blank=True)
 
     class Meta:
         verbose_name = "出具文书"
@@ -109,6 +117,10 @@ class IssuedDocument(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.serial}"
+
+    @property
+    def title(self) -> str:
+        return self.public_summary.get("title") or self.get_kind_display()
 
     @property
     def filename(self) -> str:

@@ -7,6 +7,7 @@ import audit
 from audit.models import Action
 
 from .. import access
+from ..documents.signing import SigningKeyMissing
 from ..models import Case, CaseLog, CaseState
 from . import ServiceError
 
@@ -64,5 +65,8 @@ def run_transition(
             user, Action.TRANSITION, case, ip=ip, transition=name, source=source, target=case.state
         )
         if after is not None:
-            after(case, log)
+            try:
+                after(case, log)
+            except SigningKeyMissing as exc:
+                raise ServiceError(exc.message) from None
         return case

@@ -57,6 +57,19 @@ def cn_date(value):
 
 @register.simple_tag
 def bureau_seal(bureau):
-    from appraisal.documents.seal import seal_data_uri
+    """The bureau's active seal image (managed in the admin), or the generated one."""
+    from appraisal.documents.context import seal_for
 
-    return seal_data_uri(bureau.bureau_name)
+    return seal_for(bureau)
+
+
+@register.filter
+def cn_datetime(value):
+    """2026年11月23日 15:04, in the portal's time zone."""
+    if not value:
+        return ""
+    from django.utils import timezone
+
+    if getattr(value, "tzinfo", None) is not None:
+        value = timezone.localtime(value)
+    return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"

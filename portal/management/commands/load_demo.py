@@ -3,6 +3,9 @@
 Run by the README's serve command. Safe to run twice: it does nothing if the demo accounts exist.
 """
 
+import hashlib
+
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -10,7 +13,8 @@ from django.db import transaction
 from stdnum.cn import uscc
 
 from appraisal.documents import render_pdf
-from appraisal.models import MaterialKind
+from appraisal.documents.seal import seal_png
+from appraisal.models import BureauSeal, MaterialKind
 from appraisal.services import cases as case_services
 from appraisal.services.materials import upload_material
 from institutions.models import Institution, TrainingProject
@@ -40,6 +44,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         call_command("loaddata", "fixtures/changji.json", verbosity=0)
+        # Before anything is issued: every document is signed with its bureau's key.
+        call_command("make_signing_keys", verbosity=0, stdout=self.stdout)
         if User.objects.filter(username="changji_clerk").exists():
             self.stdout.write("演示数据已存在，跳过。")
             return
@@ -51,6 +57,13 @@ class Command(BaseCommand):
 
     def _load(self):
         bureaus = {b.code: b for b in Bureau.objects.all()}
+        for bureau in bureaus.values():
+            if not BureauSeal.objects.filter(bureau=bureau).exists():
+                seal = BureauSeal(bureau=bureau, is_generated=True, note="演示用生成印章")
+                png = seal_png(bureau.bureau_name)
+                seal.sha256 = hashlib.sha256(png).hexdigest()
+                seal.image.save("seal.png", ContentFile(png), save=False)
+                seal.save()
         for role, username, name, code in STAFF:
             user = User(username=username, full_name=name, role=role, bureau=bureaus.get(code))
             if role == "admin":

@@ -1,0 +1,217 @@
+"""Digital signatures on issued PDFs with each bureau's key (DOMAIN §4: any change to the file shows).
+
+PAdES baseline signatures made with pyHanko, offline: no timestamp server, no revocation fetching.
+Each bureau's key and certificate are two PEM files in settings.APPRAISAL_SIGNING_DIR, named after
+the bureau's 行政区划代码 (``652301.key.pem``, ``652301.cert.pem``). Production puts the bureau's own
+key there (or, per GB/T 38540, swaps a certified seal service in behind ``sign_pdf``); the demo makes
+self-signed ones with ``manage.py make_signing_keys``.
+"""
+
+import datetime
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from django.conf import settings
+
+SIGNATURE_FIELD = "JiandingBureauSignature"
+
+
+class SigningKeyMissing(Exception):
+    """The bureau has no key or certificate in the signing folder."""
+
+    def __init__(self, bureau):
+        super().__init__(f"{bureau.bureau_name}的文书签名证书未配置，无法出具带数字签名的文书。")
+        self.message = str(self)
+
+
+def signing_dir() -> Path:
+    return Path(settings.APPRAISAL_SIGNING_DIR)
+
+
+def key_paths(code: str, directory: Path | None = None) -> tuple[Path, Path]:
+    directory = directory or signing_dir()
+    return directory / f"{code}.key.pem", directory / f"{code}.cert.pem"
+
+
+def make_key(code: str, bureau_name: str, directory: Path | None = None, *, years: int = 10):
+    """A P-256 key and a self-signed certificate for the bureau; existing files are kept.
+
+    Returns True when files were written, False when the bureau already had them.
+    """
+    key_path, cert_path = key_paths(code, directory)
+    if key_path.exists() or cert_path.exists():
+        return False
+    key_path.parent.mkdir(parents=True, exist_ok=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, bureau_name),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{bureau_name}文书签名"),
+        ]
+    )
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=365 * years))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    # Written exclusively ("x"): a key file is never overwritten.
+    with open(key_path, "xb") as fh:
+        fh.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    key_path.chmod(0o600)
+    with open(cert_path, "xb") as fh:
+        fh.write(cert.public_bytes(serialization.Encoding.PEM))
+    return True
+
+
+def has_key(bureau) -> bool:
+    key_path, cert_path = key_paths(bureau.code)
+    return key_path.exists() and cert_path.exists()
+
+
+@lru_cache(maxsize=32)
+def _signer(key_path: str, cert_path: str, mtime: float):
+    from pyhanko.sign import signers
+
+    signer = signers.SimpleSigner.load(key_path, cert_path)
+    if signer is None:
+        raise ValueError(f"无法读取签名密钥：{key_path}")
+    return signer
+
+
+def _bureau_signer(bureau):
+    key_path, cert_path = key_paths(bureau.code)
+    if not (key_path.exists() and cert_path.exists()):
+        raise SigningKeyMissing(bureau)
+    mtime = max(key_path.stat().st_mtime, cert_path.stat().st_mtime)
+    return _signer(str(key_path), str(cert_path), mtime)
+
+
+def sign_pdf(pdf_bytes: bytes, bureau) -> bytes:
+    """The PDF with an invisible PAdES signature of the bureau added as an incremental update."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    signer = _bureau_signer(bureau)
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
+    meta = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD,
+        reason="出具文书，证明文件自出具后未经改动",
+        location=bureau.bureau_name,
+        name=bureau.bureau_name,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+    )
+    out = io.BytesIO()
+    signers.PdfSigner(meta, signer=signer).sign_pdf(writer, output=out)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """The outcome of ``verify_pdf``: status is intact, modified, unsigned or unreadable."""
+
+    status: str
+    signer: str = ""
+    signed_at: datetime.datetime | None = None
+    trusted: bool = False
+
+    LABELS = {
+        "intact": "数字签名有效，文件自签名后未被改动",
+        "modified": "数字签名无效：文件在签名后被改动过",
+        "unsigned": "文件没有数字签名",
+        "unreadable": "文件不是可读取的 PDF",
+    }
+
+    @property
+    def intact(self) -> bool:
+        return self.status == "intact"
+
+    @property
+    def label(self) -> str:
+        return self.LABELS[self.status]
+
+
+def _trust_roots():
+    """Every bureau certificate in the signing folder (self-signed in the demo)."""
+    from pyhanko.keys import load_cert_from_pemder
+
+    roots = []
+    directory = signing_dir()
+    if directory.is_dir():
+        for path in sorted(directory.glob("*.cert.pem")):
+            try:
+                roots.append(load_cert_from_pemder(str(path)))
+            except (OSError, ValueError):
+                continue
+    return roots
+
+
+def verify_pdf(pdf_bytes: bytes) -> SignatureCheck:
+    """Whether the PDF carries a signature that covers the whole file, unchanged since signing."""
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    if not pdf_bytes.startswith(b"%PDF-"):
+        return SignatureCheck("unreadable")
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+        signatures = reader.embedded_signatures
+    except (PdfError, ValueError, KeyError, TypeError, IndexError, OSError):
+        return SignatureCheck("unreadable")
+    if not signatures:
+        return SignatureCheck("unsigned")
+    sig = signatures[-1]
+    context = ValidationContext(trust_roots=_trust_roots(), allow_fetching=False)
+    try:
+        status = validate_pdf_signature(sig, context, skip_diff=False)
+    except Exception:  # noqa: BLE001  (any parsing failure of a damaged signature is "modified")
+        return SignatureCheck("modified")
+    signer = ""
+    try:
+        signer = sig.signer_cert.subject.native.get("organization_name", "") or ""
+    except (AttributeError, ValueError):
+        pass
+    from pyhanko.sign.validation import SignatureCoverageLevel
+
+    whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    if status.intact and status.valid and whole:
+        return SignatureCheck(
+            "intact", signer=signer, signed_at=status.signer_reported_dt, trusted=status.trusted
+        )
+    return SignatureCheck("modified", signer=signer)
