@@ -3,6 +3,7 @@
 import ctypes.util
 import shutil
 import subprocess
+from pathlib import Path
 
 from django.conf import settings
 from django.core import checks
@@ -39,5 +40,23 @@ def cjk_font_available(app_configs=None, **kwargs):
             f"未找到文书所用字体“{settings.APPRAISAL_PDF_FONT}”，PDF 中的中文将无法正确显示。",
             hint="在 Debian 上执行：apt-get install fonts-noto-cjk",
             id="appraisal.W002",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security)
+def signing_keys_present(app_configs=None, **kwargs):
+    """Issued documents carry the bureau's digital signature; without keys nothing can be issued."""
+    if not settings.APPRAISAL_SIGN_DOCUMENTS:
+        return []
+    directory = Path(settings.APPRAISAL_SIGNING_DIR)
+    if directory.is_dir() and any(directory.glob("*.key.pem")):
+        return []
+    return [
+        checks.Warning(
+            f"文书签名密钥目录 {directory} 中没有任何教育局的签名密钥：受理、鉴定意见书等文书将无法出具。",
+            hint="演示环境执行 manage.py make_signing_keys；生产环境将各教育局的 <行政区划代码>.key.pem"
+            " 和 <行政区划代码>.cert.pem 放入 APPRAISAL_SIGNING_DIR 所指目录。",
+            id="appraisal.W003",
         )
     ]

@@ -136,3 +136,44 @@ def login(client, user: User) -> User:
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
     return user
+
+
+def opinion_context(case, *, experts=5, result="academic"):
+    """附件2's context for a case: the sample's findings and panel, the case's own institution."""
+    from appraisal.documents.context import sample_opinion_context
+
+    context = sample_opinion_context(experts=experts)
+    inst = case.institution
+    context["institution"] = {
+        "name": inst.name,
+        "credit_code": inst.credit_code,
+        "licence_no": inst.licence_no,
+        "address": inst.address,
+    }
+    context["projects"] = [
+        {"name": p.name, "subjects": "数学", "grades": p.grades, "result": result}
+        for p in case.projects.all()
+    ]
+    return context
+
+
+def issue_opinion(case, user, *, experts=5, result="academic"):
+    """Issue 附件2 for a case in one transaction, as the stamping service will."""
+    from django.db import transaction
+
+    from appraisal.documents import issue_document
+    from appraisal.documents.issue import public_summary
+    from appraisal.models import IssuedDocument
+
+    context = opinion_context(case, experts=experts, result=result)
+    kind = IssuedDocument.Kind.OPINION
+    with transaction.atomic():
+        return issue_document(
+            case=case,
+            kind=kind,
+            bureau=case.bureau,
+            template="documents/opinion.html",
+            context=context,
+            user=user,
+            public=public_summary(case, kind, projects=context["projects"]),
+        )

@@ -151,7 +151,7 @@ class SignatureCheck:
 
     LABELS = {
         "intact": "数字签名有效，文件自签名后未被改动",
-        "modified": "数字签名无效：文件在签名后被改动过",
+        "modified": "数字签名无效：文件在签名后被改动过或已损坏",
         "unsigned": "文件没有数字签名",
         "unreadable": "文件不是可读取的 PDF",
     }
@@ -193,7 +193,8 @@ def verify_pdf(pdf_bytes: bytes) -> SignatureCheck:
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
         signatures = reader.embedded_signatures
     except (PdfError, ValueError, KeyError, TypeError, IndexError, OSError):
-        return SignatureCheck("unreadable")
+        # A PDF header but a structure that no longer parses: damaged, or changed by hand.
+        return SignatureCheck("modified")
     if not signatures:
         return SignatureCheck("unsigned")
     sig = signatures[-1]
