@@ -58,6 +58,12 @@ class BureauSeal(models.Model):
                 ).update(is_active=False)
             super().save(*args, **kwargs)
 
+    def validate_constraints(self, exclude=None):
+        # "One active seal per bureau" is kept by save(), which retires the others first; a form
+        # activating a new seal must not be refused for the old one still being active.
+        exclude = set(exclude or ()) | ({"bureau"} if self.is_active else set())
+        super().validate_constraints(exclude=exclude)
+
     @classmethod
     def active_for(cls, bureau) -> "BureauSeal | None":
         if bureau is None or bureau.pk is None:
