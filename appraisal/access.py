@@ -115,12 +115,44 @@ def get_material_for(user, pk) -> Material:
     return material
 
 
+def _opinion_issued(case, round_id) -> bool:
+    return IssuedDocument.objects.filter(
+        case=case, round_id=round_id, kind=IssuedDocument.Kind.OPINION
+    ).exists()
+
+
+def can_view_document(user, document: IssuedDocument) -> bool:
+    """Whoever sees the case sees its documents, except that the applicant sees the experts'
+    sheets (附件1, which name the expert) only once the opinion of their round is issued: the
+    institution does not learn who sits on its panel before the result (DOMAIN §3)."""
+    if not can_view_case(user, document.case):
+        return False
+    if document.kind == IssuedDocument.Kind.SHEET and rules.is_case_institution_member(
+        document.case, user
+    ):
+        return _opinion_issued(document.case, document.round_id)
+    return True
+
+
+def documents_visible_to(user, case: Case) -> list[IssuedDocument]:
+    """The case's issued documents this user may open, in the order they were issued."""
+    documents = list(case.documents.order_by("issued_at", "id"))
+    if not rules.is_case_institution_member(case, user):
+        return documents if can_view_case(user, case) else []
+    opinion_rounds = {d.round_id for d in documents if d.kind == IssuedDocument.Kind.OPINION}
+    return [
+        d
+        for d in documents
+        if d.kind != IssuedDocument.Kind.SHEET or d.round_id in opinion_rounds
+    ]
+
+
 def get_document_for(user, pk) -> IssuedDocument:
     try:
         document = IssuedDocument.objects.select_related("case", "case__bureau").get(pk=pk)
     except (IssuedDocument.DoesNotExist, ValueError, TypeError):
         raise Http404("文书不存在或您无权查看。") from None
-    if not can_view_case(user, document.case):
+    if not can_view_document(user, document):
         raise Http404("文书不存在或您无权查看。")
     return document
 

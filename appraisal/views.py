@@ -147,7 +147,7 @@ def case_detail(request, pk, upload_form=None):
             "projects": case.projects.prefetch_related("subjects"),
             "checklist": material_checklist(case, materials),
             "missing": case.missing_material_kinds(),
-            "documents": case.documents.order_by("issued_at"),
+            "documents": access.documents_visible_to(request.user, case),
             "log": log,
             "actions": actions,
             "upload_form": upload_form or MaterialUploadForm(),

@@ -157,7 +157,7 @@ def opinion_context(case, *, experts=5, result="academic"):
     return context
 
 
-def issue_opinion(case, user, *, experts=5, result="academic"):
+def issue_opinion(case, user, *, experts=5, result="academic", round=None):
     """Issue 附件2 for a case in one transaction, as the stamping service will."""
     from django.db import transaction
 
@@ -176,4 +176,5 @@ def issue_opinion(case, user, *, experts=5, result="academic"):
             context=context,
             user=user,
             public=public_summary(case, kind, projects=context["projects"]),
+            round=round,
         )

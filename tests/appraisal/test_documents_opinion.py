@@ -164,3 +164,37 @@ def test_missing_key_refuses_to_issue_and_changes_nothing(case, clerk, settings,
     with pytest.raises(SigningKeyMissing):
         factories.issue_opinion(case, clerk)
     assert not IssuedDocument.objects.filter(kind="opinion").exists()
+
+
+def _issue_sheet(case, clerk):
+    with transaction.atomic():
+        return issue_document(
+            case=case,
+            kind=IssuedDocument.Kind.SHEET,
+            bureau=case.bureau,
+            template="documents/sheet.html",
+            context=sample_sheet_context(),
+            user=clerk,
+            round=case.rounds.get(number=1),
+        )
+
+
+def test_applicant_sees_the_experts_sheets_only_with_the_opinion_of_their_round(
+    client, case, clerk, applicant, outsider
+):
+    from appraisal import access
+
+    sheet = _issue_sheet(case, clerk)
+    url = f"/cases/documents/{sheet.pk}/download/"
+    client.force_login(applicant)
+    assert client.get(url).status_code == 404
+    assert sheet not in access.documents_visible_to(applicant, case)
+    client.force_login(clerk)
+    assert client.get(url).status_code == 200
+    factories.issue_opinion(case, clerk, round=case.rounds.get(number=1))
+    client.force_login(applicant)
+    assert client.get(url).status_code == 200
+    assert sheet in access.documents_visible_to(applicant, case)
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    assert access.documents_visible_to(outsider, case) == []
