@@ -141,9 +141,7 @@ def documents_visible_to(user, case: Case) -> list[IssuedDocument]:
         return documents if can_view_case(user, case) else []
     opinion_rounds = {d.round_id for d in documents if d.kind == IssuedDocument.Kind.OPINION}
     return [
-        d
-        for d in documents
-        if d.kind != IssuedDocument.Kind.SHEET or d.round_id in opinion_rounds
+        d for d in documents if d.kind != IssuedDocument.Kind.SHEET or d.round_id in opinion_rounds
     ]
 
 

@@ -20,7 +20,7 @@ def format_serial(bureau, word: str, year: int, sequence: int) -> str:
     return f"{bureau.short_name}{word}〔{year}〕{sequence:04d}号"
 
 
-def public_summary(case, kind, *, projects=None, result=None) -> dict:
+def public_summary(case, kind, *, projects=None) -> dict:
     """What the public verification page shows: nothing private (no people, no case details).
 
     ``projects`` is a list of {name, result} (result "academic"/"non_academic" or None); by default
