@@ -63,6 +63,17 @@ def _signing_keys(settings, signing_dir):
 
 
 @pytest.fixture
+def indicator_template(db):
+    """The published indicator template of fixtures/indicators.json (its data migration loads it;
+    a transactional test's flush empties the tables, so load it again when it is gone)."""
+    from appraisal.models import IndicatorTemplate
+
+    if IndicatorTemplate.current() is None:
+        call_command("loaddata", "fixtures/indicators.json", verbosity=0)
+    return IndicatorTemplate.current()
+
+
+@pytest.fixture
 def jurisdictions(db):
     call_command("loaddata", "fixtures/changji.json", verbosity=0)
 

@@ -18,7 +18,7 @@ from appraisal.documents.context import (
 from appraisal.documents.render import render_html
 from appraisal.documents.seal import seal_data_uri, seal_png
 from appraisal.documents.signing import verify_pdf
-from appraisal.models import BureauSeal, IndicatorTemplate, IssuedDocument
+from appraisal.models import BureauSeal, IssuedDocument
 from tests import factories
 
 
@@ -118,8 +118,10 @@ def test_qr_and_verification_link_point_to_the_public_page(opinion, settings):
     assert url in pdf_text(stored_bytes(opinion)).replace("\n", "")
 
 
-def test_sheet_is_issued_with_its_own_serial_and_the_template_signs(case, clerk):
-    template = IndicatorTemplate.current()
+def test_sheet_is_issued_with_its_own_serial_and_the_template_signs(
+    case, clerk, indicator_template
+):
+    template = indicator_template
     context = sample_sheet_context(template)
     with transaction.atomic():
         sheet = issue_document(

@@ -53,8 +53,8 @@ def test_sign_of_another_template_is_refused():
         suggest_category([(9, ACADEMIC)], DIMS)
 
 
-def test_accepts_sign_rows_of_the_template(db):
-    template = IndicatorTemplate.current()
+def test_accepts_sign_rows_of_the_template(indicator_template):
+    template = indicator_template
     dims = template.dimensions_with_signs()
     ticked = [d.non_academic_signs[0] for d in dims]
     keys = [(d.pk, d.name) for d in dims]
@@ -66,8 +66,8 @@ def test_accepts_sign_rows_of_the_template(db):
 # ---- the shipped template ------------------------------------------------------------------
 
 
-def test_migration_ships_the_four_dimensions_with_both_kinds_of_signs(db):
-    template = IndicatorTemplate.current()
+def test_migration_ships_the_four_dimensions_with_both_kinds_of_signs(indicator_template):
+    template = indicator_template
     assert template is not None and template.is_published and template.version == 1
     dims = template.dimensions_with_signs()
     assert [d.name for d in dims] == ["培训目的", "培训内容", "培训方式", "结果评价"]
@@ -81,8 +81,8 @@ def test_migration_ships_the_four_dimensions_with_both_kinds_of_signs(db):
 # ---- versioning -----------------------------------------------------------------------------
 
 
-def test_published_version_cannot_be_edited(db):
-    template = IndicatorTemplate.current()
+def test_published_version_cannot_be_edited(indicator_template):
+    template = indicator_template
     sign = IndicatorSign.objects.filter(dimension__template=template).first()
     sign.text = "改过的特征"
     with pytest.raises(PublishedTemplateError):
@@ -98,8 +98,8 @@ def test_published_version_cannot_be_edited(db):
     assert IndicatorSign.objects.get(pk=sign.pk).text != "改过的特征"
 
 
-def test_new_version_is_a_draft_copy_that_is_published_in_place_of_the_old(db):
-    old = IndicatorTemplate.current()
+def test_new_version_is_a_draft_copy_that_is_published_in_place_of_the_old(indicator_template):
+    old = indicator_template
     new = old.copy_as_new_version()
     assert new.version == 2 and not new.is_published and not new.is_active
     assert new.dimensions.count() == old.dimensions.count()
@@ -123,7 +123,7 @@ def test_new_version_is_a_draft_copy_that_is_published_in_place_of_the_old(db):
     assert [d.name for d in old.dimensions_with_signs()][-1] == "结果评价"
 
 
-def test_admin_shows_a_published_version_read_only(client, jurisdictions):
+def test_admin_shows_a_published_version_read_only(client, jurisdictions, indicator_template):
     admin = factories.user("admin", username="sysadmin", is_staff=True, is_superuser=True)
     client.force_login(admin)
     template = IndicatorTemplate.current()
@@ -141,3 +141,15 @@ def test_admin_shows_a_published_version_read_only(client, jurisdictions):
     )
     draft = IndicatorTemplate.objects.get(version=2)
     assert client.get(f"/admin/appraisal/indicatortemplate/{draft.pk}/change/").status_code == 200
+
+
+def test_the_fixture_loads_into_empty_tables(db):
+    from django.core.management import call_command
+
+    IndicatorSign.objects.all().delete()
+    IndicatorDimension.objects.all().delete()
+    IndicatorTemplate.objects.all().delete()
+    call_command("loaddata", "fixtures/indicators.json", verbosity=0)
+    template = IndicatorTemplate.current()
+    assert template.is_published and template.dimensions.count() == 4
+    assert IndicatorSign.objects.filter(dimension__template=template).count() == 22

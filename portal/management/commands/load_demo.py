@@ -14,7 +14,7 @@ from stdnum.cn import uscc
 
 from appraisal.documents import render_pdf
 from appraisal.documents.seal import seal_png
-from appraisal.models import BureauSeal, MaterialKind
+from appraisal.models import BureauSeal, IndicatorTemplate, MaterialKind
 from appraisal.services import cases as case_services
 from appraisal.services.materials import upload_material
 from institutions.models import Institution, TrainingProject
@@ -44,6 +44,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         call_command("loaddata", "fixtures/changji.json", verbosity=0)
+        # The indicators (附件1) come with the migrations; load them if the tables were emptied.
+        if not IndicatorTemplate.objects.exists():
+            call_command("loaddata", "fixtures/indicators.json", verbosity=0)
         # Before anything is issued: every document is signed with its bureau's key.
         call_command("make_signing_keys", verbosity=0, stdout=self.stdout)
         if User.objects.filter(username="changji_clerk").exists():
