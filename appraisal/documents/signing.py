@@ -7,6 +7,8 @@ key there (or, per GB/T 38540, swaps a certified seal service in behind ``sign_p
 self-signed ones with ``manage.py make_signing_keys``.
 """
 
+import asyncio
+import concurrent.futures
 import datetime
 import io
 from dataclasses import dataclass
@@ -120,8 +122,23 @@ def _bureau_signer(bureau):
     return _signer(str(key_path), str(cert_path), mtime)
 
 
+def _outside_event_loop(fn, *args):
+    """pyHanko's synchronous API calls asyncio.run(), which refuses to run inside a thread that
+    already runs an event loop (an async caller, a browser driver); such callers get a worker."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args).result()
+
+
 def sign_pdf(pdf_bytes: bytes, bureau) -> bytes:
     """The PDF with an invisible PAdES signature of the bureau added as an incremental update."""
+    return _outside_event_loop(_sign_pdf, pdf_bytes, bureau)
+
+
+def _sign_pdf(pdf_bytes: bytes, bureau) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
@@ -182,6 +199,10 @@ def _trust_roots():
 
 def verify_pdf(pdf_bytes: bytes) -> SignatureCheck:
     """Whether the PDF carries a signature that covers the whole file, unchanged since signing."""
+    return _outside_event_loop(_verify_pdf, pdf_bytes)
+
+
+def _verify_pdf(pdf_bytes: bytes) -> SignatureCheck:
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
