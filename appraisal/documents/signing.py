@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 
-SIGNATURE_FIELD = "JiandingBureauSignature"
+SIGNATURE_FIELD = "出具单位数字签名"
 
 
 class SigningKeyMissing(Exception):

@@ -62,3 +62,27 @@ def test_check_warns_when_no_signing_key_is_installed(settings, tmp_path):
 def test_check_is_quiet_with_keys(settings, signing_dir):
     settings.APPRAISAL_SIGNING_DIR = signing_dir
     assert checks.signing_keys_present() == []
+
+
+def test_an_independent_reader_validates_the_signature(changji, tmp_path):
+    """poppler's pdfsig (poppler-utils, installed with the portal) agrees with our check."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if not shutil.which("pdfsig"):
+        pytest.skip("未安装 poppler-utils 的 pdfsig")
+    signed = sign_pdf(render_pdf("documents/sample_material.html", {"title": "样例"}), changji)
+    good = tmp_path / "good.pdf"
+    good.write_bytes(signed)
+    out = subprocess.run(["pdfsig", str(good)], capture_output=True, text=True).stdout
+    assert "Signature Field Name: 出具单位数字签名" in out
+    assert "Signature is Valid." in out and "Total document signed" in out
+    assert "O=昌吉市教育局" in out
+    tampered = bytearray(signed)
+    tampered[len(signed) // 3] ^= 0x01
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(bytes(tampered))
+    out = subprocess.run(["pdfsig", str(bad)], capture_output=True, text=True).stdout
+    assert "Signature is Valid." not in out
