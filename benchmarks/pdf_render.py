@@ -45,6 +45,16 @@ def timed(fn, runs):
     return statistics.median(times), min(times), result
 
 
+def cpu_timed(fn, runs):
+    """CPU time of this process: what the render costs, whatever else the machine is doing."""
+    times = []
+    for _ in range(runs):
+        start = time.process_time()
+        fn()
+        times.append(time.process_time() - start)
+    return statistics.median(times)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
@@ -71,6 +81,7 @@ def main():
     pdf = render()  # loads the fonts once per process
     first = time.perf_counter() - start
     median, best, pdf = timed(render, args.runs)
+    cpu_median = cpu_timed(render, args.runs)
 
     with tempfile.TemporaryDirectory() as keys:
         settings.APPRAISAL_SIGNING_DIR = Path(keys)
@@ -84,6 +95,7 @@ def main():
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
     rows = [
         ("附件2 渲染时间（中位数）", "< 0.200 s", f"{median:.3f} s", median < 0.2),
+        ("附件2 渲染 CPU 时间（中位数）", "< 0.200 s", f"{cpu_median:.3f} s", cpu_median < 0.2),
         ("附件2 文件大小", "< 300 KB", f"{len(pdf) / 1024:.0f} KB", len(pdf) < 300 * 1024),
         ("附件2 渲染 + 数字签名（中位数）", "—", f"{both_median:.3f} s", None),
         ("数字签名（中位数）", "—", f"{sign_median * 1000:.0f} ms", None),
@@ -95,6 +107,10 @@ def main():
     print(f"附件2：五名专家、四个维度均有鉴定情况，{pages} 页；重复 {args.runs} 次")
     print(
         f"字体：{settings.APPRAISAL_PDF_FONT}；HarfBuzz 子集库：{'已安装' if harfbuzz else '缺失'}"
+    )
+    load = os.getloadavg()[0]
+    print(
+        f"本机 {os.cpu_count()} 核，测量时 1 分钟平均负载 {load:.2f}（负载高时墙钟时间偏长，CPU 时间不受影响）"
     )
     print(f"{'项目':<28}{'目标':<12}{'实测':<12}结论")
     for name, target, measured, ok in rows:
