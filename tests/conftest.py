@@ -140,13 +140,3 @@ def project_a(institution_a):
     return factories.project(
         institution_a, ("mathematics", "integrated-practice"), name="少儿思维训练"
     )
-
-
-def pytest_runtest_setup(item):
-    """Tests marked ``postgres`` need PostgreSQL's row locks; on SQLite they skip, saying why."""
-    if item.get_closest_marker("postgres") is None:
-        return
-    from django.conf import settings
-
-    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
-        pytest.skip("需要 PostgreSQL（设置 DATABASE_URL 后运行）：SQLite 没有行级锁可供验证。")

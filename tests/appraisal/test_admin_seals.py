@@ -26,7 +26,7 @@ def post_seal(client, bureau, content, name="seal.png"):
 
 def test_uploaded_seal_becomes_active_and_is_used_by_documents(client, changji):
     admin = sysadmin()
-    client.force_login(admin)
+    factories.login(client, admin)
     response = post_seal(client, changji, seal_png("昌吉市教育局"))
     assert response.status_code == 302
     first = BureauSeal.objects.get(bureau=changji)
@@ -40,7 +40,7 @@ def test_uploaded_seal_becomes_active_and_is_used_by_documents(client, changji):
 
 
 def test_a_file_that_is_not_a_png_is_refused(client, changji):
-    client.force_login(sysadmin())
+    factories.login(client, sysadmin())
     response = post_seal(client, changji, b"GIF89a not a seal", name="seal.png")
     assert response.status_code == 200
     assert "请上传 PNG 格式的印章图片" in response.content.decode()
@@ -48,7 +48,7 @@ def test_a_file_that_is_not_a_png_is_refused(client, changji):
 
 
 def test_seals_cannot_be_deleted(client, changji):
-    client.force_login(sysadmin())
+    factories.login(client, sysadmin())
     post_seal(client, changji, seal_png("昌吉市教育局"))
     seal = BureauSeal.objects.get()
     response = client.post(f"/admin/appraisal/bureauseal/{seal.pk}/delete/", {"post": "yes"})

@@ -188,15 +188,15 @@ def test_applicant_sees_the_experts_sheets_only_with_the_opinion_of_their_round(
 
     sheet = _issue_sheet(case, clerk)
     url = f"/cases/documents/{sheet.pk}/download/"
-    client.force_login(applicant)
+    factories.login(client, applicant)
     assert client.get(url).status_code == 404
     assert sheet not in access.documents_visible_to(applicant, case)
-    client.force_login(clerk)
+    factories.login(client, clerk)
     assert client.get(url).status_code == 200
     factories.issue_opinion(case, clerk, round=case.rounds.get(number=1))
-    client.force_login(applicant)
+    factories.login(client, applicant)
     assert client.get(url).status_code == 200
     assert sheet in access.documents_visible_to(applicant, case)
-    client.force_login(outsider)
+    factories.login(client, outsider)
     assert client.get(url).status_code == 404
     assert access.documents_visible_to(outsider, case) == []

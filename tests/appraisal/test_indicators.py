@@ -125,7 +125,7 @@ def test_new_version_is_a_draft_copy_that_is_published_in_place_of_the_old(indic
 
 def test_admin_shows_a_published_version_read_only(client, jurisdictions, indicator_template):
     admin = factories.user("admin", username="sysadmin", is_staff=True, is_superuser=True)
-    client.force_login(admin)
+    factories.login(client, admin)
     template = IndicatorTemplate.current()
     url = f"/admin/appraisal/indicatortemplate/{template.pk}/change/"
     page = client.get(url)
