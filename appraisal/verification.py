@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
 from .documents.signing import verify_pdf
 from .models import IssuedDocument
@@ -74,6 +75,7 @@ def public_projects(document: IssuedDocument) -> list[dict]:
 
 
 @never_cache
+@require_GET
 def verify_lookup(request):
     """The entry page: type a code (the QR code leads straight to the document's page)."""
     form = CodeForm(request.GET or None)
@@ -86,6 +88,7 @@ def verify_lookup(request):
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
 def verify_document(request, code):
     document = find_document(code)
     if document is None:

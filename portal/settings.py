@@ -154,6 +154,8 @@ OTP_EXEMPT_URL_NAMES = (
     "logout",
     "otp_setup",
     "otp_verify",
+    "verify_lookup",  # the public verification pages (no login at all)
+    "verify_document",
 )
 
 LOGIN_URL = "login"

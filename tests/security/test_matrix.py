@@ -162,6 +162,14 @@ REGISTRY: dict[str, Entry] = {
     "appraisal:document_download": Entry(
         get=CASE_READERS, post=CASE_READERS, kwargs=lambda w: {"pk": w.document.pk}
     ),
+    # the public verification pages: anyone, logged in or not, shows nothing private
+    "verify_lookup": Entry(get=EVERYONE, post=None, public=True),
+    "verify_document": Entry(
+        get=EVERYONE,
+        post=EVERYONE,
+        public=True,
+        kwargs=lambda w: {"code": w.document.verification_code},
+    ),
 }
 
 
