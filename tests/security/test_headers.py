@@ -47,8 +47,13 @@ def manage(*args, env):
     )
 
 
-def test_check_deploy_is_clean_in_production():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
+def test_check_deploy_is_clean_in_production(tmp_path):
+    # A deployment has its bureaus' signing keys in place (without them the portal warns, W003).
+    from appraisal.documents.signing import make_key
+
+    make_key("652301", "昌吉市教育局", tmp_path)
+    env = production_env(APPRAISAL_SIGNING_DIR=str(tmp_path))
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
