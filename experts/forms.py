@@ -37,6 +37,12 @@ class ExpertForm(forms.ModelForm):
             "knows_administrative_law",
             "note",
         ]
+        error_messages = {
+            "title_level": {
+                "invalid_choice": "职称等级须为中级、副高级或正高级（中级以下不能入库）。"
+            },
+            "phone": {"unique": "该手机号码的专家已在库中，不能重复入库。"},
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
