@@ -200,9 +200,9 @@ def expert(pool: Bureau, subject_codes=("mathematics",), *, username=None, **fie
     defaults.update(fields)
     e = Expert.objects.create(user=account, pool=pool, **defaults)
     e.subjects.set(Subject.objects.filter(code__in=subject_codes))
-    if not account.full_name:
-        account.full_name = e.name
-        account.save(update_fields=["full_name"])
+    account.full_name = account.full_name or e.name
+    account.email = e.email
+    account.save(update_fields=["full_name", "email"])
     return e
 
 

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
 from experts.models import Expert, ExpertCreditRecord, ExpertTie
+from portal.notify import notify
 
 from .. import access
 from .. import draw as algorithm
@@ -216,7 +216,8 @@ def _reply_deadline(now=None):
 
 
 def invite(round, draw, expert_id, *, position, source, rank, replaces=None) -> Seat:
-    """A seat for the expert, with its reply deadline; the e-mail leaves after the commit."""
+    """A seat for the expert, with its reply deadline; the expert is told in the portal and by
+    e-mail once the transaction commits."""
     reply_by, exact = _reply_deadline()
     seat = Seat.objects.create(
         round=round,
@@ -229,32 +230,18 @@ def invite(round, draw, expert_id, *, position, source, rank, replaces=None) -> 
         reply_by=reply_by,
         reply_by_exact=exact,
     )
-    transaction.on_commit(lambda: send_invitation_mail(seat.pk))
+    case = round.case
+    deadline = timezone.localtime(reply_by).strftime("%Y年%m月%d日 %H:%M")
+    notify(
+        [seat.expert.user],
+        f"鉴定邀请：{case.number}，请于 {deadline} 前答复",
+        f"您被随机抽取为“{case.institution.name}”校外培训服务类别鉴定（案件 {case.number}）的"
+        f"鉴定专家。请于 {deadline} 前登录平台答复：接受须签署独立性及无利害关系声明；如与该机构"
+        "存在利害关系，请谢绝并说明。专家组名单在鉴定结论出具前须严格保密。",
+        url=reverse("appraisal:invitation", args=[seat.pk]),
+        case=case,
+    )
     return seat
-
-
-def send_invitation_mail(seat_id):
-    seat = Seat.objects.select_related("expert", "round__case__institution").get(pk=seat_id)
-    if not seat.expert.email:
-        return
-    case = seat.round.case
-    link = settings.APPRAISAL_PUBLIC_BASE_URL.rstrip("/") + reverse(
-        "appraisal:invitation", args=[seat.pk]
-    )
-    deadline = timezone.localtime(seat.reply_by).strftime("%Y年%m月%d日 %H:%M")
-    send_mail(
-        subject=f"鉴定邀请：{case.number}",
-        message=(
-            f"{seat.expert.name}专家：\n\n"
-            f"您被随机抽取为“{case.institution.name}”校外培训服务类别鉴定（案件 {case.number}）"
-            f"的鉴定专家。请于 {deadline} 前登录平台答复：接受须签署独立性及无利害关系声明，"
-            f"如与该机构存在利害关系请谢绝并说明。\n\n{link}\n\n"
-            "专家组名单在鉴定结论出具前须严格保密。"
-        ),
-        from_email=None,
-        recipient_list=[seat.expert.email],
-        fail_silently=True,
-    )
 
 
 def _parameters(case, panel_size, subjects, legal_seat) -> algorithm.Parameters:

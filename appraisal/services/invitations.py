@@ -2,9 +2,11 @@
 lapse after the deadline; a vacated seat is offered to the next suitable alternate in rank."""
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from experts.models import Expert, ExpertTie
+from portal.notify import bureau_staff, notify
 
 from .. import draw as algorithm
 from ..models import CaseLog, CaseState, Draw, Seat
@@ -85,6 +87,13 @@ def call_alternate(case, round, vacated: Seat, actor, ip=None) -> Seat | None:
     names = dict(Expert.objects.filter(pk__in=list(skipped)).values_list("id", "name"))
     skipped_rows = [[names.get(i, str(i)), why] for i, why in skipped.items()]
     if expert_id is None:
+        notify(
+            bureau_staff(round.bureau, "county" if round.number == 1 else "prefecture"),
+            f"候补专家已用尽：{case.number}",
+            f"案件 {case.number} 席位{vacated.position}的候补专家已用尽，请在案件页面补抽专家。",
+            url=reverse("appraisal:case_detail", args=[case.pk]),
+            case=case,
+        )
         _log(
             case,
             "alternates_exhausted",
@@ -176,6 +185,15 @@ def accept_invitation(user, seat_id, *, confirmed, ip=None) -> Seat:
         )
         if case.panel_complete():
             run_transition(case.pk, user, "start_review", note="专家组全部成员已接受邀请。", ip=ip)
+            notify(
+                bureau_staff(
+                    seat.round.bureau, "county" if seat.round.number == 1 else "prefecture"
+                ),
+                f"专家组已组成：{case.number}",
+                f"案件 {case.number} 的专家组成员均已接受邀请，鉴定开始。",
+                url=reverse("appraisal:case_detail", args=[case.pk]),
+                case=case,
+            )
     return seat
 
 

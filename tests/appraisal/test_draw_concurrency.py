@@ -36,7 +36,10 @@ def test_concurrent_draws_yield_one_draw(jurisdictions):
         finally:
             connection.close()  # each thread has its own connection
 
-    threads = [threading.Thread(target=press, args=(c, m)) for c, m in zip(clerks, commitments, strict=True)]
+    threads = [
+        threading.Thread(target=press, args=(c, m))
+        for c, m in zip(clerks, commitments, strict=True)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -468,7 +468,8 @@ class Command(BaseCommand):
             user = User.objects.filter(username=username).first()
             if user is None:
                 user = User(username=username, full_name=name, role="expert", password=password)
-                user.save()
+            user.email = f"{username}@example.cn"
+            user.save()
             expert = Expert.objects.create(
                 user=user,
                 name=name,
