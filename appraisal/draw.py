@@ -77,6 +77,7 @@ class DrawResult:
     alternates: list[int]
     requirements: list[str]
     waived: list[str] = field(default_factory=list)  # required areas no candidate covers
+    candidates_json: list[list] = field(default_factory=list, repr=False)
 
 
 def canonical(candidates: Iterable[Candidate]) -> list[Candidate]:
@@ -87,11 +88,18 @@ def canonical(candidates: Iterable[Candidate]) -> list[Candidate]:
     return result
 
 
-def candidates_hash(candidates: Iterable[Candidate]) -> str:
-    payload = json.dumps(
-        [c.as_json() for c in canonical(candidates)], separators=(",", ":"), ensure_ascii=True
-    )
+def candidates_json(candidates: Iterable[Candidate]) -> list[list]:
+    """The canonical candidate list, as stored with the draw and hashed."""
+    return [c.as_json() for c in canonical(candidates)]
+
+
+def hash_json(rows: list[list]) -> str:
+    payload = json.dumps(rows, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def candidates_hash(candidates: Iterable[Candidate]) -> str:
+    return hash_json(candidates_json(candidates))
 
 
 def commitment(system_value: str) -> str:
@@ -109,7 +117,7 @@ def ranked_order(candidates: Iterable[Candidate], seed: str) -> list[int]:
     key = bytes.fromhex(seed)
 
     def rank(c: Candidate):
-        return hmac.new(key, f"v1:{c.id}".encode(), hashlib.sha256).digest(), c.id
+        return hmac.digest(key, f"v1:{c.id}".encode(), "sha256"), c.id
 
     return [c.id for c in sorted(canonical(candidates), key=rank)]
 
@@ -175,8 +183,10 @@ def run(candidates: Iterable[Candidate], seed: str, params: Parameters) -> DrawR
     ):
         raise DrawImpossible("候选专家无法满足专家组的学科组成要求。")
     taken = set(panel)
+    rows = [c.as_json() for c in candidates]
     return DrawResult(
-        candidates_hash=candidates_hash(candidates),
+        candidates_hash=hash_json(rows),
+        candidates_json=rows,
         order=order,
         panel=panel,
         alternates=[i for i in order if i not in taken],

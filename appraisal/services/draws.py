@@ -11,11 +11,12 @@ from datetime import datetime, time
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from experts.models import Expert, ExpertCreditRecord, ExpertTie
+from portal.models import Subject, User
 from portal.notify import notify
 
 from .. import access
@@ -53,32 +54,63 @@ def case_subject_codes(case) -> list[str]:
     return sorted(set(case.projects.values_list("subjects__code", flat=True)) - {None})
 
 
-def _unsuitable(expert_rows, case, pool_id, today) -> dict[str, set[int]]:
-    """Per filter, the ids (among ``expert_rows``) it removes; rows are value tuples
-    (id, name, status, title_level, declares, category, knows_law)."""
-    ids = {row[0] for row in expert_rows}
-    removed = {
-        code: set() for code in ("status", "eligibility", "credit", "tie", "on_case", "load")
-    }
-    for eid, _name, status, level, declares, category, knows_law in expert_rows:
+TITLE_LEVELS = sorted(Expert.TitleLevel.values)
+ROW_FIELDS = (
+    "id",
+    "name",
+    "status",
+    "title_level",
+    "declares_no_training_work",
+    "category",
+    "knows_administrative_law",
+)
+ORDER = ("status", "eligibility", "credit", "tie", "on_case", "load")
+
+
+def _eligible(prefix: str = "") -> Q:
+    """Guide 五: an intermediate title or above, the declaration on training institutions, and
+    for a legal expert a knowledge of administrative law."""
+    return Q(
+        **{
+            f"{prefix}title_level__in": TITLE_LEVELS,
+            f"{prefix}declares_no_training_work": True,
+        }
+    ) & (
+        ~Q(**{f"{prefix}category": Expert.Category.LEGAL})
+        | Q(**{f"{prefix}knows_administrative_law": True})
+    )
+
+
+def _row_filters(rows) -> dict[str, set[int]]:
+    """The status and eligibility filters, on value rows (ROW_FIELDS)."""
+    removed = {"status": set(), "eligibility": set()}
+    for eid, _name, status, level, declares, category, knows_law in rows:
         if status != Expert.Status.ACTIVE:
             removed["status"].add(eid)
         elif (
-            level not in Expert.TitleLevel.values
+            level not in TITLE_LEVELS
             or not declares
             or (category == Expert.Category.LEGAL and not knows_law)
         ):
             removed["eligibility"].add(eid)
+    return removed
+
+
+def _case_filters(ids: set[int], case, pool_id, today) -> dict[str, set[int]]:
+    """Credit records, ties with the institution, seats on this case, the load cap."""
+    removed = {}
     removed["credit"] = ids & set(
-        ExpertCreditRecord.objects.filter(expert__pool_id=pool_id).values_list(
-            "expert_id", flat=True
-        )
+        ExpertCreditRecord.objects.filter(expert__pool_id=pool_id)
+        .order_by()
+        .values_list("expert_id", flat=True)
     )
-    for tie in ExpertTie.objects.filter(institution_id=case.institution_id):
-        if tie.expert_id in ids and tie.excludes_on(today):
-            removed["tie"].add(tie.expert_id)
+    removed["tie"] = {
+        tie.expert_id
+        for tie in ExpertTie.objects.filter(institution_id=case.institution_id).order_by()
+        if tie.expert_id in ids and tie.excludes_on(today)
+    }
     removed["on_case"] = ids & set(
-        Seat.objects.filter(round__case_id=case.pk).values_list("expert_id", flat=True)
+        Seat.objects.filter(round__case_id=case.pk).order_by().values_list("expert_id", flat=True)
     )
     busy = (
         Seat.objects.filter(
@@ -92,51 +124,67 @@ def _unsuitable(expert_rows, case, pool_id, today) -> dict[str, set[int]]:
         .values_list("expert_id", flat=True)
     )
     removed["load"] = ids & set(busy)
-    # Each expert is listed under the first filter that removes them.
-    seen = set()
-    for code in removed:
-        removed[code] -= seen
-        seen |= removed[code]
     return removed
 
 
+def _first_filter_only(removed: dict[str, set[int]]) -> dict[str, set[int]]:
+    """Each expert is listed under the first filter (in ORDER) that removes them."""
+    seen = set()
+    result = {}
+    for code in ORDER:
+        result[code] = removed.get(code, set()) - seen
+        seen |= result[code]
+    return result
+
+
 def screen(case, pool, subjects, legal_seat) -> Screening:
-    """The candidates of ``pool`` for ``case``, and every filter with the experts it removed."""
+    """The candidates of ``pool`` for ``case``, and every filter with the experts it removed.
+
+    The experts relevant to the case are those covering one of its subject areas (and the legal
+    experts when a legal seat is wanted); the status and eligibility filters run in the database,
+    the others on the ids, so a pool of 10,000 costs a handful of queries.
+    """
     subjects = sorted(subjects)
     today = timezone.localdate()
-    covered: dict[int, set[str]] = {}
-    for eid, code in Expert.subjects.through.objects.filter(
-        expert__pool_id=pool.pk, subject__code__in=subjects
-    ).values_list("expert_id", "subject__code"):
-        covered.setdefault(eid, set()).add(code)
-    fields = (
-        "id",
-        "name",
-        "status",
-        "title_level",
-        "declares_no_training_work",
-        "category",
-        "knows_administrative_law",
-    )
-    rows = list(Expert.objects.filter(pk__in=list(covered)).values_list(*fields)) if covered else []
+    codes = dict(Subject.objects.filter(code__in=subjects).values_list("id", "code"))
+    relevant = Q(subjects__in=list(codes))
     if legal_seat:
-        rows += list(
-            Expert.objects.filter(pool_id=pool.pk, category=Expert.Category.LEGAL)
-            .exclude(pk__in=list(covered))
-            .values_list(*fields)
-        )
-    total = Expert.objects.filter(pool_id=pool.pk).count()
-    names = {row[0]: row[1] for row in rows}
-    removed = _unsuitable(rows, case, pool.pk, today)
+        relevant |= Q(category=Expert.Category.LEGAL)
+    in_pool = Expert.objects.filter(pool_id=pool.pk).order_by()
+    covered: dict[int, set[str]] = {}
+    for eid, subject_id in (
+        Expert.subjects.through.objects.filter(subject_id__in=list(codes), expert__pool_id=pool.pk)
+        .order_by()
+        .values_list("expert_id", "subject_id")
+    ):
+        covered.setdefault(eid, set()).add(codes[subject_id])
+    legal = set(in_pool.filter(category=Expert.Category.LEGAL).values_list("id", flat=True))
+    if legal_seat:
+        for eid in legal:
+            covered.setdefault(eid, set())
+    # The few relevant experts the status and eligibility filters remove, with their rows.
+    left_out = list(
+        in_pool.filter(relevant)
+        .exclude(Q(status=Expert.Status.ACTIVE) & _eligible())
+        .distinct()
+        .values_list(*ROW_FIELDS)
+    )
+    removed = _row_filters(left_out)
+    removed.update(_case_filters(set(covered), case, pool.pk, today))
+    removed = _first_filter_only(removed)
+    relevant_count = len(covered)
+    out = set().union(*removed.values())
+    names = dict(in_pool.filter(pk__in=list(out)).values_list("id", "name")) if out else {}
     filters = [
         {
             "code": "subjects",
             "label": FILTER_LABELS["subjects"],
-            "count": total - len(rows),
+            "count": in_pool.count() - relevant_count,
             "experts": [],
         }
     ]
-    for code, ids in removed.items():
+    for code in ORDER:
+        ids = removed[code]
         filters.append(
             {
                 "code": code,
@@ -145,15 +193,9 @@ def screen(case, pool, subjects, legal_seat) -> Screening:
                 "experts": [[i, names[i]] for i in sorted(ids)],
             }
         )
-    out = set().union(*removed.values())
-    categories = {row[0]: row[5] for row in rows}
     candidates = [
-        algorithm.Candidate(
-            id=eid,
-            subjects=frozenset(covered.get(eid, ())),
-            legal=categories[eid] == Expert.Category.LEGAL,
-        )
-        for eid in names
+        algorithm.Candidate(id=eid, subjects=frozenset(codes), legal=eid in legal)
+        for eid, codes in covered.items()
         if eid not in out
     ]
     return Screening(candidates=candidates, filters=filters, names=names)
@@ -161,18 +203,10 @@ def screen(case, pool, subjects, legal_seat) -> Screening:
 
 def unsuitable_now(case, pool, expert_ids) -> dict[int, str]:
     """Alternates who can no longer be called (suspended, sanctioned, tied, busy), with why."""
-    rows = list(
-        Expert.objects.filter(pk__in=list(expert_ids)).values_list(
-            "id",
-            "name",
-            "status",
-            "title_level",
-            "declares_no_training_work",
-            "category",
-            "knows_administrative_law",
-        )
-    )
-    removed = _unsuitable(rows, case, pool.pk, timezone.localdate())
+    rows = list(Expert.objects.filter(pk__in=list(expert_ids)).values_list(*ROW_FIELDS))
+    removed = _row_filters(rows)
+    removed.update(_case_filters({r[0] for r in rows}, case, pool.pk, timezone.localdate()))
+    removed = _first_filter_only(removed)
     return {eid: FILTER_LABELS[code] for code, ids in removed.items() for eid in ids}
 
 
@@ -216,32 +250,45 @@ def _reply_deadline(now=None):
 
 
 def invite(round, draw, expert_id, *, position, source, rank, replaces=None) -> Seat:
-    """A seat for the expert, with its reply deadline; the expert is told in the portal and by
-    e-mail once the transaction commits."""
-    reply_by, exact = _reply_deadline()
-    seat = Seat.objects.create(
-        round=round,
-        draw=draw,
-        expert_id=expert_id,
-        position=position,
-        source=source,
-        rank=rank,
+    """A seat for the expert, with its reply deadline; see ``invite_many``."""
+    return invite_many(
+        round,
+        draw,
+        [{"expert_id": expert_id, "position": position, "source": source, "rank": rank}],
         replaces=replaces,
-        reply_by=reply_by,
-        reply_by_exact=exact,
+    )[0]
+
+
+def invite_many(round, draw, specs, *, replaces=None) -> list[Seat]:
+    """Seats for the experts, with their reply deadline; each expert is told in the portal and
+    by e-mail once the transaction commits."""
+    reply_by, exact = _reply_deadline()
+    seats = Seat.objects.bulk_create(
+        [
+            Seat(
+                round=round,
+                draw=draw,
+                replaces=replaces,
+                reply_by=reply_by,
+                reply_by_exact=exact,
+                **spec,
+            )
+            for spec in specs
+        ]
     )
     case = round.case
     deadline = timezone.localtime(reply_by).strftime("%Y年%m月%d日 %H:%M")
+    users = User.objects.filter(expert_profile__in=[s.expert_id for s in seats])
     notify(
-        [seat.expert.user],
+        users,
         f"鉴定邀请：{case.number}，请于 {deadline} 前答复",
         f"您被随机抽取为“{case.institution.name}”校外培训服务类别鉴定（案件 {case.number}）的"
         f"鉴定专家。请于 {deadline} 前登录平台答复：接受须签署独立性及无利害关系声明；如与该机构"
         "存在利害关系，请谢绝并说明。专家组名单在鉴定结论出具前须严格保密。",
-        url=reverse("appraisal:invitation", args=[seat.pk]),
+        url=reverse("home"),
         case=case,
     )
-    return seat
+    return seats
 
 
 def _parameters(case, panel_size, subjects, legal_seat) -> algorithm.Parameters:
@@ -282,7 +329,7 @@ def _make_draw(*, round, kind, user, witness, witness_value, commitment, params,
         system_value=commitment.system_value,
         witness_value=witness_value,
         seed=seed,
-        candidates=[c.as_json() for c in algorithm.canonical(screening.candidates)],
+        candidates=result.candidates_json,
         candidates_hash=result.candidates_hash,
         order=result.order,
         panel=result.panel,
@@ -317,6 +364,7 @@ def draw_panel(
 ) -> Draw:
     """抽取专家: the panel of the county round, once; the rest of the order stand as alternates."""
     made = {}
+    log_data = {"panel_size": panel_size}  # the draw's id is added once it exists
 
     def before(case):
         current = case.current_round
@@ -339,20 +387,23 @@ def draw_panel(
             screening=screening,
         )
         made["round"] = current
+        log_data["draw"] = made["draw"].pk
 
     def after(case, log):
         draw = made["draw"]
-        for position, expert_id in enumerate(draw.panel, start=1):
-            invite(
-                made["round"],
-                draw,
-                expert_id,
-                position=position,
-                source=Seat.Source.DRAWN,
-                rank=draw.order.index(expert_id) + 1,
-            )
-        log.data = {"draw": draw.pk, "panel_size": draw.panel_size}
-        log.save(update_fields=["data"])
+        invite_many(
+            made["round"],
+            draw,
+            [
+                {
+                    "expert_id": expert_id,
+                    "position": position,
+                    "source": Seat.Source.DRAWN,
+                    "rank": draw.order.index(expert_id) + 1,
+                }
+                for position, expert_id in enumerate(draw.panel, start=1)
+            ],
+        )
 
     run_transition(
         case_id,
@@ -361,6 +412,7 @@ def draw_panel(
         note="随机抽取专家组{}人{}".format(
             panel_size, "，监督人在场" if witness is not None else ""
         ),
+        data=log_data,
         ip=ip,
         before=before,
         after=after,
