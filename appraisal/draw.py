@@ -114,12 +114,10 @@ def derive_seed(system_value: str, witness_value: str = "") -> str:
 
 
 def ranked_order(candidates: Iterable[Candidate], seed: str) -> list[int]:
+    """The candidates' ids sorted by HMAC-SHA256(seed, "v1:<id>") (ties, never seen, by id)."""
     key = bytes.fromhex(seed)
-
-    def rank(c: Candidate):
-        return hmac.digest(key, f"v1:{c.id}".encode(), "sha256"), c.id
-
-    return [c.id for c in sorted(canonical(candidates), key=rank)]
+    ids = sorted(c.id for c in candidates)
+    return sorted(ids, key=lambda i: (hmac.digest(key, f"v1:{i}".encode(), "sha256"), i))
 
 
 def requirements_for(params: Parameters) -> list[str]:

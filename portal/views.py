@@ -72,6 +72,9 @@ def county_home(request):
         {
             "inbox": inbox,
             "counts": [(s, label, counts.get(s, 0)) for s, label in CaseState.choices],
+            "forming_panel": visible.filter(state=CaseState.PANEL_DRAWN)
+            .select_related("institution")
+            .order_by("accepted_at")[:20],
             "waiting_draw": visible.filter(state=CaseState.ACCEPTED)
             .select_related("institution")
             .order_by("accepted_at")[:20],

@@ -174,3 +174,27 @@ def test_seat_draw_only_after_alternates_are_exhausted(accepted_case, clerk, cha
     assert seat_draw.kind == "seat" and seat_draw.panel == [newcomer.pk]
     assert Seat.objects.get(replaces=vacant).source == "seat_draw"
     assert seat_draw.verify() == []
+
+
+def test_suspended_expert_cannot_accept(drawn):
+    case, _ = drawn
+    seat = seats_of(case)[0]
+    Expert.objects.filter(pk=seat.expert_id).update(status=Expert.Status.SUSPENDED)
+    with pytest.raises(ServiceError) as err:
+        svc.accept_invitation(seat.expert.user, seat.pk, confirmed=ALL)
+    assert "在库" in err.value.message
+    assert Seat.objects.get(pk=seat.pk).status == Seat.Status.INVITED
+
+
+def test_invitation_is_notified_in_the_portal(drawn):
+    from portal.models import Notification
+
+    case, draw = drawn
+    notified = set(
+        Notification.objects.filter(case=case, recipient__role="expert").values_list(
+            "recipient_id", flat=True
+        )
+    )
+    assert notified == set(
+        Expert.objects.filter(pk__in=draw.panel).values_list("user_id", flat=True)
+    )
