@@ -147,9 +147,6 @@ def screen(case, pool, subjects, legal_seat) -> Screening:
     subjects = sorted(subjects)
     today = timezone.localdate()
     codes = dict(Subject.objects.filter(code__in=subjects).values_list("id", "code"))
-    relevant = Q(subjects__in=list(codes))
-    if legal_seat:
-        relevant |= Q(category=Expert.Category.LEGAL)
     in_pool = Expert.objects.filter(pool_id=pool.pk).order_by()
     covered: dict[int, set[str]] = {}
     for eid, subject_id in (
@@ -162,13 +159,15 @@ def screen(case, pool, subjects, legal_seat) -> Screening:
     if legal_seat:
         for eid in legal:
             covered.setdefault(eid, set())
-    # The few relevant experts the status and eligibility filters remove, with their rows.
-    left_out = list(
-        in_pool.filter(relevant)
-        .exclude(Q(status=Expert.Status.ACTIVE) & _eligible())
-        .distinct()
-        .values_list(*ROW_FIELDS)
-    )
+    # The few experts of the pool the status and eligibility filters remove, with their rows
+    # (one pass over the pool's index, no joins), kept when relevant to this case.
+    left_out = [
+        row
+        for row in in_pool.exclude(Q(status=Expert.Status.ACTIVE) & _eligible()).values_list(
+            *ROW_FIELDS
+        )
+        if row[0] in covered
+    ]
     removed = _row_filters(left_out)
     removed.update(_case_filters(set(covered), case, pool.pk, today))
     removed = _first_filter_only(removed)
