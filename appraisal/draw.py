@@ -17,6 +17,7 @@ import hmac
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 ALGORITHM_VERSION = "hmac-sha256-sort/1"
 LEGAL = "legal"  # the requirement "one legal expert", beside the subject codes
@@ -30,8 +31,9 @@ class DrawImpossible(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """One candidate as the draw sees it: id, the required areas covered, legal or not."""
+
     id: int
     subjects: frozenset[str]
     legal: bool = False

@@ -142,10 +142,15 @@ class ExpertTie(models.Model):
 
     def excludes_on(self, day: date) -> bool:
         """Whether the tie still excludes the expert on this day."""
-        years = self.RECUSAL_YEARS[self.Kind(self.kind)]
-        if years is None or self.ended_on is None:
-            return True
-        return day < recusal_end(self.ended_on, years)
+        return tie_excludes(self.kind, self.ended_on, day)
+
+
+def tie_excludes(kind: str, ended_on: date | None, day: date) -> bool:
+    """A tie of this kind, ended on this date (None: ongoing), excludes the expert on ``day``."""
+    years = ExpertTie.RECUSAL_YEARS[ExpertTie.Kind(kind)]
+    if years is None or ended_on is None:
+        return True
+    return day < recusal_end(ended_on, years)
 
 
 def recusal_end(ended_on: date, years: int) -> date:

@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from experts.models import Expert, ExpertCreditRecord, ExpertTie
+from experts.models import Expert, ExpertCreditRecord, ExpertTie, tie_excludes
 from portal.models import Subject, User
 from portal.notify import notify
 
@@ -105,9 +105,13 @@ def _case_filters(ids: set[int], case, pool_id, today) -> dict[str, set[int]]:
         .values_list("expert_id", flat=True)
     )
     removed["tie"] = {
-        tie.expert_id
-        for tie in ExpertTie.objects.filter(institution_id=case.institution_id).order_by()
-        if tie.expert_id in ids and tie.excludes_on(today)
+        expert_id
+        for expert_id, kind, ended_on in ExpertTie.objects.filter(
+            institution_id=case.institution_id
+        )
+        .order_by()
+        .values_list("expert_id", "kind", "ended_on")
+        if expert_id in ids and tie_excludes(kind, ended_on, today)
     }
     removed["on_case"] = ids & set(
         Seat.objects.filter(round__case_id=case.pk).order_by().values_list("expert_id", flat=True)
