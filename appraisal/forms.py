@@ -86,7 +86,10 @@ class WitnessFields(forms.Form):
 
     witness_username = forms.CharField(label="监督人账户", required=False)
     witness_password = forms.CharField(
-        label="监督人密码", required=False, widget=forms.PasswordInput(render_value=False)
+        label="监督人密码或动态口令",
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="监督人本人输入登录密码，或手机上的 6 位动态口令。",
     )
     witness_value = forms.CharField(
         label="监督人随机数",
@@ -101,17 +104,17 @@ class WitnessFields(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self):
-        from django.contrib.auth import authenticate
+        from portal.models import User
+        from portal.reauth import check_reauth
 
         data = super().clean()
         username = (data.get("witness_username") or "").strip()
         data["witness"] = None
         if username:
-            witness = authenticate(
-                self.request, username=username, password=data.get("witness_password") or ""
-            )
-            if witness is None:
-                raise forms.ValidationError("监督人账户或密码不正确。")
+            witness = User.objects.filter(username=username, is_active=True).first()
+            # Failures count against the witness's account, like any re-authentication.
+            if witness is None or check_reauth(witness, data.get("witness_password") or ""):
+                raise forms.ValidationError("监督人账户或密码（动态口令）不正确。")
             data["witness"] = witness
         elif data.get("witness_value"):
             raise forms.ValidationError("请监督人输入账户和密码，或清空监督人随机数。")

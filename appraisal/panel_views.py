@@ -60,7 +60,9 @@ def case_draws(case):
 @login_required
 def draw_panel(request, pk):
     case = access.get_case_for(request.user, pk)
-    if not access.can_manage_panel(request.user, case) or case.state != CaseState.ACCEPTED:
+    if not access.can_manage_panel(request.user, case):
+        raise PermissionDenied("您无权为该案件抽取专家。")
+    if case.state != CaseState.ACCEPTED:
         messages.error(request, "该案件当前不能抽取专家。")
         return redirect("appraisal:case_detail", pk=case.pk)
     try:

@@ -5,6 +5,7 @@ Each pool belongs to a bureau: the prefecture keeps its own, each county keeps i
 
 from datetime import date
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -69,6 +70,7 @@ class Expert(models.Model):
         verbose_name_plural = verbose_name
         ordering = ["pool", "name", "id"]
         indexes = [models.Index(fields=["pool", "status"])]
+        triggers = [pgtrigger.Protect(name="expert_never_deleted", operation=pgtrigger.Delete)]
 
     def __str__(self):
         return self.name
@@ -136,6 +138,7 @@ class ExpertTie(models.Model):
         verbose_name_plural = verbose_name
         ordering = ["expert", "-declared_at"]
         indexes = [models.Index(fields=["institution", "expert"])]
+        triggers = [pgtrigger.Protect(name="expert_tie_never_deleted", operation=pgtrigger.Delete)]
 
     def __str__(self):
         return f"{self.expert} — {self.institution}：{self.get_kind_display()}"
@@ -191,6 +194,12 @@ class ExpertCreditRecord(models.Model):
         verbose_name = "专家信用管理记录"
         verbose_name_plural = verbose_name
         ordering = ["-recorded_at", "-id"]
+        triggers = [
+            pgtrigger.Protect(
+                name="expert_credit_record_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
 
     def __str__(self):
         return f"{self.expert}：{self.get_kind_display()}"

@@ -1,5 +1,6 @@
 """Training institutions and their training projects."""
 
+import pgtrigger
 from django.db import models
 
 from .validators import validate_phone, validate_uscc
@@ -110,6 +111,12 @@ class InstitutionCreditMark(models.Model):
         verbose_name = "机构信用评价记录"
         verbose_name_plural = verbose_name
         ordering = ["-recorded_at", "-id"]
+        triggers = [
+            pgtrigger.Protect(
+                name="institution_credit_mark_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
 
     def __str__(self):
         return f"{self.institution}：{self.get_kind_display()}"

@@ -180,12 +180,14 @@ def issue_opinion(case, user, *, experts=5, result="academic", round=None):
         )
 
 
-def expert(pool: Bureau, subject_codes=("mathematics",), *, username=None, **fields):
-    """An active, eligible expert of ``pool`` with a login account."""
+def expert(pool: Bureau, subject_codes=("mathematics",), *, username=None, account=None, **fields):
+    """An active, eligible expert of ``pool`` with a login account (``account``, or a new one)."""
     from experts.models import Expert
 
     n = next(_seq)
-    account = user("expert", username=username or f"expert{n}", full_name=fields.get("name", ""))
+    account = account or user(
+        "expert", username=username or f"expert{n}", full_name=fields.get("name", "")
+    )
     defaults = {
         "name": f"专家{n}",
         "employer": "昌吉州第一中学",

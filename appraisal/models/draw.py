@@ -5,6 +5,7 @@ They belong to a round, so the prefecture's re-review round reuses them unchange
 
 import secrets
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -38,6 +39,9 @@ class DrawCommitment(models.Model):
         verbose_name = "抽取随机值承诺"
         verbose_name_plural = verbose_name
         ordering = ["-created_at", "-id"]
+        triggers = [
+            pgtrigger.Protect(name="draw_commitment_never_deleted", operation=pgtrigger.Delete)
+        ]
 
     def __str__(self):
         return f"{self.round} {self.commitment[:16]}"
@@ -106,6 +110,11 @@ class Draw(models.Model):
             # A round's panel is drawn once: never again for a better one.
             models.UniqueConstraint(
                 fields=["round"], condition=models.Q(kind="panel"), name="one_panel_draw_per_round"
+            )
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="draw_append_only", operation=pgtrigger.Update | pgtrigger.Delete
             )
         ]
 
@@ -218,6 +227,7 @@ class Seat(models.Model):
             models.Index(fields=["expert", "status"]),
             models.Index(fields=["status", "reply_by"]),
         ]
+        triggers = [pgtrigger.Protect(name="seat_never_deleted", operation=pgtrigger.Delete)]
 
     def __str__(self):
         return f"{self.round} 席位{self.position}：{self.expert}（{self.get_status_display()}）"

@@ -312,7 +312,9 @@ def _parameters(case, panel_size, subjects, legal_seat) -> algorithm.Parameters:
     )
 
 
-def _make_draw(*, round, kind, user, witness, witness_value, commitment, params, screening):
+def _make_draw(
+    *, round, kind, user, witness, witness_value, commitment, params, screening, for_seat=None
+):
     """Run the algorithm on the screened candidates and store the record (no seats yet)."""
     seed = algorithm.derive_seed(commitment.system_value, witness_value)
     try:
@@ -339,6 +341,7 @@ def _make_draw(*, round, kind, user, witness, witness_value, commitment, params,
         filters=screening.filters,
         drawn_by=user,
         witness=witness,
+        for_seat=for_seat,
     )
     return draw, result
 
@@ -470,9 +473,8 @@ def draw_for_seat(
             commitment=commitment,
             params=params,
             screening=screening,
+            for_seat=seat,
         )
-        draw.for_seat = seat
-        draw.save(update_fields=["for_seat"])
         new = invite(
             current,
             draw,

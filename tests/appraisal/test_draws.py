@@ -13,6 +13,13 @@ from experts.models import Expert, ExpertCreditRecord, ExpertTie
 from tests import factories
 
 
+def tamper():
+    """Change a stored draw behind the application's back (on PostgreSQL past its trigger)."""
+    import pgtrigger
+
+    return pgtrigger.ignore("appraisal.Draw:draw_append_only")
+
+
 def removed(draw, code):
     entry = next(f for f in draw.filters if f["code"] == code)
     return {eid for eid, _name in entry["experts"]}
@@ -264,9 +271,11 @@ def test_witness_must_be_someone_else_of_the_jurisdiction(
 
 def test_tampered_draw_fails_verification(accepted_case, clerk, pool):
     draw = factories.draw(clerk, accepted_case)
-    Draw.objects.filter(pk=draw.pk).update(panel=list(reversed(draw.panel)))
+    with tamper():
+        Draw.objects.filter(pk=draw.pk).update(panel=list(reversed(draw.panel)))
     assert "入选专家不一致" in Draw.objects.get(pk=draw.pk).verify()
-    Draw.objects.filter(pk=draw.pk).update(witness_value="x")
+    with tamper():
+        Draw.objects.filter(pk=draw.pk).update(witness_value="x")
     assert any("随机种子" in p for p in Draw.objects.get(pk=draw.pk).verify())
 
 
@@ -275,6 +284,33 @@ def test_verify_draw_command(accepted_case, clerk, pool, capsys):
     call_command("verify_draw", str(draw.pk))
     out = capsys.readouterr().out
     assert "一致" in out and draw.candidates_hash in out
-    Draw.objects.filter(pk=draw.pk).update(order=list(reversed(draw.order)))
+    with tamper():
+        Draw.objects.filter(pk=draw.pk).update(order=list(reversed(draw.order)))
     with pytest.raises(SystemExit):
         call_command("verify_draw", str(draw.pk))
+
+
+@pytest.mark.postgres
+def test_database_refuses_to_change_a_draw_or_delete_records(accepted_case, clerk, pool):
+    """On PostgreSQL, triggers keep draws unchanged and seats and credit records undeleted."""
+    from django.db import DatabaseError, transaction
+
+    draw = factories.draw(clerk, accepted_case)
+    record = ExpertCreditRecord.objects.create(
+        expert=pool[0],
+        kind="neglect",
+        reason="r",
+        evidence="e",
+        bureau=clerk.bureau,
+        recorded_by=clerk,
+    )
+    for attempt in (
+        lambda: Draw.objects.filter(pk=draw.pk).update(panel=[]),
+        lambda: Seat.objects.filter(draw=draw).delete(),
+        lambda: ExpertCreditRecord.objects.filter(pk=record.pk).update(reason="改"),
+        lambda: ExpertCreditRecord.objects.filter(pk=record.pk).delete(),
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            attempt()
+    assert Draw.objects.get(pk=draw.pk).panel == draw.panel
+    assert Seat.objects.filter(draw=draw).count() == 3

@@ -59,7 +59,7 @@ def upload(client, data):
 
 
 def test_good_sheet_previews_then_imports_into_own_pool(client, clerk, changji):
-    client.force_login(clerk)
+    factories.login(client, clerk)
     data = sheet(
         row(),
         row(name="王芳", phone="13911113333", subjects="综合实践活动、信息技术教育"),
@@ -98,7 +98,7 @@ def test_good_sheet_previews_then_imports_into_own_pool(client, clerk, changji):
     ],
 )
 def test_one_bad_row_refuses_the_sheet_and_saves_nothing(client, clerk, bad, message):
-    client.force_login(clerk)
+    factories.login(client, clerk)
     users_before = User.objects.count()
     data = sheet(row(), bad)
     response = upload(client, data)
@@ -116,14 +116,14 @@ def test_one_bad_row_refuses_the_sheet_and_saves_nothing(client, clerk, bad, mes
 
 def test_duplicate_of_an_expert_already_in_the_pool(client, clerk, changji):
     existing = factories.expert(changji, phone="13911112222")
-    client.force_login(clerk)
+    factories.login(client, clerk)
     response = upload(client, sheet(row()))
     assert "已在库中" in response.content.decode()
     assert Expert.objects.get() == existing
 
 
 def test_wrong_file_is_refused_with_a_message(client, clerk):
-    client.force_login(clerk)
+    factories.login(client, clerk)
     response = upload(client, b"%PDF-1.4 not a sheet")
     assert "无法读取该文件" in response.content.decode()
     response = upload(client, sheet(["姓名", "电话"], header=["姓名", "电话"]))
@@ -131,7 +131,7 @@ def test_wrong_file_is_refused_with_a_message(client, clerk):
 
 
 def test_stale_token_imports_nothing(client, clerk):
-    client.force_login(clerk)
+    factories.login(client, clerk)
     response = client.post(
         reverse("experts:expert_import_confirm"), {"token": "forged"}, follow=True
     )
@@ -142,7 +142,7 @@ def test_stale_token_imports_nothing(client, clerk):
 def test_template_and_export_are_workbooks(client, clerk, changji, fukang):
     mine = factories.expert(changji, name="本县专家")
     factories.expert(fukang, name="外县专家")
-    client.force_login(clerk)
+    factories.login(client, clerk)
     template = load_workbook(io.BytesIO(client.get(reverse("experts:import_template")).content))
     assert [c.value for c in template.active[1]] == sheets.HEADERS
     export = load_workbook(io.BytesIO(client.get(reverse("experts:expert_export")).content))
@@ -151,6 +151,6 @@ def test_template_and_export_are_workbooks(client, clerk, changji, fukang):
 
 
 def test_institution_user_cannot_import(client, applicant):
-    client.force_login(applicant)
+    factories.login(client, applicant)
     assert client.get(reverse("experts:expert_import")).status_code == 403
     assert client.get(reverse("experts:expert_export")).status_code == 403

@@ -32,14 +32,14 @@ def names(response):
 def test_county_sees_own_pool_prefecture_sees_all(
     client, clerk, prefecture_clerk, changji_expert, fukang_expert, prefecture_expert
 ):
-    client.force_login(clerk)
+    factories.login(client, clerk)
     assert names(client.get(reverse("experts:expert_list"))) == {"昌吉专家"}
-    client.force_login(prefecture_clerk)
+    factories.login(client, prefecture_clerk)
     assert names(client.get(reverse("experts:expert_list"))) == {"昌吉专家", "阜康专家", "州库专家"}
 
 
 def test_expert_of_another_county_is_not_found(client, foreign_clerk, changji_expert):
-    client.force_login(foreign_clerk)
+    factories.login(client, foreign_clerk)
     assert client.get(reverse("experts:expert_detail", args=[changji_expert.pk])).status_code == 404
     response = client.post(
         reverse("experts:credit_add", args=[changji_expert.pk]),
@@ -51,7 +51,7 @@ def test_expert_of_another_county_is_not_found(client, foreign_clerk, changji_ex
 
 @pytest.mark.parametrize("who", ["applicant", "outsider"])
 def test_institution_users_see_no_pool(client, request, who, changji_expert):
-    client.force_login(request.getfixturevalue(who))
+    factories.login(client, request.getfixturevalue(who))
     assert client.get(reverse("experts:expert_list")).status_code == 403
     assert client.get(reverse("experts:expert_detail", args=[changji_expert.pk])).status_code == 404
 
@@ -59,7 +59,7 @@ def test_institution_users_see_no_pool(client, request, who, changji_expert):
 def test_prefecture_keeps_its_pool_but_not_a_countys(
     client, prefecture_clerk, changji_expert, prefecture_expert
 ):
-    client.force_login(prefecture_clerk)
+    factories.login(client, prefecture_clerk)
     assert (
         client.get(reverse("experts:expert_edit", args=[prefecture_expert.pk])).status_code == 200
     )
@@ -87,7 +87,7 @@ def form_data(**overrides):
 def test_clerk_adds_expert_to_own_pool_with_account(client, clerk, changji, jurisdictions):
     from portal.models import Subject
 
-    client.force_login(clerk)
+    factories.login(client, clerk)
     data = form_data(subjects=[Subject.objects.get(code="mathematics").pk])
     response = client.post(reverse("experts:expert_create"), data)
     expert = Expert.objects.get(name="新专家")
@@ -99,7 +99,7 @@ def test_clerk_adds_expert_to_own_pool_with_account(client, clerk, changji, juri
 def test_wrong_title_level_and_duplicate_are_refused(client, clerk, changji_expert, jurisdictions):
     from portal.models import Subject
 
-    client.force_login(clerk)
+    factories.login(client, clerk)
     maths = Subject.objects.get(code="mathematics").pk
     response = client.post(
         reverse("experts:expert_create"), form_data(title_level="junior", subjects=[maths])
@@ -113,7 +113,7 @@ def test_wrong_title_level_and_duplicate_are_refused(client, clerk, changji_expe
 
 
 def test_credit_record_is_kept_and_ends_engagement(client, clerk, changji_expert):
-    client.force_login(clerk)
+    factories.login(client, clerk)
     response = client.post(
         reverse("experts:credit_add", args=[changji_expert.pk]),
         {"kind": "favouritism", "reason": "收受机构好处", "evidence": "纪检通报"},
@@ -131,7 +131,7 @@ def test_credit_record_is_kept_and_ends_engagement(client, clerk, changji_expert
 
 
 def test_expert_declares_own_ties(client, changji_expert, institution_a):
-    client.force_login(changji_expert.user)
+    factories.login(client, changji_expert.user)
     response = client.post(
         reverse("experts:my_ties"),
         {
@@ -152,7 +152,7 @@ def test_expert_declares_own_ties(client, changji_expert, institution_a):
 
 
 def test_other_roles_cannot_use_the_tie_page(client, clerk):
-    client.force_login(clerk)
+    factories.login(client, clerk)
     assert client.get(reverse("experts:my_ties")).status_code == 403
 
 
@@ -173,7 +173,7 @@ def test_institution_credit_mark_visible_to_staff_on_institution_and_case(
 ):
     case = factories.submitted_case(applicant, projects=[project_a])
     institution = case.institution
-    client.force_login(foreign_clerk)
+    factories.login(client, foreign_clerk)
     assert (
         client.get(reverse("institutions:staff_detail", args=[institution.pk])).status_code == 404
     )
@@ -182,7 +182,7 @@ def test_institution_credit_mark_visible_to_staff_on_institution_and_case(
         {"kind": "false_material", "reason": "r", "evidence": "e"},
     )
     assert not InstitutionCreditMark.objects.exists()
-    client.force_login(clerk)
+    factories.login(client, clerk)
     client.post(
         reverse("institutions:credit_mark_add", args=[institution.pk]),
         {"kind": "false_material", "reason": "教案系伪造", "evidence": "现场核查记录"},
@@ -192,7 +192,7 @@ def test_institution_credit_mark_visible_to_staff_on_institution_and_case(
         "教案系伪造"
         in client.get(reverse("appraisal:case_detail", args=[case.pk])).content.decode()
     )
-    client.force_login(applicant)
+    factories.login(client, applicant)
     assert (
         "教案系伪造"
         not in client.get(reverse("appraisal:case_detail", args=[case.pk])).content.decode()
