@@ -2,7 +2,9 @@
 
 Every view, every file download and every document goes through these functions, and the lists are
 scoped by the same code (DOMAIN §6): an institution sees its own cases, a county clerk its county's,
-the prefecture's staff every case of the prefecture.
+the prefecture's staff every case of the prefecture, an expert the cases where it accepted a seat
+(an invited expert sees only its invitation), a supervisor the draw records of its jurisdiction.
+The expert pools and the institutions' credit marks are answered here too.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -14,7 +16,10 @@ from institutions.models import Institution, TrainingProject
 from portal.models import Notification
 
 from . import rules
-from .models import Case, IssuedDocument, Material
+from .models import Case, Draw, IssuedDocument, Material, Seat
+
+# From these states on, the result has been issued and the panel may be named to the institution.
+RESULT_ISSUED_STATES = {"decided", "rereview_requested", "rereview_forwarded", "closed"}
 
 # Bureau staff see an application once it has been submitted; before that it is the applicant's draft.
 SUBMITTED_ONCE = Q(submitted_at__isnull=False)
@@ -46,6 +51,10 @@ def cases_visible_to(user) -> QuerySet[Case]:
         return cases.filter(
             SUBMITTED_ONCE, Q(bureau_id=user.bureau_id) | Q(bureau__parent_id=user.bureau_id)
         )
+    if user.role == "expert":
+        return cases.filter(
+            rounds__seats__expert__user_id=user.pk, rounds__seats__status=Seat.Status.ACCEPTED
+        ).distinct()
     return cases.none()
 
 
@@ -58,7 +67,162 @@ def can_view_case(user, case: Case) -> bool:
         return True
     if rules.is_prefecture_staff(user) and user.bureau_id is not None:
         return case.bureau_id == user.bureau_id or case.bureau.parent_id == user.bureau_id
+    return rules.holds_accepted_seat(case, user)
+
+
+def is_case_staff(user, case: Case) -> bool:
+    """Bureau staff with jurisdiction over the case (its county, or the prefecture)."""
+    return (
+        user.is_authenticated
+        and user.role in ("county", "prefecture")
+        and can_view_case(user, case)
+    )
+
+
+def panel_names_visible_to(user, case: Case, round=None) -> bool:
+    """Confidentiality (保密, DOMAIN §3): bureau staff, supervisors and the panel see who sits on
+    it; the institution only once the result of that round has been issued."""
+    if is_case_staff(user, case) or rules.holds_accepted_seat(case, user):
+        return True
+    if can_view_draws_of(user, case):
+        return True
+    if rules.is_case_institution_member(case, user):
+        if round is not None and round.number < max(
+            case.rounds.values_list("number", flat=True), default=round.number
+        ):
+            return True
+        return case.state in RESULT_ISSUED_STATES
     return False
+
+
+# ---- draws and seats ---------------------------------------------------------------------------
+def _supervises(user, bureau) -> bool:
+    return rules.is_supervisor(user) and (
+        user.bureau_id == bureau.pk or user.bureau_id == bureau.parent_id
+    )
+
+
+def can_view_draws_of(user, case: Case) -> bool:
+    """Draw records: the case's bureau staff, and supervisors of its county or the prefecture."""
+    return is_case_staff(user, case) or _supervises(user, case.bureau)
+
+
+def draws_visible_to(user) -> QuerySet[Draw]:
+    draws = Draw.objects.select_related("round__case__institution", "round__case__bureau")
+    if rules.is_supervisor(user) or (
+        user.is_authenticated and user.role in ("county", "prefecture") and user.bureau_id
+    ):
+        return draws.filter(
+            Q(round__case__bureau_id=user.bureau_id)
+            | Q(round__case__bureau__parent_id=user.bureau_id)
+        )
+    return draws.none()
+
+
+def get_draw_for(user, pk) -> Draw:
+    try:
+        draw = Draw.objects.select_related(
+            "round__case__bureau", "round__case__institution", "drawn_by", "witness", "commitment"
+        ).get(pk=pk)
+    except (Draw.DoesNotExist, ValueError, TypeError):
+        raise Http404("抽取记录不存在或您无权查看。") from None
+    if not can_view_draws_of(user, draw.round.case):
+        raise Http404("抽取记录不存在或您无权查看。")
+    return draw
+
+
+def can_manage_panel(user, case: Case) -> bool:
+    """Who draws, calls alternates and checks lapsed invitations: the bureau running the round."""
+    current = case.current_round
+    if current is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.role in ("county", "prefecture") and user.bureau_id == current.bureau_id
+
+
+def get_invitation_for(user, pk) -> Seat:
+    """A seat, for the expert it was offered to only."""
+    try:
+        seat = Seat.objects.select_related(
+            "expert", "round__case__institution", "round__case__bureau"
+        ).get(pk=pk)
+    except (Seat.DoesNotExist, ValueError, TypeError):
+        raise Http404("邀请不存在或您无权查看。") from None
+    if not (user.is_authenticated and user.is_active and seat.expert.user_id == user.pk):
+        raise Http404("邀请不存在或您无权查看。")
+    return seat
+
+
+# ---- expert pools and institutions -------------------------------------------------------------
+def experts_visible_to(user):
+    """County staff see their county's pool; prefecture staff every pool of the prefecture."""
+    from experts.models import Expert
+
+    experts = Expert.objects.all()
+    if not (user.is_authenticated and user.is_active and user.bureau_id):
+        return experts.none()
+    if user.role == "county":
+        return experts.filter(pool_id=user.bureau_id)
+    if user.role == "prefecture":
+        return experts.filter(Q(pool_id=user.bureau_id) | Q(pool__parent_id=user.bureau_id))
+    return experts.none()
+
+
+def pools_managed_by(user):
+    """The pools this user keeps (adds, edits, imports): the clerk's own bureau's pool."""
+    from portal.models import Bureau
+
+    if (
+        user.is_authenticated
+        and user.is_active
+        and user.role in ("county", "prefecture")
+        and user.bureau_id
+    ):
+        return Bureau.objects.filter(pk=user.bureau_id)
+    return Bureau.objects.none()
+
+
+def can_manage_expert(user, expert) -> bool:
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.role in ("county", "prefecture")
+        and user.bureau_id is not None
+        and expert.pool_id == user.bureau_id
+    )
+
+
+def get_expert_for(user, pk):
+    from experts.models import Expert
+
+    try:
+        return experts_visible_to(user).select_related("pool", "user").get(pk=pk)
+    except (Expert.DoesNotExist, ValueError, TypeError):
+        raise Http404("专家不存在或您无权查看。") from None
+
+
+def can_view_institution_as_staff(user, institution) -> bool:
+    """Bureau staff of the institution's county, or of the prefecture."""
+    if not (user.is_authenticated and user.is_active and user.bureau_id):
+        return False
+    if user.role == "county":
+        return institution.county_id == user.bureau_id
+    if user.role == "prefecture":
+        return institution.county_id == user.bureau_id or (
+            institution.county.parent_id == user.bureau_id
+        )
+    return False
+
+
+def get_institution_for_staff(user, pk):
+    from institutions.models import Institution
+
+    try:
+        institution = Institution.objects.select_related("county").get(pk=pk)
+    except (Institution.DoesNotExist, ValueError, TypeError):
+        raise Http404("机构不存在或您无权查看。") from None
+    if not can_view_institution_as_staff(user, institution):
+        raise Http404("机构不存在或您无权查看。")
+    return institution
 
 
 def get_case_for(user, pk) -> Case:

@@ -79,3 +79,96 @@ class CaseFilterForm(forms.Form):
         label="状态", required=False, choices=[("", "全部状态")] + list(CaseState.choices)
     )
     bureau = forms.IntegerField(label="县（市）", required=False)
+
+
+class WitnessFields(forms.Form):
+    """The witness (监督人) enters their own account, password and value at the clerk's screen."""
+
+    witness_username = forms.CharField(label="监督人账户", required=False)
+    witness_password = forms.CharField(
+        label="监督人密码或动态口令",
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="监督人本人输入登录密码，或手机上的 6 位动态口令。",
+    )
+    witness_value = forms.CharField(
+        label="监督人随机数",
+        required=False,
+        max_length=100,
+        help_text="由监督人当场自行选定并输入（数字或文字均可），与系统随机值共同决定抽取结果。",
+    )
+    commitment = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        from portal.models import User
+        from portal.reauth import check_reauth
+
+        data = super().clean()
+        username = (data.get("witness_username") or "").strip()
+        data["witness"] = None
+        if username:
+            witness = User.objects.filter(username=username, is_active=True).first()
+            # Failures count against the witness's account, like any re-authentication.
+            if witness is None or check_reauth(witness, data.get("witness_password") or ""):
+                raise forms.ValidationError("监督人账户或密码（动态口令）不正确。")
+            data["witness"] = witness
+        elif data.get("witness_value"):
+            raise forms.ValidationError("请监督人输入账户和密码，或清空监督人随机数。")
+        return data
+
+
+class DrawForm(WitnessFields):
+    panel_size = forms.TypedChoiceField(
+        label="专家组人数",
+        choices=[(3, "3 人"), (4, "4 人"), (5, "5 人")],
+        coerce=int,
+        initial=3,
+        help_text="3 至 5 人，一般取单数。",
+    )
+    subjects = forms.MultipleChoiceField(
+        label="学科组成要求",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="所选每个学科或领域至少抽取一名专家（专家库中确无该学科专家的除外）。",
+    )
+    legal_seat = forms.BooleanField(label="至少一名法律专业人士", required=False)
+
+    field_order = ["panel_size", "subjects", "legal_seat"]
+
+    def __init__(self, *args, subject_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subjects"].choices = list(subject_choices)
+
+
+class AcceptInvitationForm(forms.Form):
+    confirmed = forms.MultipleChoiceField(
+        label="独立性及无利害关系声明",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "接受邀请须逐项确认声明。"},
+    )
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirmed"].choices = list(items)
+
+
+class DeclineInvitationForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="谢绝原因", choices=[], error_messages={"required": "请选择谢绝原因。"}
+    )
+    note = forms.CharField(
+        label="说明",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="存在利害关系或其他原因的，请写明具体情况（不会告知申请机构）。",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import Seat
+
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [("", "请选择")] + list(Seat.DeclineReason.choices)

@@ -1,7 +1,8 @@
 """Who may act on a case: small predicates, shared by the state machine and the access module.
 
 They look at attributes only (no queries beyond the case's own foreign keys), so django-fsm's
-``permission=`` and the views ask the same question the same way.
+``permission=`` and the views ask the same question the same way; the panel predicates are the
+exception: a seat is a row of its own.
 """
 
 
@@ -29,3 +30,29 @@ def is_case_county_staff(case, user) -> bool:
 
 def is_prefecture_staff(user) -> bool:
     return user.is_authenticated and user.is_active and user.role == "prefecture"
+
+
+def is_supervisor(user) -> bool:
+    """监督人: witnesses draws and sees draw records of its bureau (all, at the prefecture)."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.role == "supervisor"
+        and user.bureau_id is not None
+    )
+
+
+def holds_accepted_seat(case, user) -> bool:
+    """An expert who accepted a seat on the case's panel, in any round."""
+    if not (user.is_authenticated and user.is_active and user.role == "expert"):
+        return False
+    from .models.draw import Seat
+
+    return Seat.objects.filter(
+        round__case_id=case.pk, expert__user_id=user.pk, status=Seat.Status.ACCEPTED
+    ).exists()
+
+
+def may_start_review(case, user) -> bool:
+    """The review starts when the last seat accepts (that expert acts) or from the clerk's page."""
+    return is_case_county_staff(case, user) or holds_accepted_seat(case, user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import panel_views, views
 
 app_name = "appraisal"
 
@@ -15,6 +15,17 @@ urlpatterns = [
     path("<int:pk>/accept/", views.case_accept, name="case_accept"),
     path("<int:pk>/return/", views.case_return, name="case_return"),
     path("<int:pk>/refuse/", views.case_refuse, name="case_refuse"),
+    path("<int:pk>/draw/", panel_views.draw_panel, name="draw_panel"),
+    path("<int:pk>/seats/<int:seat_pk>/draw/", panel_views.draw_seat, name="draw_seat"),
+    path("<int:pk>/invitations/lapse/", panel_views.lapse_check, name="lapse_check"),
+    path("draws/", panel_views.draw_list, name="draw_list"),
+    path("draws/<int:pk>/", panel_views.draw_record, name="draw_record"),
+    path("draws/<int:pk>/verify/", panel_views.draw_verify, name="draw_verify"),
+    path("invitations/<int:pk>/", panel_views.invitation, name="invitation"),
+    path("invitations/<int:pk>/accept/", panel_views.invitation_accept, name="invitation_accept"),
+    path(
+        "invitations/<int:pk>/decline/", panel_views.invitation_decline, name="invitation_decline"
+    ),
     path("materials/<int:pk>/download/", views.material_download, name="material_download"),
     path("documents/<int:pk>/download/", views.document_download, name="document_download"),
 ]

@@ -137,8 +137,14 @@ def case_detail(request, pk, upload_form=None):
             "kind", "-version", "-uploaded_at"
         )
     )
+    from .panel_views import PANEL_STEPS, panel_context
+
     actions = case_services.available_actions(request.user, case)
-    log = list(case.log.select_related("actor").order_by("at", "id"))
+    panel = panel_context(request.user, case)
+    log = case.log.select_related("actor").order_by("at", "id")
+    if not panel["panel_names_visible"]:
+        log = log.exclude(transition__in=PANEL_STEPS)
+    log = list(log)
     return render(
         request,
         "appraisal/case_detail.html",
@@ -154,6 +160,10 @@ def case_detail(request, pk, upload_form=None):
             "return_form": ReturnForm(initial={"missing": case.missing_material_kinds()}),
             "reason_form": ReasonForm(),
             "note_form": OptionalNoteForm(),
+            "credit_marks": case.institution.credit_marks.select_related("bureau")
+            if access.is_case_staff(request.user, case)
+            else [],
+            **panel,
         },
     )
 

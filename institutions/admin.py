@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Institution, TrainingProject
+from .models import Institution, InstitutionCreditMark, TrainingProject
 
 
 class TrainingProjectInline(admin.TabularInline):
@@ -28,4 +28,15 @@ class TrainingProjectAdmin(admin.ModelAdmin):
     filter_horizontal = ["subjects"]
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InstitutionCreditMark)
+class InstitutionCreditMarkAdmin(admin.ModelAdmin):
+    list_display = ["institution", "kind", "bureau", "recorded_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -63,3 +63,15 @@ class TrainingProjectForm(forms.ModelForm):
             if field.required:
                 field.error_messages["required"] = f"请填写{field.label}。"
         self.fields["subjects"].error_messages["required"] = "请至少选择一个学科或领域。"
+
+
+class CreditMarkForm(forms.ModelForm):
+    class Meta:
+        from .models import InstitutionCreditMark
+
+        model = InstitutionCreditMark
+        fields = ["kind", "reason", "evidence", "case_number"]
+        widgets = {
+            "reason": forms.Textarea(attrs={"rows": 3}),
+            "evidence": forms.Textarea(attrs={"rows": 2}),
+        }

@@ -1,5 +1,6 @@
 """Training institutions and their training projects."""
 
+import pgtrigger
 from django.db import models
 
 from .validators import validate_phone, validate_uscc
@@ -78,3 +79,44 @@ class TrainingProject(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class InstitutionCreditMark(models.Model):
+    """信用评价记录 (guide 九(二)): the institution hid facts or submitted false material.
+
+    Shown to bureau staff on the institution and on each of its cases; never deleted.
+    """
+
+    class Kind(models.TextChoices):
+        CONCEALMENT = "concealment", "隐瞒有关情况"
+        FALSE_MATERIAL = "false_material", "提供虚假材料"
+        OTHER = "other", "其他干扰专家鉴定的行为"
+
+    institution = models.ForeignKey(
+        Institution, verbose_name="机构", on_delete=models.PROTECT, related_name="credit_marks"
+    )
+    kind = models.CharField("情形", max_length=20, choices=Kind.choices)
+    reason = models.TextField("事实与理由")
+    evidence = models.TextField("证据", help_text="证据名称、来源，或相关文书编号")
+    case_number = models.CharField("相关案件编号", max_length=40, blank=True)
+    bureau = models.ForeignKey(
+        "portal.Bureau", verbose_name="记录单位", on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        "portal.User", verbose_name="记录人", on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "机构信用评价记录"
+        verbose_name_plural = verbose_name
+        ordering = ["-recorded_at", "-id"]
+        triggers = [
+            pgtrigger.Protect(
+                name="institution_credit_mark_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.institution}：{self.get_kind_display()}"

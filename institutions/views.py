@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from appraisal import access
 
@@ -46,3 +47,52 @@ def project_edit(request, pk=None):
         messages.success(request, f"培训项目“{project.name}”已保存。")
         return redirect("institutions:project_list")
     return render(request, "institutions/project_form.html", {"form": form, "project": project})
+
+
+@login_required
+def staff_detail(request, pk):
+    """The institution as bureau staff see it: profile, projects, cases and credit marks."""
+    from appraisal import access
+
+    from .forms import CreditMarkForm
+
+    institution = access.get_institution_for_staff(request.user, pk)
+    return render(
+        request,
+        "institutions/staff_detail.html",
+        {
+            "institution": institution,
+            "projects": institution.projects.prefetch_related("subjects"),
+            "cases": access.cases_visible_to(request.user)
+            .filter(institution=institution)
+            .select_related("institution", "bureau")
+            .order_by("-created_at"),
+            "marks": institution.credit_marks.select_related("bureau", "recorded_by"),
+            "form": CreditMarkForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def credit_mark_add(request, pk):
+    from appraisal import access
+    from appraisal.services import ServiceError
+
+    from .forms import CreditMarkForm
+    from .services import add_credit_mark
+
+    institution = access.get_institution_for_staff(request.user, pk)
+    form = CreditMarkForm(request.POST)
+    if form.is_valid():
+        try:
+            add_credit_mark(request.user, institution, **form.cleaned_data)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "信用评价记录已登记。")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("institutions:staff_detail", pk=institution.pk)

@@ -24,8 +24,18 @@ def notify(
     With ``key``, a recipient who already has a notification with that key gets nothing new, so a
     reminder run twice sends nothing twice.
     """
-    created = []
-    for user in {u.pk: u for u in recipients if u is not None and u.is_active}.values():
+    users = {u.pk: u for u in recipients if u is not None and u.is_active}.values()
+    if not key:  # nothing to deduplicate: one insert for everyone
+        created = Notification.objects.bulk_create(
+            [
+                Notification(recipient=u, subject=subject, body=body, url=url, case=case)
+                for u in users
+            ]
+        )
+        users = []
+    else:
+        created = []
+    for user in users:
         if key and Notification.objects.filter(recipient=user, key=key).exists():
             continue
         try:

@@ -292,3 +292,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # The body that runs the portal, shown in its header (from the jurisdictions fixture in a deployment).
 PORTAL_OWNER = os.environ.get("PORTAL_OWNER", "昌吉回族自治州教育局")
+
+# The draw (DOMAIN §3): no more than this many open seats per expert on cases still at work.
+APPRAISAL_EXPERT_LOAD_CAP = int(os.environ.get("APPRAISAL_EXPERT_LOAD_CAP", "3"))
+# Whether every draw needs a witness (监督人) present.
+APPRAISAL_DRAW_REQUIRE_WITNESS = env_bool("APPRAISAL_DRAW_REQUIRE_WITNESS", False)

@@ -41,6 +41,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("institution/", include("institutions.urls")),
     path("verify/", include("appraisal.verification_urls")),
+    path("experts/", include("experts.urls")),
     path("admin/", admin.site.urls),
 ]
 

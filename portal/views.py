@@ -23,6 +23,8 @@ def home(request):
         user.Role.INSTITUTION: institution_home,
         user.Role.COUNTY: county_home,
         user.Role.PREFECTURE: prefecture_home,
+        user.Role.EXPERT: expert_home,
+        user.Role.SUPERVISOR: supervisor_home,
     }.get(user.role)
     if handler is None:
         return render(request, "portal/home_other.html")
@@ -70,6 +72,9 @@ def county_home(request):
         {
             "inbox": inbox,
             "counts": [(s, label, counts.get(s, 0)) for s, label in CaseState.choices],
+            "forming_panel": visible.filter(state=CaseState.PANEL_DRAWN)
+            .select_related("institution")
+            .order_by("accepted_at")[:20],
             "waiting_draw": visible.filter(state=CaseState.ACCEPTED)
             .select_related("institution")
             .order_by("accepted_at")[:20],
@@ -135,6 +140,38 @@ def lockout(request, response=None, credentials=None):
         },
         status=429,
     )
+
+
+def expert_home(request):
+    """Invitations to answer, with their deadlines, and the cases where the expert sits."""
+    from appraisal.models import Seat
+
+    profile = getattr(request.user, "expert_profile", None)
+    if profile is None:
+        return render(request, "portal/home_other.html")
+    seats = Seat.objects.filter(expert=profile).select_related(
+        "round__case__institution", "round__bureau"
+    )
+    return render(
+        request,
+        "portal/home_expert.html",
+        {
+            "profile": profile,
+            "invitations": seats.filter(
+                status=Seat.Status.INVITED, round__case__state=CaseState.PANEL_DRAWN
+            ).order_by("reply_by"),
+            "accepted": seats.filter(status=Seat.Status.ACCEPTED).order_by("-accepted_at"),
+            "answered": seats.exclude(
+                status__in=[Seat.Status.INVITED, Seat.Status.ACCEPTED]
+            ).order_by("-invited_at")[:20],
+        },
+    )
+
+
+def supervisor_home(request):
+    """监督人: the draws of its jurisdiction, nothing else."""
+    draws = access.draws_visible_to(request.user).order_by("-created_at", "-id")[:20]
+    return render(request, "portal/home_supervisor.html", {"draws": draws})
 
 
 def root(request):

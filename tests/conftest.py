@@ -140,3 +140,22 @@ def project_a(institution_a):
     return factories.project(
         institution_a, ("mathematics", "integrated-practice"), name="少儿思维训练"
     )
+
+
+@pytest.fixture
+def supervisor(changji):
+    return factories.user("supervisor", bureau=changji, username="supervisor")
+
+
+@pytest.fixture
+def accepted_case(applicant, clerk, project_a):
+    """A case of 昌吉市 (mathematics, integrated practice), accepted: waiting for its panel."""
+    return factories.accepted_case(applicant, clerk, projects=[project_a])
+
+
+@pytest.fixture
+def pool(changji):
+    """Eight mathematics experts and four of integrated practice in 昌吉市's pool."""
+    return factories.experts(changji, 8, ("mathematics",)) + factories.experts(
+        changji, 4, ("integrated-practice",)
+    )

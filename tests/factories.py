@@ -178,3 +178,64 @@ def issue_opinion(case, user, *, experts=5, result="academic", round=None):
             public=public_summary(case, kind, projects=context["projects"]),
             round=round,
         )
+
+
+def expert(pool: Bureau, subject_codes=("mathematics",), *, username=None, account=None, **fields):
+    """An active, eligible expert of ``pool`` with a login account (``account``, or a new one)."""
+    from experts.models import Expert
+
+    n = next(_seq)
+    account = account or user(
+        "expert", username=username or f"expert{n}", full_name=fields.get("name", "")
+    )
+    defaults = {
+        "name": f"专家{n}",
+        "employer": "昌吉州第一中学",
+        "title": "中学高级教师",
+        "title_level": Expert.TitleLevel.VICE_SENIOR,
+        "category": Expert.Category.EDUCATION,
+        "phone": f"139{n:08d}",
+        "email": f"expert{n}@example.cn",
+        "declares_no_training_work": True,
+        "knows_administrative_law": fields.get("category") == Expert.Category.LEGAL,
+    }
+    defaults.update(fields)
+    e = Expert.objects.create(user=account, pool=pool, **defaults)
+    e.subjects.set(Subject.objects.filter(code__in=subject_codes))
+    account.full_name = account.full_name or e.name
+    account.email = e.email
+    account.save(update_fields=["full_name", "email"])
+    return e
+
+
+def experts(pool: Bureau, count: int, subject_codes=("mathematics",), **fields):
+    return [expert(pool, subject_codes, **fields) for _ in range(count)]
+
+
+def draw(
+    clerk: User,
+    case,
+    *,
+    panel_size=3,
+    subjects=None,
+    legal_seat=False,
+    witness=None,
+    witness_value="",
+):
+    """Draw the panel of the case's current round through the service."""
+    from appraisal.services import draws
+
+    case.refresh_from_db()
+    commitment = draws.pending_commitment(clerk, case)
+    if subjects is None:
+        subjects = draws.case_subject_codes(case)
+    return draws.draw_panel(
+        clerk,
+        case.pk,
+        panel_size=panel_size,
+        subjects=subjects,
+        legal_seat=legal_seat,
+        commitment_id=commitment.pk,
+        witness=witness,
+        witness_value=witness_value,
+    )

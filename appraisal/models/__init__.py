@@ -1,5 +1,6 @@
 from .case import Case, CaseLog, CaseState, Round
 from .document import IssuedDocument, SerialCounter
+from .draw import Draw, DrawCommitment, Seat
 from .indicators import IndicatorDimension, IndicatorSign, IndicatorTemplate
 from .material import Material, MaterialKind
 from .seal import BureauSeal
@@ -10,6 +11,9 @@ __all__ = [
     "IndicatorSign",
     "IndicatorTemplate",
     "Case",
+    "Draw",
+    "DrawCommitment",
+    "Seat",
     "CaseLog",
     "CaseState",
     "IssuedDocument",

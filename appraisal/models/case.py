@@ -149,6 +149,25 @@ class Case(FSMModelMixin, models.Model):
     def can_be_submitted(self) -> bool:
         return not self.submission_problems()
 
+    @property
+    def current_round(self):
+        """The round under way: the county's, or the prefecture's after a forwarded re-review."""
+        return self.rounds.order_by("-number").first()
+
+    def panel_complete(self) -> bool:
+        """Every seat of the current round's panel has been accepted (DOMAIN §2: in_review)."""
+        from .draw import Seat
+
+        current = self.current_round
+        if current is None:
+            return False
+        draw = current.draws.filter(kind="panel").first()
+        if draw is None:
+            return False
+        seats = current.seats.filter(status__in=[Seat.Status.INVITED, Seat.Status.ACCEPTED])
+        statuses = list(seats.values_list("status", flat=True))
+        return len(statuses) == draw.panel_size and all(s == Seat.Status.ACCEPTED for s in statuses)
+
     # ---- transitions (guide 七(一)(二); the rest arrive with their issues) ---------------
     @transition(
         field=state,
@@ -203,6 +222,26 @@ class Case(FSMModelMixin, models.Model):
         """The institution withdraws its application before it is accepted."""
         self.closed_at = timezone.now()
 
+    @transition(
+        field=state,
+        source=CaseState.ACCEPTED,
+        target=CaseState.PANEL_DRAWN,
+        permission=rules.is_case_county_staff,
+    )
+    def draw_panel(self):
+        """抽取专家 (guide 五, 七(三)): the county draws the panel of its round; the draw and the
+        seats are made by the service in the same transaction."""
+
+    @transition(
+        field=state,
+        source=CaseState.PANEL_DRAWN,
+        target=CaseState.IN_REVIEW,
+        conditions=[panel_complete],
+        permission=rules.may_start_review,
+    )
+    def start_review(self):
+        """Every seat of the panel has accepted: the review begins."""
+
 
 class Round(models.Model):
     """轮次: the county's first appraisal, or the prefecture's re-review (DOMAIN §2).
@@ -248,7 +287,13 @@ class CaseLog(models.Model):
     source = models.CharField("原状态", max_length=30, choices=CaseState.choices)
     target = models.CharField("新状态", max_length=30, choices=CaseState.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="空：由系统定时任务执行（如邀请逾期）",
     )
     at = models.DateTimeField("时间", default=timezone.now)
     note = models.TextField("说明", blank=True)
@@ -274,6 +319,15 @@ class CaseLog(models.Model):
         "accept": "受理",
         "refuse": "不予受理",
         "withdraw": "撤回申请",
+        "draw_panel": "抽取鉴定专家",
+        "start_review": "专家组组成，开始鉴定",
+        # Steps inside a state (source == target), logged like transitions.
+        "accept_invitation": "专家接受邀请",
+        "decline_invitation": "专家谢绝邀请",
+        "lapse_invitation": "邀请逾期未答复",
+        "call_alternate": "候补专家递补",
+        "alternates_exhausted": "候补专家已用尽",
+        "draw_seat": "补抽专家",
     }
 
     def __str__(self):

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from appraisal.models import Case, IssuedDocument
+from appraisal.models import Case, Draw, IssuedDocument
 from tests import factories
 
 from .conftest import login, logout
@@ -41,6 +41,13 @@ def test_apply_return_resubmit_accept(live_server, page, shots):
     factories.user(
         "county", bureau=factories.bureau("652301"), username="clerk_li", full_name="李老师"
     )
+    factories.user(
+        "supervisor", bureau=factories.prefecture(), username="jiandu", full_name="何监督"
+    )
+    pool = [
+        factories.expert(factories.bureau("652301"), ("it",), username=f"it_expert{i}", name=name)
+        for i, name in enumerate(["韩冬梅", "秦晓东", "孔德明", "杨光明", "尤静"], start=1)
+    ]
 
     # 1. The institution logs in and registers a project.
     login(page, live_server, "xinghe")
@@ -135,3 +142,74 @@ def test_apply_return_resubmit_accept(live_server, page, shots):
     assert pdf.with_suffix(".png").exists()
     case.refresh_from_db()
     assert case.state == "accepted"
+
+    # 6. The clerk draws a panel of three, witnessed by the supervisor.
+    page.click("#draw-link")
+    commitment = page.locator("#commitment .mono").inner_text().strip()
+    assert len(commitment) == 64
+    page.select_option("#id_panel_size", "3")
+    page.fill("#id_witness_username", "jiandu")
+    page.fill("#id_witness_password", factories.PASSWORD)
+    page.fill("#id_witness_value", "20261123")
+    shots.take(page, "draw-form")
+    page.click("#draw-submit")
+    page.wait_for_selector("text=已抽取专家组 3 人")
+    draw = Draw.objects.get(round__case=case)
+    assert draw.commitment.commitment == commitment and draw.witness.username == "jiandu"
+    panel = [next(e for e in pool if e.pk == pk) for pk in draw.panel]
+    for expert in panel:
+        assert page.locator("#seats").get_by_text(expert.name).is_visible()
+    shots.take(page, "panel-drawn")
+    page.click("#draws a:has-text('抽取记录表')")
+    page.wait_for_selector("text=鉴定专家抽取记录表")
+    shots.take(page, "draw-record")
+    page.click("text=核验本次抽取")
+    page.wait_for_selector("text=核验一致")
+    shots.take(page, "draw-verified")
+    logout(page)
+
+    # 7. The first expert declines (unavailable); the first alternate is called.
+    login(page, live_server, panel[0].user.username)
+    assert page.locator("#invitations").get_by_text(case.number).is_visible()
+    shots.take(page, "expert-invitation-list")
+    page.click("#invitations a:has-text('查看并答复')")
+    page.select_option("#id_reason", "unavailable")
+    page.fill("#id_note", "当周在外地培训。")
+    shots.take(page, "expert-declines")
+    page.click("button:has-text('谢绝邀请')")
+    page.wait_for_selector("text=您已谢绝该邀请")
+    logout(page)
+    alternate = next(e for e in pool if e.pk == draw.alternates[0])
+
+    # 8. The other two and the alternate accept, signing the declaration.
+    for expert in [panel[1], panel[2], alternate]:
+        login(page, live_server, expert.user.username)
+        page.click("#invitations a:has-text('查看并答复')")
+        for box in page.locator("#accept input[type=checkbox]").all():
+            box.check()
+        if expert is alternate:
+            shots.take(page, "alternate-accepts")
+        page.click("button:has-text('签署声明并接受邀请')")
+        page.wait_for_selector("text=您已接受邀请")
+        logout(page)
+    case.refresh_from_db()
+    assert case.state == "in_review"
+
+    # 9. The clerk sees the panel and the call of the alternate.
+    login(page, live_server, "clerk_li")
+    page.get_by_role("link", name="鉴定案件").click()
+    page.click(f"text={case.number}")
+    seats = page.locator("#seats")
+    assert seats.get_by_text("候补递补").is_visible()
+    assert seats.get_by_text(alternate.name).is_visible()
+    shots.take(page, "clerk-sees-panel")
+    logout(page)
+
+    # 10. The institution sees that a panel sits, but not who.
+    login(page, live_server, "xinghe")
+    page.click(f"text={case.number}")
+    page.wait_for_selector("text=名单在鉴定结论出具后公开")
+    body = page.content()
+    for expert in pool:
+        assert expert.name not in body
+    shots.take(page, "institution-no-names")

@@ -53,6 +53,11 @@ BUREAU_STAFF = frozenset({"county", "county_foreign", "prefecture"})
 CASE_READERS = frozenset({"institution", "county", "prefecture"})
 OWNER = frozenset({"institution"})
 OWN_COUNTY = frozenset({"county"})
+# The county's pool and institutions: its clerks and the prefecture's.
+POOL_READERS = frozenset({"county", "prefecture"})
+# Draw records: the bureaus over the case and the supervisor of its county.
+DRAW_READERS = frozenset({"county", "prefecture", "supervisor"})
+EXPERT = frozenset({"expert"})
 
 EXCLUDED_NAMESPACES = {"admin"}
 
@@ -99,6 +104,28 @@ class World:
         return Notification.objects.create(
             recipient=self.users["institution"], subject="测试通知", url="/"
         )
+
+    @cached_property
+    def expert_profile(self):
+        """The world's expert, in 昌吉市's pool."""
+        return factories.expert(
+            factories.bureau("652301"), ("mathematics",), account=self.users["expert"]
+        )
+
+    @cached_property
+    def draw(self):
+        """An accepted case of the institution whose panel of three, the world's expert among
+        them, has been drawn and invited."""
+        self.expert_profile  # noqa: B018  (made first: the panel is the whole pool of three)
+        factories.experts(factories.bureau("652301"), 2, ("mathematics",))
+        case = factories.accepted_case(
+            self.users["institution"], self.users["county"], projects=[self.project]
+        )
+        return factories.draw(self.users["county"], case, subjects=["mathematics"])
+
+    @cached_property
+    def seat(self):
+        return self.draw.seats.get(expert=self.expert_profile)
 
     @cached_property
     def document(self):
@@ -169,6 +196,59 @@ REGISTRY: dict[str, Entry] = {
         post=EVERYONE,
         public=True,
         kwargs=lambda w: {"code": w.document.verification_code},
+    ),
+    # appraisal: the panel draw, its record, the invitations
+    "appraisal:draw_panel": Entry(
+        get=OWN_COUNTY, post=OWN_COUNTY, kwargs=lambda w: {"pk": w.draw.round.case_id}
+    ),
+    "appraisal:draw_seat": Entry(
+        get=OWN_COUNTY,
+        post=OWN_COUNTY,
+        kwargs=lambda w: {"pk": w.draw.round.case_id, "seat_pk": w.seat.pk},
+    ),
+    "appraisal:lapse_check": Entry(
+        get=None, post=OWN_COUNTY, kwargs=lambda w: {"pk": w.draw.round.case_id}
+    ),
+    "appraisal:draw_list": Entry(
+        get=BUREAU_STAFF | {"supervisor"}, post=BUREAU_STAFF | {"supervisor"}
+    ),
+    "appraisal:draw_record": Entry(
+        get=DRAW_READERS, post=DRAW_READERS, kwargs=lambda w: {"pk": w.draw.pk}
+    ),
+    "appraisal:draw_verify": Entry(
+        get=DRAW_READERS, post=DRAW_READERS, kwargs=lambda w: {"pk": w.draw.pk}
+    ),
+    "appraisal:invitation": Entry(get=EXPERT, post=EXPERT, kwargs=lambda w: {"pk": w.seat.pk}),
+    "appraisal:invitation_accept": Entry(get=None, post=EXPERT, kwargs=lambda w: {"pk": w.seat.pk}),
+    "appraisal:invitation_decline": Entry(
+        get=None, post=EXPERT, kwargs=lambda w: {"pk": w.seat.pk}
+    ),
+    # experts: county staff keep their pool, the prefecture sees every pool
+    "experts:expert_list": Entry(get=BUREAU_STAFF, post=BUREAU_STAFF),
+    "experts:expert_create": Entry(get=BUREAU_STAFF, post=BUREAU_STAFF),
+    "experts:expert_export": Entry(get=BUREAU_STAFF, post=BUREAU_STAFF),
+    "experts:expert_import": Entry(get=BUREAU_STAFF, post=BUREAU_STAFF),
+    "experts:expert_import_confirm": Entry(get=None, post=BUREAU_STAFF),
+    "experts:import_template": Entry(get=BUREAU_STAFF, post=BUREAU_STAFF),
+    "experts:my_ties": Entry(get=EXPERT, post=EXPERT, kwargs=lambda w: w.expert_profile and {}),
+    "experts:expert_detail": Entry(
+        get=POOL_READERS, post=POOL_READERS, kwargs=lambda w: {"pk": w.expert_profile.pk}
+    ),
+    "experts:expert_edit": Entry(
+        get=OWN_COUNTY, post=OWN_COUNTY, kwargs=lambda w: {"pk": w.expert_profile.pk}
+    ),
+    "experts:tie_add": Entry(
+        get=None, post=POOL_READERS, kwargs=lambda w: {"pk": w.expert_profile.pk}
+    ),
+    "experts:credit_add": Entry(
+        get=None, post=POOL_READERS, kwargs=lambda w: {"pk": w.expert_profile.pk}
+    ),
+    # institutions as bureau staff see them, with their credit marks
+    "institutions:staff_detail": Entry(
+        get=POOL_READERS, post=POOL_READERS, kwargs=lambda w: {"pk": w.institution.pk}
+    ),
+    "institutions:credit_mark_add": Entry(
+        get=None, post=POOL_READERS, kwargs=lambda w: {"pk": w.institution.pk}
     ),
 }
 

@@ -5,6 +5,7 @@ Run by the README's serve command. Safe to run twice: it does nothing if the dem
 
 import hashlib
 
+from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -17,6 +18,7 @@ from appraisal.documents.seal import seal_png
 from appraisal.models import BureauSeal, IndicatorTemplate, MaterialKind
 from appraisal.services import cases as case_services
 from appraisal.services.materials import upload_material
+from experts.models import Expert, ExpertCreditRecord
 from institutions.models import Institution, TrainingProject
 from portal.models import Bureau, Subject, User
 
@@ -31,6 +33,252 @@ STAFF = [
     ("expert", "expert_ma", "马建华", None),
     ("expert", "expert_zhao", "赵丽娟", None),
     ("expert", "expert_sun", "孙卫东", None),
+    ("supervisor", "jiandu", "州教育局纪检监察室 何监督", "652300"),
+]
+
+# The expert pools (guide 五): (username, name, pool code, employer, title, level, category,
+# subjects). The first three are the demo experts above; the rest log in with the same password.
+EXPERTS = [
+    (
+        "expert_ma",
+        "马建华",
+        "652302",
+        "阜康市第一中学",
+        "中学高级教师",
+        "vice_senior",
+        "education",
+        ["chinese"],
+    ),
+    (
+        "expert_zhao",
+        "赵丽娟",
+        "652302",
+        "阜康市第二小学",
+        "小学高级教师",
+        "vice_senior",
+        "education",
+        ["fine-arts", "chinese"],
+    ),
+    (
+        "expert_sun",
+        "孙卫东",
+        "652302",
+        "阜康市教育研究室",
+        "中学一级教师",
+        "intermediate",
+        "education",
+        ["fine-arts"],
+    ),
+    (
+        "expert_fk01",
+        "钱文静",
+        "652302",
+        "阜康市第三中学",
+        "中学一级教师",
+        "intermediate",
+        "education",
+        ["chinese"],
+    ),
+    (
+        "expert_fk02",
+        "郑国庆",
+        "652302",
+        "阜康市实验小学",
+        "小学高级教师",
+        "vice_senior",
+        "education",
+        ["fine-arts"],
+    ),
+    (
+        "expert_fk03",
+        "冯晓燕",
+        "652302",
+        "阜康市第一小学",
+        "小学一级教师",
+        "intermediate",
+        "education",
+        ["chinese", "morality-law"],
+    ),
+    (
+        "expert_fk04",
+        "陈志远",
+        "652302",
+        "阜康市第二中学",
+        "中学高级教师",
+        "vice_senior",
+        "education",
+        ["music", "fine-arts"],
+    ),
+    (
+        "expert_fk05",
+        "褚海峰",
+        "652302",
+        "新疆天池律师事务所",
+        "律师（二级）",
+        "vice_senior",
+        "legal",
+        [],
+    ),
+    (
+        "expert_cj01",
+        "卫红梅",
+        "652301",
+        "昌吉市第一中学",
+        "中学高级教师",
+        "vice_senior",
+        "education",
+        ["mathematics"],
+    ),
+    (
+        "expert_cj02",
+        "蒋立新",
+        "652301",
+        "昌吉市第三小学",
+        "小学高级教师",
+        "vice_senior",
+        "education",
+        ["mathematics"],
+    ),
+    (
+        "expert_cj03",
+        "沈雅琴",
+        "652301",
+        "昌吉市第二中学",
+        "中学一级教师",
+        "intermediate",
+        "education",
+        ["mathematics", "physics"],
+    ),
+    (
+        "expert_cj04",
+        "韩冬梅",
+        "652301",
+        "昌吉市教育研究室",
+        "中学正高级教师",
+        "senior",
+        "education",
+        ["integrated-practice", "it"],
+    ),
+    (
+        "expert_cj05",
+        "杨光明",
+        "652301",
+        "昌吉市第五小学",
+        "小学高级教师",
+        "vice_senior",
+        "education",
+        ["integrated-practice"],
+    ),
+    (
+        "expert_cj06",
+        "朱丽华",
+        "652301",
+        "昌吉市第四中学",
+        "中学一级教师",
+        "intermediate",
+        "education",
+        ["chinese"],
+    ),
+    (
+        "expert_cj07",
+        "秦晓东",
+        "652301",
+        "昌吉市实验中学",
+        "中学高级教师",
+        "vice_senior",
+        "education",
+        ["it", "mathematics"],
+    ),
+    (
+        "expert_cj08",
+        "尤静",
+        "652301",
+        "昌吉市第二小学",
+        "小学一级教师",
+        "intermediate",
+        "education",
+        ["chinese", "integrated-practice"],
+    ),
+    (
+        "expert_cj09",
+        "许志强",
+        "652301",
+        "新疆庭州律师事务所",
+        "律师（三级）",
+        "intermediate",
+        "legal",
+        [],
+    ),
+    (
+        "expert_zh01",
+        "何振华",
+        "652300",
+        "昌吉州教育考试中心",
+        "中学正高级教师",
+        "senior",
+        "education",
+        ["mathematics", "physics"],
+    ),
+    (
+        "expert_zh02",
+        "吕淑芬",
+        "652300",
+        "昌吉州第一中学",
+        "中学高级教师",
+        "vice_senior",
+        "education",
+        ["chinese", "history"],
+    ),
+    (
+        "expert_zh03",
+        "施建国",
+        "652300",
+        "昌吉州第二中学",
+        "中学高级教师",
+        "vice_senior",
+        "education",
+        ["english"],
+    ),
+    (
+        "expert_zh04",
+        "张美玲",
+        "652300",
+        "昌吉州教育考试中心",
+        "中学高级教师",
+        "vice_senior",
+        "education",
+        ["fine-arts", "music"],
+    ),
+    (
+        "expert_zh05",
+        "孔德明",
+        "652300",
+        "昌吉州实验小学",
+        "小学高级教师",
+        "vice_senior",
+        "education",
+        ["integrated-practice", "it", "labour"],
+    ),
+    (
+        "expert_zh06",
+        "曹丽",
+        "652300",
+        "昌吉州第三中学",
+        "中学一级教师",
+        "intermediate",
+        "education",
+        ["mathematics"],
+    ),
+    (
+        "expert_zh07",
+        "严正",
+        "652300",
+        "新疆昌吉律师事务所",
+        "律师（二级）",
+        "vice_senior",
+        "legal",
+        [],
+    ),
 ]
 
 
@@ -67,12 +315,15 @@ class Command(BaseCommand):
                 seal.sha256 = hashlib.sha256(png).hexdigest()
                 seal.image.save("seal.png", ContentFile(png), save=False)
                 seal.save()
+        # One hash for every demo account: the password hasher is slow on purpose.
+        password = make_password(DEMO_PASSWORD)
         for role, username, name, code in STAFF:
             user = User(username=username, full_name=name, role=role, bureau=bureaus.get(code))
             if role == "admin":
                 user.is_staff = user.is_superuser = True
-            user.set_password(DEMO_PASSWORD)
+            user.password = password
             user.save()
+        self._load_experts(bureaus, password)
 
         subjects = {s.code: s for s in Subject.objects.all()}
         qizhi = Institution.objects.create(
@@ -207,3 +458,60 @@ class Command(BaseCommand):
         upload_all(inst_hanmo, accepted, required)
         case_services.submit_case(inst_hanmo, accepted.pk)
         case_services.accept_case(fukang, accepted.pk, note="材料齐全，予以受理。")
+
+    def _load_experts(self, bureaus, password):
+        """The pools of the prefecture, 昌吉市 and 阜康市, enough for a draw on every demo case."""
+        subjects = {s.code: s for s in Subject.objects.all()}
+        for n, (username, name, code, employer, title, level, category, codes) in enumerate(
+            EXPERTS, start=1
+        ):
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User(username=username, full_name=name, role="expert", password=password)
+            user.email = f"{username}@example.cn"
+            user.save()
+            expert = Expert.objects.create(
+                user=user,
+                name=name,
+                employer=employer,
+                title=title,
+                title_level=level,
+                category=category,
+                pool=bureaus[code],
+                phone=f"139{9000_0000 + n:08d}",
+                email=f"{username}@example.cn",
+                declares_no_training_work=True,
+                knows_administrative_law=category == "legal",
+            )
+            expert.subjects.set([subjects[c] for c in codes])
+        # A suspended expert and one whose engagement ended (guide 九(三)): the draws skip both.
+        fukang_clerk = User.objects.get(username="fukang_clerk")
+        for username, name, subject, phone, status in [
+            ("expert_fk06", "魏晓明", "chinese", "13999100006", "suspended"),
+            ("expert_fk07", "蒋春华", "fine-arts", "13999100007", "active"),
+        ]:
+            user = User.objects.create(
+                username=username, full_name=name, role="expert", password=password
+            )
+            expert = Expert.objects.create(
+                user=user,
+                name=name,
+                employer="阜康市第四中学",
+                title="中学一级教师",
+                title_level="intermediate",
+                category="education",
+                pool=bureaus["652302"],
+                phone=phone,
+                declares_no_training_work=True,
+                status=status,
+            )
+            expert.subjects.set([subjects[subject]])
+            if username == "expert_fk07":
+                ExpertCreditRecord.objects.create(
+                    expert=expert,
+                    kind="neglect",
+                    reason="2025 年参与鉴定时未审阅材料即签署意见。",
+                    evidence="阜康市教育局 2025 年鉴定工作检查记录",
+                    bureau=bureaus["652302"],
+                    recorded_by=fukang_clerk,
+                )

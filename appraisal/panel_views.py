@@ -1,0 +1,278 @@
+"""Panel pages: the draw, its record and verification, the invitations. Thin, like views.py."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from portal.models import Subject
+
+from . import access
+from .forms import AcceptInvitationForm, DeclineInvitationForm, DrawForm, WitnessFields
+from .models import CaseState, Draw, Seat
+from .services import ServiceError
+from .services import draws as draw_services
+from .services import invitations as invitation_services
+from .views import client_ip
+
+# Log rows about the panel's members: not shown to whoever may not know the panel's names.
+PANEL_STEPS = {
+    "accept_invitation",
+    "decline_invitation",
+    "lapse_invitation",
+    "call_alternate",
+    "alternates_exhausted",
+    "draw_seat",
+}
+
+
+def _form_errors(request, form):
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+def panel_context(user, case) -> dict:
+    """What the case page shows about the panel to this user."""
+    names_visible = access.panel_names_visible_to(user, case)
+    seats = list(
+        Seat.objects.filter(round__case=case)
+        .select_related("expert", "round", "replaces")
+        .order_by("round__number", "position", "invited_at", "id")
+    )
+    accepted = [s for s in seats if s.status == Seat.Status.ACCEPTED]
+    return {
+        "panel_names_visible": names_visible,
+        "seats": seats if names_visible else [],
+        "panel_members": accepted if names_visible else [],
+        "panel_count": len(accepted),
+        "draws": list(case_draws(case)) if access.can_view_draws_of(user, case) else [],
+        "can_manage_panel": access.can_manage_panel(user, case),
+        "may_draw": case.state == CaseState.ACCEPTED and access.can_manage_panel(user, case),
+    }
+
+
+def case_draws(case):
+    return Draw.objects.filter(round__case=case).select_related("drawn_by", "witness", "round")
+
+
+@login_required
+def draw_panel(request, pk):
+    case = access.get_case_for(request.user, pk)
+    if not access.can_manage_panel(request.user, case):
+        raise PermissionDenied("您无权为该案件抽取专家。")
+    if case.state != CaseState.ACCEPTED:
+        messages.error(request, "该案件当前不能抽取专家。")
+        return redirect("appraisal:case_detail", pk=case.pk)
+    try:
+        commitment = draw_services.pending_commitment(request.user, case)
+    except ServiceError as exc:
+        raise PermissionDenied(exc.message) from None
+    codes = draw_services.case_subject_codes(case)
+    choices = [(s.code, s.name) for s in Subject.objects.filter(code__in=codes)]
+    form = DrawForm(
+        request.POST or None,
+        request=request,
+        subject_choices=choices,
+        initial={"subjects": codes, "commitment": commitment.pk, "panel_size": 3},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            draw = draw_services.draw_panel(
+                request.user,
+                case.pk,
+                panel_size=data["panel_size"],
+                subjects=data["subjects"],
+                legal_seat=data["legal_seat"],
+                commitment_id=data["commitment"],
+                witness=data["witness"],
+                witness_value=data.get("witness_value", ""),
+                ip=client_ip(request),
+            )
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"已抽取专家组 {draw.panel_size} 人并发出邀请，候补专家 {len(draw.alternates)} 人。",
+            )
+            return redirect("appraisal:case_detail", pk=case.pk)
+    return render(
+        request,
+        "appraisal/draw_form.html",
+        {"case": case, "form": form, "commitment": commitment, "seat": None},
+    )
+
+
+@login_required
+def draw_seat(request, pk, seat_pk):
+    case = access.get_case_for(request.user, pk)
+    if not access.can_manage_panel(request.user, case):
+        raise PermissionDenied("您无权为该案件抽取专家。")
+    try:
+        seat = Seat.objects.select_related("expert").get(pk=seat_pk, round__case=case)
+        commitment = draw_services.pending_commitment(request.user, case)
+    except (Seat.DoesNotExist, ValueError):
+        messages.error(request, "席位不存在。")
+        return redirect("appraisal:case_detail", pk=case.pk)
+    except ServiceError as exc:
+        raise PermissionDenied(exc.message) from None
+    form = WitnessFields(
+        request.POST or None, request=request, initial={"commitment": commitment.pk}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            draw_services.draw_for_seat(
+                request.user,
+                case.pk,
+                seat.pk,
+                commitment_id=data["commitment"],
+                witness=data["witness"],
+                witness_value=data.get("witness_value", ""),
+                ip=client_ip(request),
+            )
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已为席位{seat.position}补抽专家并发出邀请。")
+            return redirect("appraisal:case_detail", pk=case.pk)
+    return render(
+        request,
+        "appraisal/draw_form.html",
+        {"case": case, "form": form, "commitment": commitment, "seat": seat},
+    )
+
+
+@login_required
+@require_POST
+def lapse_check(request, pk):
+    case = access.get_case_for(request.user, pk)
+    if not access.can_manage_panel(request.user, case):
+        raise PermissionDenied("您无权处理该案件的专家邀请。")
+    count = invitation_services.lapse_overdue(case_id=case.pk, actor=request.user)
+    if count:
+        messages.success(request, f"{count} 个邀请已逾期，已依次递补候补专家。")
+    else:
+        messages.info(request, "没有逾期未答复的邀请。")
+    return redirect("appraisal:case_detail", pk=case.pk)
+
+
+def _draw_rows(draw):
+    """The order of a draw with names, panel marks and what became of each call."""
+    from experts.models import Expert
+
+    experts = Expert.objects.in_bulk(draw.order)
+    seats = {s.expert_id: s for s in Seat.objects.filter(round=draw.round)}
+    panel = set(draw.panel)
+    return [
+        {
+            "rank": rank,
+            "expert": experts.get(eid),
+            "in_panel": eid in panel,
+            "seat": seats.get(eid),
+        }
+        for rank, eid in enumerate(draw.order, start=1)
+    ]
+
+
+@login_required
+def draw_record(request, pk):
+    """抽取记录表: printable (the browser prints it without the portal's frame)."""
+    draw = access.get_draw_for(request.user, pk)
+    return render(
+        request,
+        "appraisal/draw_record.html",
+        {
+            "draw": draw,
+            "case": draw.round.case,
+            "rows": _draw_rows(draw),
+            "subjects": dict(Subject.objects.values_list("code", "name")),
+        },
+    )
+
+
+@login_required
+def draw_verify(request, pk):
+    draw = access.get_draw_for(request.user, pk)
+    problems = draw.verify()
+    result = None if any("重新运行失败" in p for p in problems) else draw.rerun()
+    return render(
+        request,
+        "appraisal/draw_verify.html",
+        {"draw": draw, "case": draw.round.case, "problems": problems, "result": result},
+    )
+
+
+@login_required
+def draw_list(request):
+    if request.user.role not in ("supervisor", "county", "prefecture"):
+        raise PermissionDenied
+    draws = access.draws_visible_to(request.user).order_by("-created_at", "-id")[:200]
+    return render(request, "appraisal/draw_list.html", {"draws": draws})
+
+
+@login_required
+def invitation(request, pk):
+    """The invitation: enough to decide on a conflict (institution, projects, dates); the
+    materials open only after accepting."""
+    seat = access.get_invitation_for(request.user, pk)
+    case = seat.round.case
+    return render(
+        request,
+        "appraisal/invitation.html",
+        {
+            "seat": seat,
+            "case": case,
+            "projects": case.projects.prefetch_related("subjects"),
+            "accept_form": AcceptInvitationForm(items=invitation_services.DECLARATION_ITEMS),
+            "decline_form": DeclineInvitationForm(),
+            "answerable": seat.status == Seat.Status.INVITED
+            and not seat.is_overdue()
+            and case.state == CaseState.PANEL_DRAWN,
+        },
+    )
+
+
+@login_required
+@require_POST
+def invitation_accept(request, pk):
+    seat = access.get_invitation_for(request.user, pk)
+    form = AcceptInvitationForm(request.POST, items=invitation_services.DECLARATION_ITEMS)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("appraisal:invitation", pk=seat.pk)
+    try:
+        invitation_services.accept_invitation(
+            request.user, seat.pk, confirmed=form.cleaned_data["confirmed"], ip=client_ip(request)
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("appraisal:invitation", pk=seat.pk)
+    messages.success(request, "您已接受邀请并签署声明，可以查阅本案材料。")
+    return redirect("appraisal:case_detail", pk=seat.round.case_id)
+
+
+@login_required
+@require_POST
+def invitation_decline(request, pk):
+    seat = access.get_invitation_for(request.user, pk)
+    form = DeclineInvitationForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("appraisal:invitation", pk=seat.pk)
+    try:
+        invitation_services.decline_invitation(
+            request.user,
+            seat.pk,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+            ip=client_ip(request),
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("appraisal:invitation", pk=seat.pk)
+    messages.success(request, "您已谢绝该邀请，感谢答复。")
+    return redirect("home")

@@ -1,0 +1,264 @@
+"""Invitations (DOMAIN §3, guide 六(二)): accept with a declaration, decline with a reason,
+lapse after the deadline; a vacated seat is offered to the next suitable alternate in rank."""
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from experts.models import Expert, ExpertTie
+from portal.notify import bureau_staff, notify
+
+from .. import draw as algorithm
+from ..models import CaseLog, CaseState, Draw, Seat
+from . import ServiceError
+from .draws import invite, unsuitable_now
+from .transitions import lock_case, run_transition
+
+# What an expert declares on accepting (guide 五(五), 六(二)); every item must be confirmed.
+DECLARATION_ITEMS = [
+    ("independent", "本人将依据鉴定指标独立、客观、公正地开展鉴定，不受任何单位和个人干扰。"),
+    (
+        "no_tie",
+        "本人及近亲属与申请机构及其关联方不存在任职、兼职、咨询服务、财务利益、亲属关系等"
+        "利害关系，也不存在其他应当回避的情形。",
+    ),
+    ("no_training_work", "本人及近亲属未在校外培训机构任职或兼职。"),
+    ("confidential", "本人对鉴定材料、专家组名单及鉴定意见严格保密，结论出具前不对外透露。"),
+]
+DECLARATION_KEYS = [key for key, _ in DECLARATION_ITEMS]
+
+
+def _log(case, name, actor, *, note="", data=None, ip=None):
+    return CaseLog.objects.create(
+        case=case,
+        transition=name,
+        source=case.state,
+        target=case.state,
+        actor=actor,
+        note=note,
+        data=data or {},
+        ip=ip,
+    )
+
+
+def _expert_candidate(expert_id, params) -> algorithm.Candidate:
+    expert = Expert.objects.get(pk=expert_id)
+    codes = set(expert.subjects.filter(code__in=params.subjects).values_list("code", flat=True))
+    return algorithm.Candidate(
+        id=expert.pk, subjects=frozenset(codes), legal=expert.category == Expert.Category.LEGAL
+    )
+
+
+def staying_candidates(round, *, exclude_position, params) -> list[algorithm.Candidate]:
+    """The members who keep their seats (invited or accepted) besides the vacated position."""
+    seats = round.seats.filter(status__in=[Seat.Status.INVITED, Seat.Status.ACCEPTED]).exclude(
+        position=exclude_position
+    )
+    return [_expert_candidate(s.expert_id, params) for s in seats]
+
+
+def next_alternate_for(case, round, vacated: Seat):
+    """(expert id, draw, skipped) of the next suitable alternate for a vacated seat, or
+    (None, None, skipped) when the alternates are exhausted. ``skipped`` lists the alternates
+    passed over because they are no longer suitable, with why."""
+    panel_draw = round.draws.get(kind=Draw.Kind.PANEL)
+    params = panel_draw.params
+    waived = panel_draw.parameters.get("waived", [])
+    requirements = [r for r in algorithm.requirements_for(params) if r not in waived]
+    staying = staying_candidates(round, exclude_position=vacated.position, params=params)
+    on_case = set(Seat.objects.filter(round__case_id=case.pk).values_list("expert_id", flat=True))
+    skipped = {}
+    for draw in round.draws.order_by("created_at", "id"):
+        by_id = {c.id: c for c in draw.candidate_objects()}
+        waiting = [i for i in draw.alternates if i not in on_case]
+        not_now = unsuitable_now(case, round.bureau, waiting)
+        skipped.update(not_now)
+        chosen = algorithm.next_alternate(
+            draw.alternates, by_id, staying, requirements, skip=on_case | set(not_now)
+        )
+        if chosen is not None:
+            return chosen, draw, skipped
+    return None, None, skipped
+
+
+def call_alternate(case, round, vacated: Seat, actor, ip=None) -> Seat | None:
+    """递补: the next suitable alternate takes the vacated seat; recorded either way."""
+    expert_id, draw, skipped = next_alternate_for(case, round, vacated)
+    names = dict(Expert.objects.filter(pk__in=list(skipped)).values_list("id", "name"))
+    skipped_rows = [[names.get(i, str(i)), why] for i, why in skipped.items()]
+    if expert_id is None:
+        notify(
+            bureau_staff(round.bureau, "county" if round.number == 1 else "prefecture"),
+            f"候补专家已用尽：{case.number}",
+            f"案件 {case.number} 席位{vacated.position}的候补专家已用尽，请在案件页面补抽专家。",
+            url=reverse("appraisal:case_detail", args=[case.pk]),
+            case=case,
+        )
+        _log(
+            case,
+            "alternates_exhausted",
+            actor,
+            note=f"席位{vacated.position}：候补专家已用尽，可由教育局补抽。",
+            data={"seat": vacated.pk, "skipped": skipped_rows},
+            ip=ip,
+        )
+        return None
+    seat = invite(
+        round,
+        draw,
+        expert_id,
+        position=vacated.position,
+        source=Seat.Source.ALTERNATE,
+        rank=draw.order.index(expert_id) + 1,
+        replaces=vacated,
+    )
+    _log(
+        case,
+        "call_alternate",
+        actor,
+        note=f"席位{vacated.position}由第 {seat.rank} 位候补专家递补。",
+        data={
+            "seat": seat.pk,
+            "replaces": vacated.pk,
+            "expert": seat.expert.name,
+            "rank": seat.rank,
+            "draw": draw.pk,
+            "skipped": skipped_rows,
+        },
+        ip=ip,
+    )
+    return seat
+
+
+def _lock_own_seat(user, seat_id):
+    """The case and the seat, locked; the seat must be this expert's and still unanswered."""
+    try:
+        case_id = Seat.objects.values_list("round__case_id", flat=True).get(pk=seat_id)
+    except (Seat.DoesNotExist, ValueError, TypeError):
+        raise ServiceError("邀请不存在。") from None
+    case = lock_case(case_id)
+    seat = Seat.objects.select_for_update().select_related("expert", "round").get(pk=seat_id)
+    if seat.expert.user_id != user.pk:
+        raise ServiceError("邀请不存在。")
+    if seat.status != Seat.Status.INVITED:
+        raise ServiceError(f"您已答复过该邀请（{seat.get_status_display()}），不能重复答复。")
+    if case.state != CaseState.PANEL_DRAWN:
+        raise ServiceError("该案件已不在专家组组成阶段，邀请不能再答复。")
+    if seat.is_overdue():
+        raise ServiceError("已超过答复期限，该邀请已失效。")
+    return case, seat
+
+
+def accept_invitation(user, seat_id, *, confirmed, ip=None) -> Seat:
+    """接受邀请: the expert signs the declaration of independence and no conflict of interest.
+    When every seat has accepted, the review starts (start_review)."""
+    confirmed = set(confirmed or [])
+    with transaction.atomic():
+        case, seat = _lock_own_seat(user, seat_id)
+        if not set(DECLARATION_KEYS) <= confirmed:
+            raise ServiceError(
+                "接受邀请须逐项确认独立性及无利害关系声明；如存在利害关系，请谢绝邀请。"
+            )
+        if seat.expert.status != Expert.Status.ACTIVE:
+            raise ServiceError("您在专家库中的状态不是“在库”，不能接受邀请。")
+        now = timezone.now()
+        seat.status = Seat.Status.ACCEPTED
+        seat.replied_at = seat.accepted_at = now
+        seat.declarations = {key: True for key in DECLARATION_KEYS}
+        seat.declaration_text = "\n".join(text for _, text in DECLARATION_ITEMS)
+        seat.save(
+            update_fields=[
+                "status",
+                "replied_at",
+                "accepted_at",
+                "declarations",
+                "declaration_text",
+            ]
+        )
+        _log(
+            case,
+            "accept_invitation",
+            user,
+            note=f"席位{seat.position}：专家已接受邀请并签署声明。",
+            data={"seat": seat.pk, "expert": seat.expert.name},
+            ip=ip,
+        )
+        if case.panel_complete():
+            run_transition(case.pk, user, "start_review", note="专家组全部成员已接受邀请。", ip=ip)
+            notify(
+                bureau_staff(
+                    seat.round.bureau, "county" if seat.round.number == 1 else "prefecture"
+                ),
+                f"专家组已组成：{case.number}",
+                f"案件 {case.number} 的专家组成员均已接受邀请，鉴定开始。",
+                url=reverse("appraisal:case_detail", args=[case.pk]),
+                case=case,
+            )
+    return seat
+
+
+def decline_invitation(user, seat_id, *, reason, note="", ip=None) -> Seat:
+    """谢绝邀请, with a reason; the seat passes to the next alternate. A conflict is also kept
+    as a declared tie, so the expert is not drawn for this institution again."""
+    note = (note or "").strip()
+    if reason not in Seat.DeclineReason.values:
+        raise ServiceError("请选择谢绝原因。")
+    if reason != Seat.DeclineReason.UNAVAILABLE and not note:
+        raise ServiceError("请说明谢绝的具体原因。")
+    with transaction.atomic():
+        case, seat = _lock_own_seat(user, seat_id)
+        seat.status = Seat.Status.DECLINED
+        seat.replied_at = timezone.now()
+        seat.decline_reason = reason
+        seat.decline_note = note[:1000]
+        seat.save(update_fields=["status", "replied_at", "decline_reason", "decline_note"])
+        if reason == Seat.DeclineReason.CONFLICT:
+            ExpertTie.objects.create(
+                expert=seat.expert,
+                institution_id=case.institution_id,
+                kind=ExpertTie.Kind.OTHER,
+                note=f"谢绝案件 {case.number} 邀请时申报：{note}"[:200],
+                declared_by=user,
+            )
+        _log(
+            case,
+            "decline_invitation",
+            user,
+            note=f"席位{seat.position}：{seat.get_decline_reason_display()}",
+            data={"seat": seat.pk, "expert": seat.expert.name},
+            ip=ip,
+        )
+        call_alternate(case, seat.round, seat, user, ip=ip)
+    return seat
+
+
+def lapse_overdue(*, case_id=None, actor=None, now=None) -> int:
+    """Invitations past their deadline become lapsed and the next alternate is called.
+    Idempotent (run daily by ``manage.py lapse_invitations``); returns how many lapsed."""
+    now = now or timezone.now()
+    overdue = Seat.objects.filter(
+        status=Seat.Status.INVITED, reply_by__lt=now, round__case__state=CaseState.PANEL_DRAWN
+    )
+    if case_id is not None:
+        overdue = overdue.filter(round__case_id=case_id)
+    count = 0
+    for seat_id, seat_case_id in overdue.values_list("pk", "round__case_id"):
+        with transaction.atomic():
+            case = lock_case(seat_case_id)
+            seat = (
+                Seat.objects.select_for_update().select_related("expert", "round").get(pk=seat_id)
+            )
+            if seat.status != Seat.Status.INVITED or seat.reply_by >= now:
+                continue
+            seat.status = Seat.Status.LAPSED
+            seat.save(update_fields=["status"])
+            _log(
+                case,
+                "lapse_invitation",
+                actor,
+                note=f"席位{seat.position}：专家未在期限内答复。",
+                data={"seat": seat.pk, "expert": seat.expert.name},
+            )
+            call_alternate(case, seat.round, seat, actor)
+            count += 1
+    return count

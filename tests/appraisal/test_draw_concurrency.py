@@ -1,0 +1,51 @@
+"""Two clerks pressing "draw" at the same moment produce exactly one draw (PostgreSQL)."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from appraisal.models import Case, CaseState, Draw, Seat
+from appraisal.services import ServiceError
+from appraisal.services import draws as svc
+from tests import factories
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_concurrent_draws_yield_one_draw(jurisdictions):
+    changji = factories.bureau("652301")
+    institution = factories.institution("652301")
+    applicant = factories.user("institution", institution=institution)
+    clerks = [factories.user("county", bureau=changji) for _ in range(2)]
+    factories.experts(changji, 10, ("mathematics",))
+    case = factories.accepted_case(applicant, clerks[0], projects=[factories.project(institution)])
+    commitments = [svc.pending_commitment(c, case) for c in clerks]
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def press(clerk, commitment):
+        try:
+            barrier.wait()
+            svc.draw_panel(
+                clerk, case.pk, panel_size=3, subjects=["mathematics"], commitment_id=commitment.pk
+            )
+            outcomes.append("drawn")
+        except ServiceError as exc:
+            outcomes.append(exc.message)
+        finally:
+            connection.close()  # each thread has its own connection
+
+    threads = [
+        threading.Thread(target=press, args=(c, m))
+        for c, m in zip(clerks, commitments, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes, key=lambda o: o != "drawn")[0] == "drawn"
+    assert outcomes.count("drawn") == 1, outcomes
+    assert Draw.objects.count() == 1
+    assert Seat.objects.count() == 3
+    assert Case.objects.get(pk=case.pk).state == CaseState.PANEL_DRAWN

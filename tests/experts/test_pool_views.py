@@ -1,0 +1,202 @@
+"""The pool pages: who sees and keeps which pool; ties, credit records, status."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from experts.models import Expert, ExpertCreditRecord, ExpertTie
+from institutions.models import InstitutionCreditMark
+from tests import factories
+
+
+@pytest.fixture
+def changji_expert(changji):
+    return factories.expert(changji, name="昌吉专家")
+
+
+@pytest.fixture
+def fukang_expert(fukang):
+    return factories.expert(fukang, name="阜康专家")
+
+
+@pytest.fixture
+def prefecture_expert(prefecture_bureau):
+    return factories.expert(prefecture_bureau, name="州库专家")
+
+
+def names(response):
+    return {e.name for e in response.context["page"]}
+
+
+def test_county_sees_own_pool_prefecture_sees_all(
+    client, clerk, prefecture_clerk, changji_expert, fukang_expert, prefecture_expert
+):
+    factories.login(client, clerk)
+    assert names(client.get(reverse("experts:expert_list"))) == {"昌吉专家"}
+    factories.login(client, prefecture_clerk)
+    assert names(client.get(reverse("experts:expert_list"))) == {"昌吉专家", "阜康专家", "州库专家"}
+
+
+def test_expert_of_another_county_is_not_found(client, foreign_clerk, changji_expert):
+    factories.login(client, foreign_clerk)
+    assert client.get(reverse("experts:expert_detail", args=[changji_expert.pk])).status_code == 404
+    response = client.post(
+        reverse("experts:credit_add", args=[changji_expert.pk]),
+        {"kind": "neglect", "reason": "x", "evidence": "y"},
+    )
+    assert response.status_code == 404
+    assert not ExpertCreditRecord.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["applicant", "outsider"])
+def test_institution_users_see_no_pool(client, request, who, changji_expert):
+    factories.login(client, request.getfixturevalue(who))
+    assert client.get(reverse("experts:expert_list")).status_code == 403
+    assert client.get(reverse("experts:expert_detail", args=[changji_expert.pk])).status_code == 404
+
+
+def test_prefecture_keeps_its_pool_but_not_a_countys(
+    client, prefecture_clerk, changji_expert, prefecture_expert
+):
+    factories.login(client, prefecture_clerk)
+    assert (
+        client.get(reverse("experts:expert_edit", args=[prefecture_expert.pk])).status_code == 200
+    )
+    assert client.get(reverse("experts:expert_edit", args=[changji_expert.pk])).status_code == 403
+
+
+def form_data(**overrides):
+    data = {
+        "name": "新专家",
+        "employer": "昌吉市第二中学",
+        "title": "中学一级教师",
+        "title_level": "intermediate",
+        "category": "education",
+        "subjects": ["mathematics"],
+        "phone": "13822223333",
+        "email": "",
+        "status": "active",
+        "declares_no_training_work": "on",
+        "note": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_clerk_adds_expert_to_own_pool_with_account(client, clerk, changji, jurisdictions):
+    from portal.models import Subject
+
+    factories.login(client, clerk)
+    data = form_data(subjects=[Subject.objects.get(code="mathematics").pk])
+    response = client.post(reverse("experts:expert_create"), data)
+    expert = Expert.objects.get(name="新专家")
+    assert response.status_code == 302
+    assert expert.pool == changji and expert.user.role == "expert"
+    assert expert.user.username == "13822223333"
+
+
+def test_wrong_title_level_and_duplicate_are_refused(client, clerk, changji_expert, jurisdictions):
+    from portal.models import Subject
+
+    factories.login(client, clerk)
+    maths = Subject.objects.get(code="mathematics").pk
+    response = client.post(
+        reverse("experts:expert_create"), form_data(title_level="junior", subjects=[maths])
+    )
+    assert response.status_code == 200 and "职称等级须为中级" in response.content.decode()
+    response = client.post(
+        reverse("experts:expert_create"), form_data(phone=changji_expert.phone, subjects=[maths])
+    )
+    assert "已在库中" in response.content.decode()
+    assert Expert.objects.count() == 1
+
+
+def test_credit_record_is_kept_and_ends_engagement(client, clerk, changji_expert):
+    factories.login(client, clerk)
+    response = client.post(
+        reverse("experts:credit_add", args=[changji_expert.pk]),
+        {"kind": "favouritism", "reason": "收受机构好处", "evidence": "纪检通报"},
+        follow=True,
+    )
+    assert "不再被抽取" in response.content.decode()
+    record = ExpertCreditRecord.objects.get()
+    assert (record.recorded_by, record.bureau) == (clerk, clerk.bureau)
+    response = client.post(
+        reverse("experts:credit_add", args=[changji_expert.pk]),
+        {"kind": "favouritism", "reason": "", "evidence": ""},
+        follow=True,
+    )
+    assert ExpertCreditRecord.objects.count() == 1
+
+
+def test_expert_declares_own_ties(client, changji_expert, institution_a):
+    factories.login(client, changji_expert.user)
+    response = client.post(
+        reverse("experts:my_ties"),
+        {
+            "institution": institution_a.pk,
+            "kind": "consultancy",
+            "started_on": "2024-01-01",
+            "ended_on": "2023-01-01",
+            "note": "",
+        },
+    )
+    assert "结束日期不能早于开始日期" in response.content.decode()
+    client.post(
+        reverse("experts:my_ties"),
+        {"institution": institution_a.pk, "kind": "family", "note": "配偶任教"},
+    )
+    tie = ExpertTie.objects.get()
+    assert tie.declared_by == changji_expert.user and tie.excludes_on(datetime.date.today())
+
+
+def test_other_roles_cannot_use_the_tie_page(client, clerk):
+    factories.login(client, clerk)
+    assert client.get(reverse("experts:my_ties")).status_code == 403
+
+
+def test_tie_windows():
+    tie = ExpertTie(kind="employment", ended_on=datetime.date(2022, 3, 1))
+    assert tie.excludes_on(datetime.date(2027, 2, 28))
+    assert not tie.excludes_on(datetime.date(2027, 3, 1))
+    consult = ExpertTie(kind="consultancy", ended_on=datetime.date(2022, 3, 1))
+    assert not consult.excludes_on(datetime.date(2025, 3, 1))
+    assert ExpertTie(kind="financial", ended_on=datetime.date(2000, 1, 1)).excludes_on(
+        datetime.date(2026, 1, 1)
+    )
+    assert ExpertTie(kind="employment", ended_on=None).excludes_on(datetime.date(2040, 1, 1))
+
+
+def test_institution_credit_mark_visible_to_staff_on_institution_and_case(
+    client, clerk, foreign_clerk, applicant, project_a
+):
+    case = factories.submitted_case(applicant, projects=[project_a])
+    institution = case.institution
+    factories.login(client, foreign_clerk)
+    assert (
+        client.get(reverse("institutions:staff_detail", args=[institution.pk])).status_code == 404
+    )
+    client.post(
+        reverse("institutions:credit_mark_add", args=[institution.pk]),
+        {"kind": "false_material", "reason": "r", "evidence": "e"},
+    )
+    assert not InstitutionCreditMark.objects.exists()
+    factories.login(client, clerk)
+    client.post(
+        reverse("institutions:credit_mark_add", args=[institution.pk]),
+        {"kind": "false_material", "reason": "教案系伪造", "evidence": "现场核查记录"},
+    )
+    assert InstitutionCreditMark.objects.get().recorded_by == clerk
+    assert (
+        "教案系伪造"
+        in client.get(reverse("appraisal:case_detail", args=[case.pk])).content.decode()
+    )
+    factories.login(client, applicant)
+    assert (
+        "教案系伪造"
+        not in client.get(reverse("appraisal:case_detail", args=[case.pk])).content.decode()
+    )
+    assert (
+        client.get(reverse("institutions:staff_detail", args=[institution.pk])).status_code == 404
+    )
