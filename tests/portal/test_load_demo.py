@@ -25,3 +25,23 @@ def test_load_demo_makes_keys_and_seals_and_signs_its_notices(db, settings, tmp_
     # Running it again changes nothing.
     call_command("load_demo", stdout=io.StringIO())
     assert BureauSeal.objects.count() == Bureau.objects.count()
+
+
+def test_demo_staff_share_the_published_totp_secret(db, capsys):
+    from base64 import b32decode
+
+    from django.core.management import call_command
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from portal.management.commands.load_demo import DEMO_TOTP_SECRET
+    from portal.models import User
+
+    call_command("load_demo")
+    clerk = User.objects.get(username="changji_clerk")
+    device = TOTPDevice.objects.get(user=clerk)
+    assert device.confirmed and device.bin_key == b32decode(DEMO_TOTP_SECRET)
+    assert not TOTPDevice.objects.filter(user__username="inst_qizhi").exists()
+    capsys.readouterr()
+    call_command("demo_totp")
+    code = capsys.readouterr().out.strip()
+    assert len(code) == 6 and device.verify_token(code)

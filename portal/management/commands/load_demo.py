@@ -287,6 +287,25 @@ def credit_code(body: str) -> str:
     return body + uscc.calc_check_digit(body)
 
 
+# The demo's staff, experts, supervisor and admin share one published TOTP secret, so that whoever
+# tries the demo can add it to any authenticator app once (or run ``manage.py demo_totp``). Real
+# accounts enrol their own device with a fresh secret on first login.
+DEMO_TOTP_SECRET = "JDDEMOCHANGJITWOZEROTWOSIXJDDEMO"
+
+
+def enrol_demo_devices():
+    from base64 import b32decode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from portal.middleware import requires_second_factor
+
+    key = b32decode(DEMO_TOTP_SECRET).hex()
+    for user in User.objects.all():
+        if requires_second_factor(user) and not TOTPDevice.objects.filter(user=user).exists():
+            TOTPDevice.objects.create(user=user, name="演示动态口令", key=key, confirmed=True)
+
+
 class Command(BaseCommand):
     help = "载入演示数据（辖区、各角色账户、机构与不同状态的案件）。"
 
@@ -302,6 +321,7 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             self._load()
+            enrol_demo_devices()
         self.stdout.write(
             self.style.SUCCESS(f"演示数据已载入。所有演示账户的密码均为 {DEMO_PASSWORD}")
         )
