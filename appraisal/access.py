@@ -319,6 +319,63 @@ def get_document_for(user, pk) -> IssuedDocument:
     return document
 
 
+# ---- the review of a round --------------------------------------------------------------------
+def can_view_sheet(user, sheet) -> bool:
+    """An expert's sheet: the expert always; once submitted, the round's bureau staff (and the
+    prefecture) and the other members who have submitted their own (experts do not see each
+    other's sheets before submitting theirs). The applicant reads the issued 附件1 only."""
+    case = sheet.round.case
+    if not can_view_case(user, case):
+        return False
+    if sheet.seat.expert.user_id == user.pk:
+        return True
+    if not sheet.is_submitted:
+        return False
+    if is_case_staff(user, case):
+        return True
+    if user.role == "expert":
+        return sheet.round.sheets.filter(
+            seat__expert__user_id=user.pk,
+            seat__status=Seat.Status.ACCEPTED,
+            submitted_at__isnull=False,
+        ).exists()
+    return False
+
+
+def get_round_for(user, pk):
+    """A round of a case the user may see; 404 otherwise."""
+    from .models import Round
+
+    try:
+        round = Round.objects.select_related("case__institution", "case__bureau", "bureau").get(
+            pk=pk
+        )
+    except (Round.DoesNotExist, ValueError, TypeError):
+        raise Http404("鉴定轮次不存在或您无权查看。") from None
+    if not can_view_case(user, round.case):
+        raise Http404("鉴定轮次不存在或您无权查看。")
+    return round
+
+
+def can_view_review_records(user, round) -> bool:
+    """The activity records and their files: bureau staff with jurisdiction and the panel."""
+    case = round.case
+    return is_case_staff(user, case) or rules.holds_accepted_seat(case, user)
+
+
+def get_activity_file_for(user, pk):
+    from .models import ActivityFile
+
+    try:
+        f = ActivityFile.objects.select_related("activity__round__case__bureau").get(pk=pk)
+    except (ActivityFile.DoesNotExist, ValueError, TypeError):
+        raise Http404("文件不存在或您无权查看。") from None
+    round = f.activity.round
+    if not (can_view_case(user, round.case) and can_view_review_records(user, round)):
+        raise Http404("文件不存在或您无权查看。")
+    return f
+
+
 # ---- the institution's own records -------------------------------------------------------------
 def own_institution(user) -> Institution:
     """The institution a member acts for; 403 for anyone else."""

@@ -56,3 +56,45 @@ def holds_accepted_seat(case, user) -> bool:
 def may_start_review(case, user) -> bool:
     """The review starts when the last seat accepts (that expert acts) or from the clerk's page."""
     return is_case_county_staff(case, user) or holds_accepted_seat(case, user)
+
+
+def is_round_staff(round, user) -> bool:
+    """A clerk of the bureau that runs the round: the county for round 1, the prefecture for 2."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.role in ("county", "prefecture")
+        and user.bureau_id is not None
+        and user.bureau_id == round.bureau_id
+    )
+
+
+def holds_accepted_seat_in(round, user) -> bool:
+    """An expert who accepted a seat on this round's panel."""
+    if not (user.is_authenticated and user.is_active and user.role == "expert"):
+        return False
+    from .models.draw import Seat
+
+    return Seat.objects.filter(
+        round=round, expert__user_id=user.pk, status=Seat.Status.ACCEPTED
+    ).exists()
+
+
+def may_sign_current_round(case, user) -> bool:
+    """A member of the current round's panel (the last signature completes the opinion)."""
+    current = case.current_round
+    return current is not None and holds_accepted_seat_in(current, user)
+
+
+STAMP_PERMISSION = "appraisal.stamp_decision"
+
+
+def may_stamp(round, user) -> bool:
+    """Stamp permission (a Django permission given to the bureau's clerks who hold the seal)
+    and jurisdiction: staff of the bureau that runs the round."""
+    return is_round_staff(round, user) and user.has_perm(STAMP_PERMISSION)
+
+
+def may_stamp_current_round(case, user) -> bool:
+    current = case.current_round
+    return current is not None and may_stamp(current, user)

@@ -3,9 +3,25 @@ from .document import IssuedDocument, SerialCounter
 from .draw import Draw, DrawCommitment, Seat
 from .indicators import IndicatorDimension, IndicatorSign, IndicatorTemplate
 from .material import Material, MaterialKind
+from .review import (
+    ActivityFile,
+    Decision,
+    Opinion,
+    ReviewActivity,
+    ReviewSheet,
+    SheetAnswer,
+    Signature,
+)
 from .seal import BureauSeal
 
 __all__ = [
+    "ActivityFile",
+    "Decision",
+    "Opinion",
+    "ReviewActivity",
+    "ReviewSheet",
+    "SheetAnswer",
+    "Signature",
     "BureauSeal",
     "IndicatorDimension",
     "IndicatorSign",

@@ -168,6 +168,18 @@ class Case(FSMModelMixin, models.Model):
         statuses = list(seats.values_list("status", flat=True))
         return len(statuses) == draw.panel_size and all(s == Seat.Status.ACCEPTED for s in statuses)
 
+    def opinion_fully_signed(self) -> bool:
+        """Every accepted seat of the current round signed the current revision of its opinion."""
+        from .draw import Seat
+
+        current = self.current_round
+        opinion = getattr(current, "opinion", None) if current is not None else None
+        if opinion is None or not opinion.is_drafted:
+            return False
+        seats = set(current.seats.filter(status=Seat.Status.ACCEPTED).values_list("pk", flat=True))
+        signed = set(opinion.valid_signatures().values_list("seat_id", flat=True))
+        return bool(seats) and seats <= signed
+
     # ---- transitions (guide 七(一)(二); the rest arrive with their issues) ---------------
     @transition(
         field=state,
@@ -241,6 +253,26 @@ class Case(FSMModelMixin, models.Model):
     )
     def start_review(self):
         """Every seat of the panel has accepted: the review begins."""
+
+    @transition(
+        field=state,
+        source=CaseState.IN_REVIEW,
+        target=CaseState.OPINION_SIGNED,
+        conditions=[opinion_fully_signed],
+        permission=rules.may_sign_current_round,
+    )
+    def complete_opinion(self):
+        """八(三): the last member of the panel signs the current revision of the opinion."""
+
+    @transition(
+        field=state,
+        source=CaseState.OPINION_SIGNED,
+        target=CaseState.DECIDED,
+        conditions=[opinion_fully_signed],
+        permission=rules.may_stamp_current_round,
+    )
+    def decide(self):
+        """七(四), 八(三): the county determines the category and applies its seal."""
 
 
 class Round(models.Model):
@@ -328,6 +360,14 @@ class CaseLog(models.Model):
         "call_alternate": "候补专家递补",
         "alternates_exhausted": "候补专家已用尽",
         "draw_seat": "补抽专家",
+        "complete_opinion": "专家组全体成员签署鉴定意见",
+        "decide": "确定类别并盖章，鉴定结论生效",
+        "record_activity": "记录鉴定活动",
+        "submit_sheet": "专家提交鉴定指标评分表",
+        "set_leader": "指定专家组组长",
+        "save_opinion": "组长起草鉴定意见",
+        "revise_opinion": "鉴定意见修改，已有签名作废",
+        "sign_opinion": "专家签署鉴定意见",
     }
 
     def __str__(self):

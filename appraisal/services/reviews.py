@@ -1,0 +1,875 @@
+"""The review of a round (guide 七(三)(四), 八; DOMAIN §4): records, sheets, the opinion, signatures,
+the decision and its seal.
+
+Every service takes the round, so the prefecture's re-review round runs on this same code; each
+locks the case row first, checks, changes, logs, and (where the state changes) goes through
+``run_transition``, all in one transaction.
+"""
+
+from collections import Counter
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+import audit
+from audit.models import Action
+from portal.notify import bureau_staff, institution_members, notify
+from portal.reauth import check_reauth
+
+from .. import rules
+from ..documents import issue_document
+from ..documents.context import BASIS, CATEGORY_LABELS, methods
+from ..documents.issue import public_summary
+from ..indicators import suggest_category
+from ..models import (
+    ActivityFile,
+    CaseLog,
+    CaseState,
+    Decision,
+    IndicatorSign,
+    IndicatorTemplate,
+    IssuedDocument,
+    Opinion,
+    ReviewActivity,
+    ReviewSheet,
+    Round,
+    Seat,
+    SheetAnswer,
+    Signature,
+)
+from ..models.review import ACADEMIC, NON_ACADEMIC
+from ..uploads import check_upload
+from . import ServiceError
+from .transitions import lock_case, run_transition
+
+# The transition that makes a round's decision take effect. Round 2 (the prefecture's re-review)
+# adds its own here (close_after_rereview: opinion_signed → closed).
+DECISION_TRANSITIONS = {Round.COUNTY: "decide"}
+
+# Activities a clerk records while the panel is formed and at work.
+RECORDING_STATES = (CaseState.PANEL_DRAWN, CaseState.IN_REVIEW)
+
+# 附件2's 鉴定方式 row, from the kinds of activity recorded.
+ACTIVITY_METHODS = {
+    ReviewActivity.Kind.WRITTEN_REVIEW: "written",
+    ReviewActivity.Kind.SITE_VISIT: "site_visit",
+    ReviewActivity.Kind.CLASS_OBSERVATION: "observation",
+    ReviewActivity.Kind.INTERVIEW: "interview",
+}
+
+
+def _log(case, name, actor, *, note="", data=None, ip=None):
+    """A step inside a state, on the case's timeline like a transition."""
+    return CaseLog.objects.create(
+        case=case,
+        transition=name,
+        source=case.state,
+        target=case.state,
+        actor=actor,
+        note=note,
+        data=data or {},
+        ip=ip,
+    )
+
+
+def _staff_role(round) -> str:
+    return "county" if round.number == Round.COUNTY else "prefecture"
+
+
+def _case_url(case) -> str:
+    return reverse("appraisal:case_detail", args=[case.pk])
+
+
+def _lock_round(round):
+    """The case row locked, then the round (fresh), checked to be the case's current one."""
+    round_id = round.pk if isinstance(round, Round) else round
+    try:
+        case_id = Round.objects.values_list("case_id", flat=True).get(pk=round_id)
+    except (Round.DoesNotExist, ValueError, TypeError):
+        raise ServiceError("鉴定轮次不存在。") from None
+    case = lock_case(case_id)
+    round = Round.objects.select_related("bureau").get(pk=round_id)
+    if case.current_round.pk != round.pk:
+        raise ServiceError("该轮次鉴定已结束，不能再办理。")
+    return case, round
+
+
+def accepted_seats(round):
+    return list(
+        round.seats.filter(status=Seat.Status.ACCEPTED)
+        .select_related("expert", "expert__user")
+        .order_by("position", "id")
+    )
+
+
+def seat_of(user, round) -> Seat | None:
+    """The user's accepted seat on this round's panel, if any."""
+    if not (user.is_authenticated and user.role == "expert"):
+        return None
+    return (
+        round.seats.filter(expert__user_id=user.pk, status=Seat.Status.ACCEPTED)
+        .select_related("expert")
+        .first()
+    )
+
+
+def _own_seat(user, round) -> Seat:
+    seat = seat_of(user, round)
+    if seat is None:
+        raise ServiceError("您不是本轮专家组成员（或未接受邀请），不能办理。")
+    return seat
+
+
+def _require_state(case, *states, doing: str):
+    if case.state not in states:
+        raise ServiceError(f"案件当前状态为“{case.state_label}”，不能{doing}。")
+
+
+# ---- review records ----------------------------------------------------------------------------
+def record_activity(
+    user, round, *, kind, date, place, attendees, findings="", files=(), ip=None
+) -> ReviewActivity:
+    """记录鉴定活动 (guide 八): the opening meeting, written review, site visit, class observation or
+    interview, with its date, place, attendees, findings and files. By staff of the round's bureau."""
+    if kind not in ReviewActivity.Kind.values:
+        raise ServiceError("请选择活动类别。")
+    if date is None:
+        raise ServiceError("请填写活动日期。")
+    place, attendees, findings = (place or "").strip(), (attendees or "").strip(), findings or ""
+    if not place or not attendees:
+        raise ServiceError("请填写活动地点和参加人员。")
+    checked = []
+    for uploaded in files or ():
+        try:
+            checked.append((uploaded, check_upload(uploaded)))
+        except ValidationError as exc:
+            raise ServiceError(exc.messages[0]) from None
+    stored = []
+    with transaction.atomic():
+        case, round = _lock_round(round)
+        if not rules.is_round_staff(round, user):
+            raise ServiceError("只有组织本轮鉴定的教育局工作人员可以记录鉴定活动。")
+        _require_state(case, *RECORDING_STATES, doing="记录鉴定活动")
+        if date > timezone.localdate():
+            raise ServiceError("活动日期不能晚于今天。")
+        activity = ReviewActivity.objects.create(
+            round=round,
+            kind=kind,
+            date=date,
+            place=place[:200],
+            attendees=attendees,
+            findings=findings.strip(),
+            recorded_by=user,
+        )
+        try:
+            for uploaded, info in checked:
+                f = ActivityFile(
+                    activity=activity,
+                    original_name=(uploaded.name or "未命名文件")[-255:],
+                    content_type=info.content_type,
+                    size=info.size,
+                    sha256=info.sha256,
+                    uploaded_by=user,
+                )
+                f.file.save(f.original_name, uploaded, save=False)
+                stored.append(f.file.name)
+                f.save()
+                audit.record(user, Action.MATERIAL_UPLOAD, f, sha256=f.sha256, size=f.size)
+            _log(
+                case,
+                "record_activity",
+                user,
+                note=f"{activity.get_kind_display()}（{date:%Y-%m-%d}，{activity.place}）",
+                data={"activity": activity.pk, "files": len(checked)},
+                ip=ip,
+            )
+        except Exception:
+            for name in stored:
+                ActivityFile._meta.get_field("file").storage.delete(name)
+            raise
+    return activity
+
+
+# ---- review sheets -----------------------------------------------------------------------------
+def sheet_for(user, round) -> ReviewSheet:
+    """The expert's own sheet of the round, made on first opening on the current indicators."""
+    seat = _own_seat(user, round)
+    sheet = ReviewSheet.objects.filter(seat=seat).first()
+    if sheet is not None:
+        return sheet
+    template = IndicatorTemplate.current()
+    if template is None:
+        raise ServiceError("尚未发布鉴定指标，请联系系统管理员。")
+    with transaction.atomic():
+        sheet, _ = ReviewSheet.objects.get_or_create(
+            seat=seat, defaults={"round": round, "template": template}
+        )
+    return sheet
+
+
+def _dimension_keys(template):
+    return [(d.pk, d.name) for d in template.dimensions.order_by("order", "id")]
+
+
+def suggestion_for(answer: SheetAnswer, dimensions=None):
+    """The rule's suggestion (DOMAIN §4) from the answer's ticked signs."""
+    dimensions = dimensions or _dimension_keys(answer.sheet.template)
+    return suggest_category(answer.ticked.all(), dimensions)
+
+
+def save_sheet(user, round, *, answers: dict, ip=None) -> ReviewSheet:
+    """Save the expert's draft: per project the ticked signs, the evidence per dimension, the vote
+    and reasons. ``answers`` maps a project id to ``{"ticked": [sign ids], "evidence": {dimension
+    id: {"material": id|None, "page": "", "activity": id|None, "text": ""}}, "vote": "",
+    "reasons": ""}``. A submitted sheet is locked."""
+    with transaction.atomic():
+        case, round = _lock_round(round)
+        _own_seat(user, round)
+        _require_state(case, CaseState.IN_REVIEW, doing="填写评分表")
+        sheet = sheet_for(user, round)
+        sheet = ReviewSheet.objects.select_for_update().get(pk=sheet.pk)
+        if sheet.is_submitted:
+            raise ServiceError("评分表已提交，不能再修改。")
+        projects = {p.pk: p for p in case.projects.all()}
+        signs = {
+            s.pk: s for s in IndicatorSign.objects.filter(dimension__template_id=sheet.template_id)
+        }
+        dimension_ids = {str(k) for k, _ in _dimension_keys(sheet.template)}
+        materials = set(case.materials.values_list("pk", flat=True))
+        activities = set(round.activities.values_list("pk", flat=True))
+        for project_id, data in (answers or {}).items():
+            try:
+                project = projects[int(project_id)]
+            except (KeyError, ValueError, TypeError):
+                raise ServiceError("所填写的培训项目不属于本案件。") from None
+            ticked = []
+            for sign_id in data.get("ticked", []):
+                try:
+                    ticked.append(signs[int(sign_id)])
+                except (KeyError, ValueError, TypeError):
+                    raise ServiceError("所勾选的特征不属于本评分表的指标版本。") from None
+            evidence = {}
+            for dim, row in (data.get("evidence") or {}).items():
+                if str(dim) not in dimension_ids:
+                    raise ServiceError("依据所对应的维度不属于本评分表的指标版本。")
+                material = _int_or_none(row.get("material"))
+                activity = _int_or_none(row.get("activity"))
+                if material is not None and material not in materials:
+                    raise ServiceError("所引用的材料不属于本案件。")
+                if activity is not None and activity not in activities:
+                    raise ServiceError("所引用的鉴定活动不属于本轮鉴定。")
+                entry = {
+                    "material": material,
+                    "page": (row.get("page") or "").strip()[:40],
+                    "activity": activity,
+                    "text": (row.get("text") or "").strip()[:2000],
+                }
+                if any(entry.values()):
+                    evidence[str(dim)] = entry
+            vote = data.get("vote") or ""
+            if vote not in ("", ACADEMIC, NON_ACADEMIC):
+                raise ServiceError("表决意见只能是学科类或非学科类。")
+            answer, _ = SheetAnswer.objects.get_or_create(sheet=sheet, project=project)
+            answer.evidence = evidence
+            answer.vote = vote
+            answer.reasons = (data.get("reasons") or "").strip()
+            answer.ticked.set(ticked)
+            s = suggest_category(ticked, _dimension_keys(sheet.template))
+            answer.suggested = s.category or ""
+            answer.suggestion_reason = s.reason
+            answer.save()
+        sheet.save(update_fields=["updated_at"])
+    return sheet
+
+
+def _int_or_none(value):
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (ValueError, TypeError):
+        raise ServiceError("所引用的材料或活动编号无效。") from None
+
+
+def sheet_problems(sheet: ReviewSheet, projects) -> list[str]:
+    """What stops the sheet from being submitted, in words for the expert."""
+    answers = {a.project_id: a for a in sheet.answers.all()}
+    problems = []
+    for p in projects:
+        a = answers.get(p.pk)
+        if a is None or not a.vote:
+            problems.append(f"请对“{p.name}”作出表决（学科类或非学科类）。")
+        elif not a.reasons.strip():
+            problems.append(f"请写明对“{p.name}”表决的理由。")
+    return problems
+
+
+def submit_sheet(user, round, *, ip=None) -> ReviewSheet:
+    """提交评分表: locked from now on; the rule's suggestion is stored with each answer and the
+    expert's 附件1 is issued. The clerk and the leader are told when every sheet is in."""
+    with transaction.atomic():
+        case, round = _lock_round(round)
+        seat = _own_seat(user, round)
+        _require_state(case, CaseState.IN_REVIEW, doing="提交评分表")
+        sheet = ReviewSheet.objects.select_for_update().filter(seat=seat).first()
+        if sheet is None:
+            raise ServiceError("请先填写并保存评分表。")
+        if sheet.is_submitted:
+            raise ServiceError("评分表已提交，不能重复提交。")
+        projects = list(case.projects.order_by("name"))
+        problems = sheet_problems(sheet, projects)
+        if problems:
+            raise ServiceError("评分表还不能提交：" + "".join(problems))
+        dimensions = _dimension_keys(sheet.template)
+        for answer in sheet.answers.all():
+            s = suggestion_for(answer, dimensions)
+            answer.suggested = s.category or ""
+            answer.suggestion_reason = s.reason
+            answer.save(update_fields=["suggested", "suggestion_reason"])
+        sheet.submitted_at = timezone.now()
+        sheet.document = issue_document(
+            case=case,
+            kind=IssuedDocument.Kind.SHEET,
+            bureau=round.bureau,
+            template="documents/sheet.html",
+            context=sheet_context(sheet),
+            user=user,
+            round=round,
+        )
+        sheet.save(update_fields=["submitted_at", "document", "updated_at"])
+        _log(
+            case,
+            "submit_sheet",
+            user,
+            note=f"席位{seat.position}：{seat.expert.name}提交了评分表。",
+            data={"sheet": sheet.pk, "document": sheet.document.serial},
+            ip=ip,
+        )
+        seats = accepted_seats(round)
+        submitted = ReviewSheet.objects.filter(round=round, submitted_at__isnull=False).count()
+        if submitted == len(seats):
+            opinion = Opinion.objects.filter(round=round).select_related("leader__expert").first()
+            leader = [opinion.leader.expert.user] if opinion and opinion.leader else []
+            notify(
+                bureau_staff(round.bureau, _staff_role(round)) + leader,
+                f"评分表已全部提交：{case.number}",
+                f"案件 {case.number} 的专家组成员均已提交评分表，可由组长起草鉴定意见。",
+                url=_case_url(case),
+                case=case,
+            )
+    return sheet
+
+
+def sheet_context(sheet: ReviewSheet) -> dict:
+    """附件1's plain context (appraisal/documents/context.py) from a sheet."""
+    case = sheet.round.case
+    expert = sheet.seat.expert
+    dims = sheet.template.dimensions_with_signs()
+    materials = {m.pk: m for m in case.materials.all()}
+    activities = {a.pk: a for a in sheet.round.activities.all()}
+    rows = []
+    answers = {a.project_id: a for a in sheet.answers.prefetch_related("ticked")}
+    for project in case.projects.order_by("name").prefetch_related("subjects"):
+        a = answers.get(project.pk)
+        ticked = {s.pk for s in a.ticked.all()} if a else set()
+        evidence = a.evidence if a else {}
+        dimensions = []
+        for d in dims:
+            dimensions.append(
+                {
+                    "name": d.name,
+                    "academic": [
+                        {"text": s.text, "ticked": s.pk in ticked} for s in d.academic_signs
+                    ],
+                    "non_academic": [
+                        {"text": s.text, "ticked": s.pk in ticked} for s in d.non_academic_signs
+                    ],
+                    "evidence": evidence_text(evidence.get(str(d.pk)), materials, activities),
+                }
+            )
+        rows.append(
+            {
+                "name": project.name,
+                "subjects": "、".join(s.name for s in project.subjects.all()),
+                "grades": project.grades,
+                "dimensions": dimensions,
+                "suggested": (a.suggested or None) if a else None,
+                "suggestion_reason": a.suggestion_reason if a else "",
+                "vote": a.vote if a else "",
+                "reason": a.reasons if a else "",
+            }
+        )
+    return {
+        "institution": {"name": case.institution.name, "credit_code": case.institution.credit_code},
+        "case_number": case.number,
+        "round_label": sheet.round.get_number_display(),
+        "expert": {"name": expert.name, "title": expert.title, "employer": expert.employer},
+        "template": {"name": sheet.template.name, "version": sheet.template.version},
+        "projects": rows,
+        "submitted_at": sheet.submitted_at,
+    }
+
+
+def evidence_text(entry, materials, activities) -> str:
+    """One dimension's evidence in words: 《material》第 n 页; activity (date); the note."""
+    if not entry:
+        return ""
+    parts = []
+    material = materials.get(entry.get("material"))
+    if material is not None:
+        page = f"第{entry['page']}页" if entry.get("page") else ""
+        parts.append(f"《{material.get_kind_display()}：{material.original_name}》{page}")
+    activity = activities.get(entry.get("activity"))
+    if activity is not None:
+        parts.append(f"{activity.get_kind_display()}（{activity.date:%Y年%m月%d日}）")
+    if entry.get("text"):
+        parts.append(entry["text"])
+    return "；".join(parts)
+
+
+# ---- the panel opinion -------------------------------------------------------------------------
+def set_leader(user, round, seat_id, *, ip=None) -> Opinion:
+    """指定组长: the clerk chooses the leader among the accepted members, before any signature."""
+    with transaction.atomic():
+        case, round = _lock_round(round)
+        if not rules.is_round_staff(round, user):
+            raise ServiceError("只有组织本轮鉴定的教育局工作人员可以指定专家组组长。")
+        _require_state(case, CaseState.IN_REVIEW, doing="指定专家组组长")
+        try:
+            seat = round.seats.select_related("expert").get(
+                pk=int(seat_id), status=Seat.Status.ACCEPTED
+            )
+        except (Seat.DoesNotExist, ValueError, TypeError):
+            raise ServiceError("请从已接受邀请的专家组成员中指定组长。") from None
+        opinion, _ = Opinion.objects.select_for_update().get_or_create(round=round)
+        if opinion.is_drafted and opinion.valid_signatures().exists():
+            raise ServiceError("已有成员签署鉴定意见，不能再更换组长。")
+        opinion.leader = seat
+        opinion.leader_set_by = user
+        opinion.save(update_fields=["leader", "leader_set_by", "updated_at"])
+        _log(
+            case,
+            "set_leader",
+            user,
+            note=f"指定{seat.expert.name}为专家组组长。",
+            data={"seat": seat.pk},
+            ip=ip,
+        )
+        notify(
+            [seat.expert.user],
+            f"您被指定为专家组组长：{case.number}",
+            "专家组成员均提交评分表后，请在案件页面起草鉴定意见。",
+            url=_case_url(case),
+            case=case,
+        )
+    return opinion
+
+
+def tally(round) -> tuple[list[dict], list[dict]]:
+    """Per project the submitted votes and the majority; the dissent with its reasons.
+
+    A tie (an even panel split evenly) is held 学科类, as a disputed project is managed until a
+    result says otherwise (DOMAIN §4); the row says ``tie``. Dissent: each vote against the result.
+    """
+    case = round.case
+    answers = list(
+        SheetAnswer.objects.filter(sheet__round=round, sheet__submitted_at__isnull=False)
+        .select_related("sheet__seat__expert", "project")
+        .order_by("sheet__seat__position", "id")
+    )
+    results, dissent = [], []
+    for project in case.projects.order_by("name"):
+        votes = Counter(a.vote for a in answers if a.project_id == project.pk)
+        academic, non_academic = votes[ACADEMIC], votes[NON_ACADEMIC]
+        tie = academic == non_academic
+        result = ACADEMIC if academic >= non_academic else NON_ACADEMIC
+        results.append(
+            {
+                "project": project.pk,
+                "name": project.name,
+                "academic": academic,
+                "non_academic": non_academic,
+                "result": result,
+                "tie": tie,
+            }
+        )
+        for a in answers:
+            if a.project_id == project.pk and a.vote != result:
+                dissent.append(
+                    {
+                        "seat": a.sheet.seat_id,
+                        "name": a.sheet.seat.expert.name,
+                        "project": project.pk,
+                        "project_name": project.name,
+                        "vote": a.vote,
+                        "reason": a.reasons,
+                    }
+                )
+    return results, dissent
+
+
+def opinion_problems(round) -> list[str]:
+    """What stops the leader from drafting: every accepted member's sheet must be submitted."""
+    seats = accepted_seats(round)
+    submitted = set(
+        ReviewSheet.objects.filter(round=round, submitted_at__isnull=False).values_list(
+            "seat_id", flat=True
+        )
+    )
+    missing = [s.expert.name for s in seats if s.pk not in submitted]
+    if missing:
+        return [f"尚有成员未提交评分表：{'、'.join(missing)}。"]
+    return []
+
+
+def save_opinion(user, round, *, reasoning: str, findings: dict | None = None, ip=None) -> Opinion:
+    """组长起草/修改鉴定意见. The results and dissent come from the submitted sheets. A change after
+    anyone signed the current revision makes a new revision: those signatures are void (已作废),
+    and the members are told. ``findings`` maps a dimension name to its 鉴定情况 text."""
+    reasoning = (reasoning or "").strip()
+    if not reasoning:
+        raise ServiceError("请填写专家组鉴定意见（理由）。")
+    with transaction.atomic():
+        case, round = _lock_round(round)
+        seat = _own_seat(user, round)
+        _require_state(case, CaseState.IN_REVIEW, doing="起草鉴定意见")
+        opinion = Opinion.objects.select_for_update().filter(round=round).first()
+        if opinion is None or opinion.leader_id != seat.pk:
+            raise ServiceError("只有教育局指定的专家组组长可以起草鉴定意见。")
+        problems = opinion_problems(round)
+        if problems:
+            raise ServiceError("还不能起草鉴定意见：" + "".join(problems))
+        template = ReviewSheet.objects.filter(round=round).first().template
+        names = [d.name for d in template.dimensions.order_by("order", "id")]
+        findings = findings or {}
+        new_findings = [{"dimension": n, "text": (findings.get(n) or "").strip()} for n in names]
+        results, dissent = tally(round)
+        before = opinion.content_hash if opinion.is_drafted else None
+        had_signatures = opinion.is_drafted and opinion.valid_signatures().exists()
+        opinion.reasoning, opinion.findings = reasoning, new_findings
+        opinion.results, opinion.dissent = results, dissent
+        if not opinion.is_drafted:
+            opinion.revision = 1
+            opinion.drafted_at = timezone.now()
+        elif had_signatures and opinion.compute_hash() != before:
+            opinion.revision += 1
+        opinion.content_hash = opinion.compute_hash()
+        if opinion.content_hash == before:
+            return opinion  # nothing changed: nothing to void
+        opinion.save()
+        members = [s.expert.user for s in accepted_seats(round)]
+        if had_signatures:
+            _log(
+                case,
+                "revise_opinion",
+                user,
+                note=f"鉴定意见修改为第{opinion.revision}版，此前的签名已作废，请重新签署。",
+                data={"revision": opinion.revision, "sha256": opinion.content_hash},
+                ip=ip,
+            )
+            notify(
+                members,
+                f"鉴定意见已修改，请重新签署：{case.number}",
+                f"组长修改了鉴定意见（第{opinion.revision}版），您此前的签名已作废，请核对后重新签署。",
+                url=_case_url(case),
+                case=case,
+            )
+        else:
+            _log(
+                case,
+                "save_opinion",
+                user,
+                note=f"鉴定意见第{opinion.revision}版。",
+                data={"revision": opinion.revision, "sha256": opinion.content_hash},
+                ip=ip,
+            )
+            if before is None:
+                notify(
+                    members,
+                    f"鉴定意见待签署：{case.number}",
+                    "组长已起草鉴定意见，请核对全文和结果后在线签署。",
+                    url=_case_url(case),
+                    case=case,
+                )
+    return opinion
+
+
+def sign_opinion(
+    user, round, *, reauth: str, content_hash: str, ip=None, request=None
+) -> Signature:
+    """在线签署: the member re-enters the password (or a TOTP code) and signs exactly the revision
+    shown (``content_hash``). The last signature moves the case to opinion_signed."""
+    error = check_reauth(user, reauth, request=request)
+    if error:
+        raise ServiceError(error)
+    with transaction.atomic():
+        case, round = _lock_round(round)
+        seat = _own_seat(user, round)
+        _require_state(case, CaseState.IN_REVIEW, doing="签署鉴定意见")
+        opinion = Opinion.objects.select_for_update().filter(round=round).first()
+        if opinion is None or not opinion.is_drafted:
+            raise ServiceError("鉴定意见尚未起草，不能签署。")
+        if content_hash != opinion.content_hash:
+            raise ServiceError("鉴定意见在您打开页面后已被修改，请核对最新内容后再签署。")
+        if opinion.signatures.filter(seat=seat, revision=opinion.revision).exists():
+            raise ServiceError("您已签署本版鉴定意见，不能重复签署。")
+        signature = Signature.objects.create(
+            opinion=opinion,
+            seat=seat,
+            revision=opinion.revision,
+            content_hash=opinion.content_hash,
+            ip=ip,
+        )
+        audit.record(
+            request or user,
+            Action.SIGNATURE,
+            case,
+            ip=ip,
+            opinion=opinion.pk,
+            revision=opinion.revision,
+            sha256=opinion.content_hash,
+        )
+        _log(
+            case,
+            "sign_opinion",
+            user,
+            note=f"{seat.expert.name}签署第{opinion.revision}版鉴定意见。",
+            data={"revision": opinion.revision, "sha256": opinion.content_hash},
+            ip=ip,
+        )
+        if case.opinion_fully_signed():
+            run_transition(
+                case.pk, user, "complete_opinion", note="专家组全体成员已签署鉴定意见。", ip=ip
+            )
+            notify(
+                bureau_staff(round.bureau, _staff_role(round)),
+                f"鉴定意见已全部签署：{case.number}",
+                f"案件 {case.number} 的鉴定意见已由专家组全体成员签署，请确定类别并盖章。",
+                url=_case_url(case),
+                case=case,
+            )
+    return signature
+
+
+# ---- the decision and the seal -----------------------------------------------------------------
+def decision_transition(round) -> str:
+    try:
+        return DECISION_TRANSITIONS[round.number]
+    except KeyError:
+        raise ServiceError("该轮次的类别确定尚未开放。") from None
+
+
+def stamp_decision(
+    user,
+    round,
+    *,
+    categories: dict | None = None,
+    reason: str = "",
+    reauth: str,
+    ip=None,
+    request=None,
+) -> Decision:
+    """确定类别并盖章 (guide 七(四), 八(三)): a clerk of the round's bureau with the stamp permission
+    decides each project's category on the basis of the opinion (a different one only with a
+    written reason), re-authenticates, and the seal is applied: 附件2 is issued and signed, and
+    the round's decision transition runs. The institution is told."""
+    reason = (reason or "").strip()
+    error = check_reauth(user, reauth, request=request)
+    if error:
+        raise ServiceError(error)
+    with transaction.atomic():
+        case, round = _lock_round(round)
+        if not rules.is_round_staff(round, user):
+            raise ServiceError("只有组织本轮鉴定的教育局工作人员可以确定类别并盖章。")
+        if not user.has_perm(rules.STAMP_PERMISSION):
+            raise ServiceError("您没有盖章权限，请由持有本局印章权限的工作人员办理。")
+        name = decision_transition(round)
+        if hasattr(round, "decision"):
+            raise ServiceError("本轮鉴定已确定类别并盖章，不能重复办理。")
+        if case.state == CaseState.IN_REVIEW or not case.opinion_fully_signed():
+            raise ServiceError("专家组成员尚未全部签署鉴定意见，不能确定类别和盖章。")
+        _require_state(case, CaseState.OPINION_SIGNED, doing="确定类别并盖章")
+        opinion = round.opinion
+        categories = {str(k): v for k, v in (categories or {}).items()}
+        results = []
+        for r in opinion.results:
+            category = categories.get(str(r["project"])) or r["result"]
+            if category not in (ACADEMIC, NON_ACADEMIC):
+                raise ServiceError("确定的类别只能是学科类或非学科类。")
+            results.append(
+                {
+                    "project": r["project"],
+                    "name": r["name"],
+                    "opinion": r["result"],
+                    "category": category,
+                }
+            )
+        differs = any(r["category"] != r["opinion"] for r in results)
+        if differs and not reason:
+            raise ServiceError("确定的类别与专家组鉴定意见不同的，必须写明理由。")
+
+        def after(case, log):
+            now = timezone.now()
+            decision = Decision(
+                round=round,
+                results=results,
+                reason=reason if differs else "",
+                decided_by=user,
+                decided_at=now,
+                stamped_by=user,
+                stamped_at=now,
+            )
+            projects = [{"name": r["name"], "result": r["category"]} for r in results]
+            decision.document = issue_document(
+                case=case,
+                kind=IssuedDocument.Kind.OPINION,
+                bureau=round.bureau,
+                template="documents/opinion.html",
+                context=opinion_context(round, decision),
+                user=user,
+                round=round,
+                public=public_summary(case, IssuedDocument.Kind.OPINION, projects=projects),
+            )
+            decision.save()
+            audit.record(
+                request or user,
+                Action.STAMP,
+                case,
+                ip=ip,
+                round=round.number,
+                serial=decision.document.serial,
+                results={r["name"]: r["category"] for r in results},
+            )
+            lines = "；".join(f"{r['name']}：{CATEGORY_LABELS[r['category']]}" for r in results)
+            notify(
+                institution_members(case.institution),
+                f"鉴定结论已出具：{case.number}",
+                f"鉴定结果：{lines}。鉴定意见书（{decision.document.serial}）可在案件页面下载。",
+                url=_case_url(case),
+                case=case,
+            )
+            notify(
+                [s.expert.user for s in accepted_seats(round)],
+                f"鉴定结论已出具：{case.number}",
+                f"案件 {case.number} 的鉴定意见书已盖章出具（{decision.document.serial}）。",
+                url=_case_url(case),
+                case=case,
+            )
+
+        run_transition(
+            case.pk,
+            user,
+            name,
+            note=reason if differs else "依据专家组鉴定意见确定类别。",
+            data={"results": {r["name"]: r["category"] for r in results}},
+            ip=ip,
+            after=after,
+        )
+    return Decision.objects.select_related("document").get(round=round)
+
+
+def opinion_context(round, decision: Decision) -> dict:
+    """附件2's plain context (appraisal/documents/context.py) from the round's records."""
+    case = round.case
+    inst = case.institution
+    opinion = round.opinion
+    decided = {r["project"]: r["category"] for r in decision.results}
+    projects = []
+    for p in case.projects.order_by("name").prefetch_related("subjects"):
+        projects.append(
+            {
+                "name": p.name,
+                "subjects": "、".join(s.name for s in p.subjects.all()),
+                "grades": p.grades,
+                "result": decided.get(p.pk),
+            }
+        )
+    used = {}
+    for a in round.activities.order_by("date", "id"):
+        code = ACTIVITY_METHODS.get(a.kind)
+        if code:
+            used.setdefault(code, [])
+            if a.date not in used[code]:
+                used[code].append(a.date)
+    # Written review is always done (guide 八): dated by the sheets when no record names it.
+    if "written" not in used:
+        used["written"] = sorted(
+            {
+                timezone.localtime(s.submitted_at).date()
+                for s in round.sheets.filter(submitted_at__isnull=False)
+            }
+        )
+    signatures = {s.seat_id: s.signed_at for s in opinion.valid_signatures()}
+    experts = [
+        {
+            "name": s.expert.name,
+            "title": s.expert.title,
+            "employer": s.expert.employer,
+            "is_leader": s.pk == opinion.leader_id,
+            "signed_at": signatures.get(s.pk),
+        }
+        for s in accepted_seats(round)
+    ]
+    votes = [
+        {
+            "name": r["name"],
+            "academic": r["academic"],
+            "non_academic": r["non_academic"],
+            "tie": r["tie"],
+        }
+        for r in opinion.results
+    ]
+    text = "依据专家组鉴定意见，确定上述培训项目的类别如“鉴定结果”栏所列。"
+    if decision.reason:
+        text = f"经研究，确定上述培训项目的类别如“鉴定结果”栏所列。与专家组意见不同的理由：{decision.reason}"
+    return {
+        "institution": {
+            "name": inst.name,
+            "credit_code": inst.credit_code,
+            "licence_no": inst.licence_no,
+            "address": inst.address,
+        },
+        "round_label": round.get_number_display(),
+        "projects": projects,
+        "basis": BASIS,
+        "methods": methods(used),
+        "findings": [f for f in opinion.findings if f.get("text")]
+        or [{"dimension": "综合", "text": "见专家组意见。"}],
+        "opinion": {
+            "reasoning": opinion.reasoning,
+            "votes_academic": sum(v["academic"] for v in votes),
+            "votes_non_academic": sum(v["non_academic"] for v in votes),
+            "votes": votes,
+            "dissent": [
+                {
+                    "name": d["name"],
+                    "reason": f"（{d['project_name']}，认为应为"
+                    f"{CATEGORY_LABELS.get(d['vote'], '')}）{d['reason']}",
+                }
+                for d in opinion.dissent
+            ],
+        },
+        "experts": experts,
+        "decision": {"text": text, "decided_at": decision.decided_at},
+    }
+
+
+def review_state(round) -> dict:
+    """For the case page: the round's activities, sheets' states, opinion, signatures, decision."""
+    seats = accepted_seats(round)
+    sheets = {s.seat_id: s for s in ReviewSheet.objects.filter(round=round)}
+    opinion = Opinion.objects.filter(round=round).select_related("leader__expert").first()
+    signatures = []
+    if opinion is not None:
+        for sig in opinion.signatures.select_related("seat__expert").order_by("signed_at", "id"):
+            signatures.append({"signature": sig, "valid": sig.is_valid_for(opinion)})
+    return {
+        "round": round,
+        "activities": list(round.activities.prefetch_related("files").order_by("date", "id")),
+        "members": [{"seat": s, "sheet": sheets.get(s.pk)} for s in seats],
+        "opinion": opinion,
+        "signatures": signatures,
+        "decision": Decision.objects.filter(round=round).select_related("document").first(),
+    }

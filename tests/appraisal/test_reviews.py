@@ -1,0 +1,477 @@
+"""The review of a round: records, sheets, the opinion, signatures, the decision and the seal."""
+
+import datetime
+import io
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+from pypdf import PdfReader
+
+from appraisal.models import (
+    ActivityFile,
+    Case,
+    CaseLog,
+    CaseState,
+    Decision,
+    IndicatorSign,
+    IssuedDocument,
+    Opinion,
+    ReviewActivity,
+    ReviewSheet,
+    Seat,
+    Signature,
+)
+from appraisal.services import ServiceError, invitations
+from appraisal.services import reviews as svc
+from audit.models import Action, AuditEvent
+from portal.models import Notification
+from tests import factories
+
+PW = factories.PASSWORD
+
+
+def grant_stamp(user):
+    user.user_permissions.add(Permission.objects.get(codename="stamp_decision"))
+    # A fresh instance: the permission cache of the old one is stale.
+    return type(user).objects.get(pk=user.pk)
+
+
+def in_review(clerk, case, panel_size=3):
+    factories.draw(clerk, case, panel_size=panel_size, subjects=["mathematics"])
+    seats = list(Seat.objects.filter(round__case=case).select_related("expert__user"))
+    for seat in seats:
+        invitations.accept_invitation(
+            seat.expert.user, seat.pk, confirmed=invitations.DECLARATION_KEYS
+        )
+    case.refresh_from_db()
+    assert case.state == CaseState.IN_REVIEW
+    return case.current_round, seats
+
+
+@pytest.fixture
+def review(accepted_case, clerk, pool, indicator_template):
+    round, seats = in_review(clerk, accepted_case)
+    return accepted_case, round, seats
+
+
+def state(case):
+    return Case.objects.get(pk=case.pk).state
+
+
+def signs(template, category, dimensions=None):
+    rows = IndicatorSign.objects.filter(dimension__template=template, category=category)
+    if dimensions is not None:
+        rows = rows.filter(dimension__code__in=dimensions)
+    return rows.order_by("dimension__order", "order")
+
+
+def one_per_dimension(template, category):
+    picked = {}
+    for s in signs(template, category):
+        picked.setdefault(s.dimension_id, s.pk)
+    return list(picked.values())
+
+
+def fill(seat, round, case, template, vote, *, ticked=None, reasons="依据材料和观摩情况。"):
+    ticked = ticked if ticked is not None else one_per_dimension(template, vote)
+    answers = {
+        p.pk: {"ticked": ticked, "vote": vote, "reasons": reasons} for p in case.projects.all()
+    }
+    svc.save_sheet(seat.expert.user, round, answers=answers)
+    return svc.submit_sheet(seat.expert.user, round)
+
+
+def votes_in(review, votes, template):
+    case, round, seats = review
+    for seat, vote in zip(seats, votes, strict=True):
+        fill(seat, round, case, template, vote)
+
+
+def drafted(review, clerk, template, votes=("academic", "academic", "non_academic")):
+    case, round, seats = review
+    votes_in(review, votes, template)
+    svc.set_leader(clerk, round, seats[0].pk)
+    return svc.save_opinion(
+        seats[0].expert.user,
+        round,
+        reasoning="培训内容主要为数学课程标准内容，以讲授和练习为主。",
+        findings={"培训内容": "教材11讲为数学课程内容。"},
+    )
+
+
+def all_sign(review, opinion):
+    case, round, seats = review
+    for seat in seats:
+        svc.sign_opinion(seat.expert.user, round, reauth=PW, content_hash=opinion.content_hash)
+
+
+# ---- records ----------------------------------------------------------------------------------
+def test_clerk_records_activity_with_a_photo(review, clerk, foreign_clerk):
+    case, round, seats = review
+    photo = factories.SimpleUploadedFile("现场.png", factories.PNG_BYTES, content_type="image/png")
+    activity = svc.record_activity(
+        clerk,
+        round,
+        kind="site_visit",
+        date=timezone.localdate(),
+        place="机构教学点",
+        attendees="专家组全体成员、县教育局工作人员",
+        findings="教室内张贴数学公式挂图。",
+        files=[photo],
+    )
+    f = ActivityFile.objects.get(activity=activity)
+    assert f.content_type == "image/png" and len(f.sha256) == 64
+    assert CaseLog.objects.filter(case=case, transition="record_activity").exists()
+    with pytest.raises(ServiceError, match="教育局工作人员"):
+        svc.record_activity(
+            foreign_clerk,
+            round,
+            kind="interview",
+            date=timezone.localdate(),
+            place="x",
+            attendees="y",
+        )
+    with pytest.raises(ServiceError, match="专家组成员|教育局工作人员"):
+        svc.record_activity(
+            seats[0].expert.user,
+            round,
+            kind="interview",
+            date=timezone.localdate(),
+            place="x",
+            attendees="y",
+        )
+    with pytest.raises(ServiceError, match="实际内容"):
+        svc.record_activity(
+            clerk,
+            round,
+            kind="interview",
+            date=timezone.localdate(),
+            place="x",
+            attendees="y",
+            files=[
+                factories.SimpleUploadedFile("a.pdf", b"plain text", content_type="application/pdf")
+            ],
+        )
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    with pytest.raises(ServiceError, match="晚于今天"):
+        svc.record_activity(clerk, round, kind="interview", date=tomorrow, place="x", attendees="y")
+    assert ReviewActivity.objects.filter(round=round).count() == 1
+
+
+# ---- sheets -----------------------------------------------------------------------------------
+def test_rule_suggestion_is_stored_and_sheet_locks(review, indicator_template):
+    case, round, seats = review
+    user = seats[0].expert.user
+    project = case.projects.get()
+    # Only non-academic signs, but not on every dimension: undetermined.
+    partial = one_per_dimension(indicator_template, "non_academic")[:2]
+    svc.save_sheet(user, round, answers={project.pk: {"ticked": partial}})
+    answer = ReviewSheet.objects.get(seat=seats[0]).answers.get()
+    assert answer.suggested == ""
+    assert "按学科类管理" in answer.suggestion_reason
+    # One academic sign on top: academic, whatever else.
+    academic = signs(indicator_template, "academic", ["method"]).first().pk
+    svc.save_sheet(
+        user,
+        round,
+        answers={
+            project.pk: {
+                "ticked": [*partial, academic],
+                "vote": "non_academic",
+                "reasons": "动手操作多。",
+            }
+        },
+    )
+    answer.refresh_from_db()
+    assert answer.suggested == "academic"
+    sheet = svc.submit_sheet(user, round)
+    answer.refresh_from_db()
+    assert answer.suggested == "academic" and answer.vote == "non_academic"  # the expert decides
+    assert sheet.document.kind == IssuedDocument.Kind.SHEET and sheet.document.round == round
+    with pytest.raises(ServiceError, match="不能重复提交"):
+        svc.submit_sheet(user, round)
+    with pytest.raises(ServiceError, match="已提交，不能再修改"):
+        svc.save_sheet(user, round, answers={project.pk: {"vote": "academic"}})
+    assert SheetAnswer_count(round) == 1
+
+
+def SheetAnswer_count(round):
+    from appraisal.models import SheetAnswer
+
+    return SheetAnswer.objects.filter(sheet__round=round).count()
+
+
+def test_sheet_needs_a_vote_and_reasons(review):
+    case, round, seats = review
+    user = seats[0].expert.user
+    project = case.projects.get()
+    svc.save_sheet(user, round, answers={project.pk: {"vote": "academic"}})
+    with pytest.raises(ServiceError, match="理由"):
+        svc.submit_sheet(user, round)
+    assert ReviewSheet.objects.get(seat=seats[0]).submitted_at is None
+
+
+def test_sheet_refuses_foreign_signs_materials_and_projects(review, applicant):
+    case, round, seats = review
+    user = seats[0].expert.user
+    project = case.projects.get()
+    other = factories.draft_case(applicant)
+    with pytest.raises(ServiceError, match="不属于本案件"):
+        svc.save_sheet(user, round, answers={other.projects.get().pk: {"vote": "academic"}})
+    foreign_material = other.materials.first().pk
+    dimension = str(round.case.projects.get().pk)
+    from appraisal.models import IndicatorDimension
+
+    dimension = str(IndicatorDimension.objects.filter(template__is_active=True).first().pk)
+    with pytest.raises(ServiceError, match="材料不属于本案件"):
+        svc.save_sheet(
+            user,
+            round,
+            answers={project.pk: {"evidence": {dimension: {"material": foreign_material}}}},
+        )
+    with pytest.raises(ServiceError, match="指标版本"):
+        svc.save_sheet(user, round, answers={project.pk: {"ticked": [999999]}})
+
+
+def test_expert_who_did_not_accept_cannot_fill_a_sheet(
+    accepted_case, clerk, pool, indicator_template
+):
+    factories.draw(clerk, accepted_case, panel_size=3, subjects=["mathematics"])
+    seat = Seat.objects.filter(round__case=accepted_case).first()
+    round = seat.round
+    with pytest.raises(ServiceError, match="不是本轮专家组成员"):
+        svc.save_sheet(seat.expert.user, round, answers={})
+    invitations.decline_invitation(seat.expert.user, seat.pk, reason="unavailable")
+    with pytest.raises(ServiceError, match="不是本轮专家组成员"):
+        svc.submit_sheet(seat.expert.user, round)
+    assert not ReviewSheet.objects.exists()
+
+
+# ---- the opinion -------------------------------------------------------------------------------
+def test_majority_and_dissent(review, clerk, indicator_template):
+    case, round, seats = review
+    opinion = drafted(review, clerk, indicator_template)
+    (row,) = opinion.results
+    assert (row["academic"], row["non_academic"], row["result"], row["tie"]) == (
+        2,
+        1,
+        "academic",
+        False,
+    )
+    (d,) = opinion.dissent
+    assert d["name"] == seats[2].expert.name and d["vote"] == "non_academic"
+    assert d["reason"] == "依据材料和观摩情况。"
+    assert opinion.revision == 1 and opinion.content_hash == opinion.compute_hash()
+
+
+def test_tie_on_an_even_panel_is_held_academic(accepted_case, clerk, pool, indicator_template):
+    round, seats = in_review(clerk, accepted_case, panel_size=4)
+    review = (accepted_case, round, seats)
+    votes_in(review, ["academic", "non_academic", "non_academic", "academic"], indicator_template)
+    results, dissent = svc.tally(round)
+    assert results[0]["result"] == "academic" and results[0]["tie"] is True
+    assert len(dissent) == 2 and {d["vote"] for d in dissent} == {"non_academic"}
+
+
+def test_drafting_needs_the_leader_and_every_sheet(review, clerk, indicator_template):
+    case, round, seats = review
+    fill(seats[0], round, case, indicator_template, "academic")
+    svc.set_leader(clerk, round, seats[0].pk)
+    with pytest.raises(ServiceError, match="尚有成员未提交评分表"):
+        svc.save_opinion(seats[0].expert.user, round, reasoning="意见")
+    for seat in seats[1:]:
+        fill(seat, round, case, indicator_template, "academic")
+    with pytest.raises(ServiceError, match="组长"):
+        svc.save_opinion(seats[1].expert.user, round, reasoning="意见")
+    with pytest.raises(ServiceError, match="请从已接受邀请"):
+        svc.set_leader(clerk, round, 999999)
+    assert not Opinion.objects.get(round=round).is_drafted
+
+
+def test_experts_do_not_see_each_others_sheets_before_their_own(review, indicator_template):
+    from appraisal import access
+
+    case, round, seats = review
+    sheet = fill(seats[0], round, case, indicator_template, "academic")
+    other = seats[1].expert.user
+    assert not access.can_view_sheet(other, sheet)
+    assert access.can_view_sheet(seats[0].expert.user, sheet)
+    fill(seats[1], round, case, indicator_template, "academic")
+    assert access.can_view_sheet(other, sheet)
+
+
+# ---- signatures --------------------------------------------------------------------------------
+def test_signing_completes_the_opinion(review, clerk, indicator_template):
+    case, round, seats = review
+    opinion = drafted(review, clerk, indicator_template)
+    for seat in seats[:-1]:
+        svc.sign_opinion(seat.expert.user, round, reauth=PW, content_hash=opinion.content_hash)
+        assert state(case) == CaseState.IN_REVIEW
+    last = svc.sign_opinion(
+        seats[-1].expert.user, round, reauth=PW, content_hash=opinion.content_hash
+    )
+    assert state(case) == CaseState.OPINION_SIGNED
+    assert last.content_hash == opinion.content_hash and last.revision == 1
+    log = CaseLog.objects.get(case=case, transition="complete_opinion")
+    assert (log.source, log.target) == ("in_review", "opinion_signed")
+    assert AuditEvent.objects.filter(action=Action.SIGNATURE).count() == 3
+
+
+def test_wrong_password_and_signing_twice_change_nothing(review, clerk, indicator_template):
+    case, round, seats = review
+    opinion = drafted(review, clerk, indicator_template)
+    user = seats[0].expert.user
+    with pytest.raises(ServiceError, match="密码或动态口令不正确"):
+        svc.sign_opinion(user, round, reauth="wrong", content_hash=opinion.content_hash)
+    assert not Signature.objects.exists()
+    assert AuditEvent.objects.filter(action=Action.REAUTH_FAILED, actor=user).exists()
+    svc.sign_opinion(user, round, reauth=PW, content_hash=opinion.content_hash)
+    with pytest.raises(ServiceError, match="不能重复签署"):
+        svc.sign_opinion(user, round, reauth=PW, content_hash=opinion.content_hash)
+    with pytest.raises(ServiceError, match="已被修改"):
+        svc.sign_opinion(seats[1].expert.user, round, reauth=PW, content_hash="0" * 64)
+    assert Signature.objects.count() == 1
+
+
+def test_signing_with_a_totp_code(review, clerk, indicator_template):
+    case, round, seats = review
+    opinion = drafted(review, clerk, indicator_template)
+    user = seats[0].expert.user
+    device = factories.otp_device(user)
+    svc.sign_opinion(
+        user, round, reauth=factories.totp_code(device), content_hash=opinion.content_hash
+    )
+    assert Signature.objects.filter(seat=seats[0]).count() == 1
+
+
+def test_changing_the_opinion_voids_signatures(review, clerk, indicator_template):
+    case, round, seats = review
+    opinion = drafted(review, clerk, indicator_template)
+    first_hash = opinion.content_hash
+    svc.sign_opinion(seats[1].expert.user, round, reauth=PW, content_hash=first_hash)
+    Notification.objects.all().delete()
+    leader = seats[0].expert.user
+    opinion = svc.save_opinion(leader, round, reasoning="修改后的鉴定意见。")
+    assert opinion.revision == 2 and opinion.content_hash != first_hash
+    old = Signature.objects.get()
+    assert not old.is_valid_for(opinion) and opinion.valid_signatures().count() == 0
+    told = set(
+        Notification.objects.filter(subject__contains="重新签署").values_list(
+            "recipient_id", flat=True
+        )
+    )
+    assert told == {s.expert.user_id for s in seats}
+    assert CaseLog.objects.filter(case=case, transition="revise_opinion").exists()
+    # Everyone signs the new revision; the void signature does not count.
+    all_sign(review, opinion)
+    assert state(case) == CaseState.OPINION_SIGNED
+    assert Signature.objects.count() == 4
+
+
+def test_saving_the_same_text_voids_nothing(review, clerk, indicator_template):
+    case, round, seats = review
+    opinion = drafted(review, clerk, indicator_template)
+    svc.sign_opinion(seats[1].expert.user, round, reauth=PW, content_hash=opinion.content_hash)
+    again = svc.save_opinion(
+        seats[0].expert.user,
+        round,
+        reasoning=opinion.reasoning,
+        findings={"培训内容": "教材11讲为数学课程内容。"},
+    )
+    assert again.revision == 1 and again.valid_signatures().count() == 1
+
+
+# ---- the decision and the seal -----------------------------------------------------------------
+def test_stamp_guards(review, clerk, changji, foreign_clerk, indicator_template):
+    case, round, seats = review
+    stamper = grant_stamp(clerk)
+    colleague = factories.user("county", bureau=changji)
+    opinion = drafted(review, clerk, indicator_template)
+    with pytest.raises(ServiceError, match="尚未全部签署"):
+        svc.stamp_decision(stamper, round, reauth=PW)
+    all_sign(review, opinion)
+    with pytest.raises(ServiceError, match="没有盖章权限"):
+        svc.stamp_decision(colleague, round, reauth=PW)
+    with pytest.raises(ServiceError, match="教育局工作人员"):
+        svc.stamp_decision(grant_stamp(foreign_clerk), round, reauth=PW)
+    with pytest.raises(ServiceError, match="密码或动态口令不正确"):
+        svc.stamp_decision(stamper, round, reauth="nope")
+    project = case.projects.get()
+    with pytest.raises(ServiceError, match="必须写明理由"):
+        svc.stamp_decision(stamper, round, categories={project.pk: "non_academic"}, reauth=PW)
+    assert state(case) == CaseState.OPINION_SIGNED
+    assert not Decision.objects.exists()
+    assert not IssuedDocument.objects.filter(kind=IssuedDocument.Kind.OPINION).exists()
+
+
+def test_stamp_issues_a_signed_opinion_naming_everyone(
+    review, clerk, applicant, indicator_template
+):
+    case, round, seats = review
+    stamper = grant_stamp(clerk)
+    opinion = drafted(review, clerk, indicator_template)
+    all_sign(review, opinion)
+    decision = svc.stamp_decision(stamper, round, reauth=PW)
+    assert state(case) == CaseState.DECIDED
+    assert decision.results[0]["category"] == "academic" and not decision.reason
+    document = decision.document
+    assert document.kind == IssuedDocument.Kind.OPINION and document.is_signed
+    assert document.public_summary["projects"] == [
+        {"name": case.projects.get().name, "result": "academic"}
+    ]
+    with document.file.open("rb") as fh:
+        data = fh.read()
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    text = text.replace(" ", "").replace("\n", "")
+    assert case.institution.name in text
+    assert "☑学科类" in text and "☐非学科类" in text
+    for seat in seats:
+        assert seat.expert.name in text
+    assert "已电子签名" in text
+    assert AuditEvent.objects.filter(action=Action.STAMP).count() == 1
+    log = CaseLog.objects.get(case=case, transition="decide")
+    assert (log.source, log.target, log.actor) == ("opinion_signed", "decided", stamper)
+    assert Notification.objects.filter(recipient=applicant, subject__contains="鉴定结论").exists()
+    with pytest.raises(ServiceError):
+        svc.stamp_decision(stamper, round, reauth=PW)
+    assert IssuedDocument.objects.filter(kind=IssuedDocument.Kind.OPINION).count() == 1
+
+
+def test_a_different_category_with_a_reason_is_recorded(review, clerk, indicator_template):
+    case, round, seats = review
+    stamper = grant_stamp(clerk)
+    opinion = drafted(review, clerk, indicator_template)
+    all_sign(review, opinion)
+    project = case.projects.get()
+    decision = svc.stamp_decision(
+        stamper,
+        round,
+        categories={project.pk: "non_academic"},
+        reason="复核课堂观摩录像后认为以动手实践为主。",
+        reauth=PW,
+    )
+    assert decision.differs_from_opinion
+    assert decision.results[0] == {
+        "project": project.pk,
+        "name": project.name,
+        "opinion": "academic",
+        "category": "non_academic",
+    }
+    assert decision.document.public_summary["projects"][0]["result"] == "non_academic"
+
+
+@pytest.mark.postgres
+def test_signatures_are_append_only_on_postgres(review, clerk, indicator_template):
+    from django.db import DatabaseError, transaction
+
+    case, round, seats = review
+    opinion = drafted(review, clerk, indicator_template)
+    svc.sign_opinion(seats[0].expert.user, round, reauth=PW, content_hash=opinion.content_hash)
+    for change in (
+        lambda: Signature.objects.update(revision=9),
+        lambda: Signature.objects.all().delete(),
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            change()
+    assert Signature.objects.get().revision == 1
