@@ -172,3 +172,107 @@ class DeclineInvitationForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["reason"].choices = [("", "请选择")] + list(Seat.DeclineReason.choices)
+
+
+# ---- the review of a round ---------------------------------------------------------------------
+class ActivityForm(forms.Form):
+    """A review record (guide 八); its files come as ``files`` (several allowed)."""
+
+    kind = forms.ChoiceField(label="活动类别", choices=[("", "请选择")])
+    date = forms.DateField(
+        label="日期",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "请填写活动日期。", "invalid": "日期格式不正确。"},
+    )
+    place = forms.CharField(
+        label="地点", max_length=200, error_messages={"required": "请填写活动地点。"}
+    )
+    attendees = forms.CharField(
+        label="参加人员",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="专家组成员、教育局工作人员；访谈的机构员工、学生、家长等",
+        error_messages={"required": "请填写参加人员。"},
+    )
+    findings = forms.CharField(
+        label="情况记录", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import ReviewActivity
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "请选择"), *ReviewActivity.Kind.choices]
+
+
+class LeaderForm(forms.Form):
+    seat = forms.IntegerField(error_messages={"required": "请选择专家组组长。"})
+
+
+class OpinionForm(forms.Form):
+    """The leader's draft: the reasoning and, per dimension of the indicators, 鉴定情况."""
+
+    reasoning = forms.CharField(
+        label="专家组鉴定意见（理由）",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": "请填写专家组鉴定意见（理由）。"},
+    )
+
+    def __init__(self, *args, dimensions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dimension_names = list(dimensions)
+        for i, name in enumerate(self.dimension_names):
+            self.fields[f"finding_{i}"] = forms.CharField(
+                label=f"鉴定情况：{name}", required=False, widget=forms.Textarea(attrs={"rows": 3})
+            )
+
+    def findings(self) -> dict:
+        return {
+            name: self.cleaned_data.get(f"finding_{i}", "")
+            for i, name in enumerate(self.dimension_names)
+        }
+
+
+class SignOpinionForm(forms.Form):
+    """签署: the member confirms having read the text, and re-enters the password or a TOTP code
+    (checked by the service, see portal/reauth.py)."""
+
+    content_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    confirm = forms.BooleanField(
+        label="我已核对上述鉴定意见全文和鉴定结果，同意签署",
+        error_messages={"required": "请确认已核对鉴定意见全文和鉴定结果。"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        from portal.reauth import ReauthField
+
+        super().__init__(*args, **kwargs)
+        self.fields["reauth"] = ReauthField()
+
+
+class StampForm(forms.Form):
+    """确定类别并盖章: per project the category (the opinion's by default), a reason when it
+    differs, and the password or a TOTP code."""
+
+    reason = forms.CharField(
+        label="与专家组意见不同的理由",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="确定的类别与专家组鉴定意见不同时必须填写。",
+    )
+
+    def __init__(self, *args, results=(), **kwargs):
+        from portal.reauth import ReauthField
+
+        super().__init__(*args, **kwargs)
+        self.results = list(results)
+        for r in self.results:
+            self.fields[f"category_{r['project']}"] = forms.ChoiceField(
+                label=r["name"],
+                choices=[("academic", "学科类"), ("non_academic", "非学科类")],
+                initial=r["result"],
+                widget=forms.RadioSelect,
+            )
+        self.fields["reauth"] = ReauthField()
+
+    def categories(self) -> dict:
+        return {r["project"]: self.cleaned_data[f"category_{r['project']}"] for r in self.results}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import panel_views, views
+from . import panel_views, review_views, views
 
 app_name = "appraisal"
 
@@ -25,6 +25,17 @@ urlpatterns = [
     path("invitations/<int:pk>/accept/", panel_views.invitation_accept, name="invitation_accept"),
     path(
         "invitations/<int:pk>/decline/", panel_views.invitation_decline, name="invitation_decline"
+    ),
+    path("rounds/<int:pk>/records/", review_views.review_records, name="review_records"),
+    path("rounds/<int:pk>/sheet/", review_views.sheet, name="sheet"),
+    path("rounds/<int:pk>/leader/", review_views.set_leader, name="set_leader"),
+    path("rounds/<int:pk>/opinion/", review_views.opinion_edit, name="opinion_edit"),
+    path("rounds/<int:pk>/sign/", review_views.opinion_sign, name="opinion_sign"),
+    path("rounds/<int:pk>/decision/", review_views.decision, name="decision"),
+    path(
+        "activity-files/<int:pk>/download/",
+        review_views.activity_file_download,
+        name="activity_file_download",
     ),
     path("materials/<int:pk>/download/", views.material_download, name="material_download"),
     path("documents/<int:pk>/download/", views.document_download, name="document_download"),

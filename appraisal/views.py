@@ -141,6 +141,9 @@ def case_detail(request, pk, upload_form=None):
 
     actions = case_services.available_actions(request.user, case)
     panel = panel_context(request.user, case)
+    from .review_views import review_context
+
+    review = review_context(request.user, case)
     log = case.log.select_related("actor").order_by("at", "id")
     if not panel["panel_names_visible"]:
         log = log.exclude(transition__in=PANEL_STEPS)
@@ -164,6 +167,7 @@ def case_detail(request, pk, upload_form=None):
             if access.is_case_staff(request.user, case)
             else [],
             **panel,
+            **review,
         },
     )
 

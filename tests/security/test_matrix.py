@@ -58,6 +58,8 @@ POOL_READERS = frozenset({"county", "prefecture"})
 # Draw records: the bureaus over the case and the supervisor of its county.
 DRAW_READERS = frozenset({"county", "prefecture", "supervisor"})
 EXPERT = frozenset({"expert"})
+# A round's review records and opinion: the bureaus over the case and the panel.
+REVIEW_READERS = frozenset({"county", "prefecture", "expert"})
 
 EXCLUDED_NAMESPACES = {"admin"}
 
@@ -126,6 +128,36 @@ class World:
     @cached_property
     def seat(self):
         return self.draw.seats.get(expert=self.expert_profile)
+
+    @cached_property
+    def review_round(self):
+        """The draw's round in review: every seat accepted, the world's expert as leader."""
+        from appraisal.services import invitations, reviews
+
+        for seat in self.draw.seats.select_related("expert__user"):
+            invitations.accept_invitation(
+                seat.expert.user, seat.pk, confirmed=invitations.DECLARATION_KEYS
+            )
+        reviews.set_leader(self.users["county"], self.draw.round, self.seat.pk)
+        return self.draw.round
+
+    @cached_property
+    def activity_file(self):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.utils import timezone
+
+        from appraisal.services import reviews
+
+        activity = reviews.record_activity(
+            self.users["county"],
+            self.review_round,
+            kind="site_visit",
+            date=timezone.localdate(),
+            place="机构教学点",
+            attendees="专家组全体成员",
+            files=[SimpleUploadedFile("现场.png", factories.PNG_BYTES)],
+        )
+        return activity.files.get()
 
     @cached_property
     def document(self):
@@ -222,6 +254,26 @@ REGISTRY: dict[str, Entry] = {
     "appraisal:invitation_accept": Entry(get=None, post=EXPERT, kwargs=lambda w: {"pk": w.seat.pk}),
     "appraisal:invitation_decline": Entry(
         get=None, post=EXPERT, kwargs=lambda w: {"pk": w.seat.pk}
+    ),
+    # appraisal: the review of a round (records, sheets, the opinion, signatures, the decision)
+    "appraisal:review_records": Entry(
+        get=REVIEW_READERS, post=OWN_COUNTY, kwargs=lambda w: {"pk": w.review_round.pk}
+    ),
+    "appraisal:activity_file_download": Entry(
+        get=REVIEW_READERS, post=REVIEW_READERS, kwargs=lambda w: {"pk": w.activity_file.pk}
+    ),
+    "appraisal:sheet": Entry(get=EXPERT, post=EXPERT, kwargs=lambda w: {"pk": w.review_round.pk}),
+    "appraisal:set_leader": Entry(
+        get=None, post=OWN_COUNTY, kwargs=lambda w: {"pk": w.review_round.pk}
+    ),
+    "appraisal:opinion_edit": Entry(
+        get=EXPERT, post=EXPERT, kwargs=lambda w: {"pk": w.review_round.pk}
+    ),
+    "appraisal:opinion_sign": Entry(
+        get=REVIEW_READERS, post=EXPERT, kwargs=lambda w: {"pk": w.review_round.pk}
+    ),
+    "appraisal:decision": Entry(
+        get=OWN_COUNTY, post=OWN_COUNTY, kwargs=lambda w: {"pk": w.review_round.pk}
     ),
     # experts: county staff keep their pool, the prefecture sees every pool
     "experts:expert_list": Entry(get=BUREAU_STAFF, post=BUREAU_STAFF),

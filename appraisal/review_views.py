@@ -1,0 +1,382 @@
+"""Review pages of a round: records, the expert's sheet, the opinion, signing, the decision.
+
+Thin, like views.py: each reads its input, asks ``access`` who may see it, calls one service of
+``services/reviews.py`` and shows its message.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+import audit
+from audit.models import Action
+
+from . import access, rules
+from .forms import ActivityForm, LeaderForm, OpinionForm, SignOpinionForm, StampForm
+from .models import CaseState, Opinion, ReviewSheet
+from .services import ServiceError
+from .services import reviews as svc
+from .views import _attachment, client_ip
+
+
+def _errors(request, form):
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+def _round_for_panel_or_staff(user, pk):
+    round = access.get_round_for(user, pk)
+    if not access.can_view_review_records(user, round):
+        raise PermissionDenied("您无权查看该轮鉴定的记录。")
+    return round
+
+
+# ---- records -----------------------------------------------------------------------------------
+@login_required
+def review_records(request, pk):
+    """The round's activity records; its bureau's clerks add to them."""
+    round = _round_for_panel_or_staff(request.user, pk)
+    may_record = rules.is_round_staff(round, request.user)
+    form = ActivityForm(request.POST or None)
+    if request.method == "POST":
+        if not may_record:
+            raise PermissionDenied("只有组织本轮鉴定的教育局工作人员可以记录鉴定活动。")
+        if form.is_valid():
+            try:
+                svc.record_activity(
+                    request.user,
+                    round,
+                    **form.cleaned_data,
+                    files=request.FILES.getlist("files"),
+                    ip=client_ip(request),
+                )
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "鉴定活动已记录。")
+                return redirect("appraisal:review_records", pk=round.pk)
+    return render(
+        request,
+        "appraisal/review_records.html",
+        {
+            "round": round,
+            "case": round.case,
+            "activities": round.activities.prefetch_related("files").select_related("recorded_by"),
+            "form": form,
+            "may_record": may_record and round.case.state in svc.RECORDING_STATES,
+        },
+    )
+
+
+@login_required
+def activity_file_download(request, pk):
+    f = access.get_activity_file_for(request.user, pk)
+    audit.record(request, Action.MATERIAL_DOWNLOAD, f, sha256=f.sha256)
+    return _attachment(f.file, f.original_name, f.content_type)
+
+
+# ---- the expert's sheet ------------------------------------------------------------------------
+def answers_from_post(post, projects, dimensions) -> dict:
+    """The sheet's form fields, per project (p<id>-…) and dimension (…-d<id>-…)."""
+    answers = {}
+    for p in projects:
+        prefix = f"p{p.pk}"
+        evidence = {}
+        for d in dimensions:
+            key = f"{prefix}-d{d.pk}"
+            evidence[str(d.pk)] = {
+                "material": post.get(f"{key}-material") or None,
+                "page": post.get(f"{key}-page", ""),
+                "activity": post.get(f"{key}-activity") or None,
+                "text": post.get(f"{key}-text", ""),
+            }
+        answers[p.pk] = {
+            "ticked": post.getlist(f"{prefix}-sign"),
+            "evidence": evidence,
+            "vote": post.get(f"{prefix}-vote", ""),
+            "reasons": post.get(f"{prefix}-reasons", ""),
+        }
+    return answers
+
+
+@login_required
+def sheet(request, pk):
+    """The expert's own sheet: tick signs, give evidence, vote; save a draft or submit."""
+    round = access.get_round_for(request.user, pk)
+    if svc.seat_of(request.user, round) is None:
+        raise PermissionDenied("您不是本轮专家组成员（或未接受邀请）。")
+    case = round.case
+    try:
+        own = svc.sheet_for(request.user, round)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("appraisal:case_detail", pk=case.pk)
+    projects = list(case.projects.order_by("name").prefetch_related("subjects"))
+    dimensions = own.template.dimensions_with_signs()
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        try:
+            svc.save_sheet(
+                request.user,
+                round,
+                answers=answers_from_post(request.POST, projects, dimensions),
+                ip=client_ip(request),
+            )
+            if action == "submit":
+                if request.POST.get("confirm_submit") != "1":
+                    raise ServiceError(
+                        "草稿已保存。提交前请勾选“确认提交”：提交后评分表不能再修改。"
+                    )
+                svc.submit_sheet(request.user, round, ip=client_ip(request))
+                messages.success(request, "评分表已提交，附件1已出具。")
+            else:
+                messages.success(request, "草稿已保存，规则提示的类别已更新。")
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        return redirect("appraisal:sheet", pk=round.pk)
+    answers = {a.project_id: a for a in own.answers.prefetch_related("ticked")}
+    rows = []
+    for p in projects:
+        a = answers.get(p.pk)
+        ticked = {s.pk for s in a.ticked.all()} if a else set()
+        evidence = a.evidence if a else {}
+        rows.append(
+            {
+                "project": p,
+                "answer": a,
+                "dimensions": [
+                    {
+                        "dimension": d,
+                        "academic": [(s, s.pk in ticked) for s in d.academic_signs],
+                        "non_academic": [(s, s.pk in ticked) for s in d.non_academic_signs],
+                        "evidence": evidence.get(str(d.pk), {}),
+                    }
+                    for d in dimensions
+                ],
+            }
+        )
+    return render(
+        request,
+        "appraisal/sheet.html",
+        {
+            "round": round,
+            "case": case,
+            "sheet": own,
+            "rows": rows,
+            "materials": case.materials.order_by("kind", "-version"),
+            "activities": round.activities.order_by("date", "id"),
+            "editable": not own.is_submitted and case.state == CaseState.IN_REVIEW,
+        },
+    )
+
+
+# ---- the opinion -------------------------------------------------------------------------------
+@login_required
+@require_POST
+def set_leader(request, pk):
+    round = access.get_round_for(request.user, pk)
+    if not rules.is_round_staff(round, request.user):
+        raise PermissionDenied("只有组织本轮鉴定的教育局工作人员可以指定组长。")
+    form = LeaderForm(request.POST)
+    if form.is_valid():
+        try:
+            svc.set_leader(request.user, round, form.cleaned_data["seat"], ip=client_ip(request))
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已指定专家组组长。")
+    else:
+        _errors(request, form)
+    return redirect("appraisal:case_detail", pk=round.case_id)
+
+
+def _opinion(round) -> Opinion | None:
+    return Opinion.objects.filter(round=round).select_related("leader__expert").first()
+
+
+@login_required
+def opinion_edit(request, pk):
+    """The leader drafts (or revises) the opinion; the results come from the sheets."""
+    round = access.get_round_for(request.user, pk)
+    seat = svc.seat_of(request.user, round)
+    opinion = _opinion(round)
+    if seat is None or opinion is None or opinion.leader_id != seat.pk:
+        raise PermissionDenied("只有教育局指定的专家组组长可以起草鉴定意见。")
+    first = ReviewSheet.objects.filter(round=round).select_related("template").first()
+    names = [d.name for d in first.template.dimensions.order_by("order", "id")] if first else []
+    initial = {"reasoning": opinion.reasoning}
+    for i, name in enumerate(names):
+        initial[f"finding_{i}"] = next(
+            (f["text"] for f in opinion.findings if f["dimension"] == name), ""
+        )
+    form = OpinionForm(request.POST or None, dimensions=names, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            svc.save_opinion(
+                request.user,
+                round,
+                reasoning=form.cleaned_data["reasoning"],
+                findings=form.findings(),
+                ip=client_ip(request),
+            )
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "鉴定意见已保存，请专家组成员核对后签署。")
+            return redirect("appraisal:opinion_sign", pk=round.pk)
+    results, dissent = svc.tally(round)
+    return render(
+        request,
+        "appraisal/opinion_edit.html",
+        {
+            "round": round,
+            "case": round.case,
+            "opinion": opinion,
+            "form": form,
+            "problems": svc.opinion_problems(round),
+            "results": results,
+            "dissent": dissent,
+            "sheets": ReviewSheet.objects.filter(round=round, submitted_at__isnull=False)
+            .select_related("seat__expert", "document")
+            .prefetch_related("answers__project"),
+            "editable": round.case.state == CaseState.IN_REVIEW,
+        },
+    )
+
+
+@login_required
+def opinion_sign(request, pk):
+    """The exact text and results being signed, the signatures (valid or void), and the form."""
+    round = _round_for_panel_or_staff(request.user, pk)
+    seat = svc.seat_of(request.user, round)
+    opinion = _opinion(round)
+    form = SignOpinionForm(
+        request.POST or None, initial={"content_hash": opinion.content_hash if opinion else ""}
+    )
+    if request.method == "POST":
+        if seat is None:
+            raise PermissionDenied("只有本轮专家组成员可以签署鉴定意见。")
+        if form.is_valid():
+            try:
+                svc.sign_opinion(
+                    request.user,
+                    round,
+                    reauth=form.cleaned_data["reauth"],
+                    content_hash=form.cleaned_data["content_hash"],
+                    ip=client_ip(request),
+                    request=request,
+                )
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "您已签署鉴定意见。")
+                return redirect("appraisal:opinion_sign", pk=round.pk)
+    state = svc.review_state(round)
+    signed_now = bool(
+        opinion
+        and seat
+        and opinion.is_drafted
+        and opinion.signatures.filter(seat=seat, revision=opinion.revision).exists()
+    )
+    return render(
+        request,
+        "appraisal/opinion_sign.html",
+        {
+            "round": round,
+            "case": round.case,
+            "opinion": opinion,
+            "signed_content": opinion.signed_content() if opinion and opinion.is_drafted else "",
+            "form": form,
+            "may_sign": seat is not None
+            and opinion is not None
+            and opinion.is_drafted
+            and not signed_now
+            and round.case.state == CaseState.IN_REVIEW,
+            "signed_now": signed_now,
+            **state,
+        },
+    )
+
+
+# ---- the decision and the seal -----------------------------------------------------------------
+@login_required
+def decision(request, pk):
+    """确定类别并盖章, for the round's bureau staff; the service checks the stamp permission."""
+    round = access.get_round_for(request.user, pk)
+    if not rules.is_round_staff(round, request.user):
+        raise PermissionDenied("只有组织本轮鉴定的教育局工作人员可以确定类别并盖章。")
+    opinion = _opinion(round)
+    if opinion is not None and not opinion.is_drafted:
+        opinion = None
+    form = StampForm(request.POST or None, results=opinion.results if opinion else [])
+    if request.method == "POST" and opinion is None:
+        messages.error(request, "本轮鉴定尚无鉴定意见，不能确定类别。")
+    elif request.method == "POST" and form.is_valid():
+        try:
+            svc.stamp_decision(
+                request.user,
+                round,
+                categories=form.categories(),
+                reason=form.cleaned_data["reason"],
+                reauth=form.cleaned_data["reauth"],
+                ip=client_ip(request),
+                request=request,
+            )
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "已确定类别并加盖公章，鉴定意见书已出具。")
+            return redirect("appraisal:case_detail", pk=round.case_id)
+    return render(
+        request,
+        "appraisal/decision.html",
+        {
+            "round": round,
+            "case": round.case,
+            "opinion": opinion,
+            "form": form,
+            "may_stamp": rules.may_stamp(round, request.user),
+            **svc.review_state(round),
+        },
+    )
+
+
+# ---- the case page's 鉴定 section ---------------------------------------------------------------
+def review_context(user, case) -> dict:
+    """Per round, what the case page shows of its review to bureau staff and the panel; the
+    applicant sees the decided results (and the panel's names) once the result is issued."""
+    rounds = []
+    staff = access.is_case_staff(user, case)
+    for round in case.rounds.select_related("bureau").order_by("number"):
+        if not round.seats.filter(status="accepted").exists():
+            continue
+        decision = getattr(round, "decision", None) if hasattr(round, "decision") else None
+        if not (staff or rules.holds_accepted_seat_in(round, user)):
+            if decision is not None and rules.is_case_institution_member(case, user):
+                rounds.append({"round": round, "decision": decision, "applicant_view": True})
+            continue
+        state = svc.review_state(round)
+        seat = svc.seat_of(user, round)
+        opinion = state["opinion"]
+        current = case.current_round.pk == round.pk
+        state.update(
+            {
+                "my_seat": seat,
+                "my_sheet": ReviewSheet.objects.filter(seat=seat).first() if seat else None,
+                "is_leader": bool(seat and opinion and opinion.leader_id == seat.pk),
+                "is_round_staff": rules.is_round_staff(round, user),
+                "may_set_leader": current
+                and case.state == CaseState.IN_REVIEW
+                and rules.is_round_staff(round, user),
+                "may_stamp": current
+                and case.state == CaseState.OPINION_SIGNED
+                and rules.may_stamp(round, user),
+                "in_review": current and case.state == CaseState.IN_REVIEW,
+                "valid_count": sum(1 for s in state["signatures"] if s["valid"]),
+            }
+        )
+        rounds.append(state)
+    return {"review_rounds": rounds}
