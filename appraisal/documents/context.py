@@ -13,7 +13,9 @@ context: ``document`` (serial, verification_code), ``bureau``, ``issued_at``, ``
     basis:       text (defaults to BASIS, the guide's 三、鉴定依据)
     methods:     [{code, label, used: bool, dates: [date], note}]  (use ``methods()`` to build)
     findings:    [{dimension: "培训目的", text}]                       one per template dimension
-    opinion:     {reasoning, votes_academic, votes_non_academic, dissent: [{name, reason}]}
+    opinion:     {reasoning, votes_academic, votes_non_academic, dissent: [{name, reason}],
+                  votes: [{name, academic, non_academic, tie}] (optional: per project, shown
+                  when there are several projects, and a tie is said to be held 学科类)}
     experts:     [{name, title, employer, is_leader: bool, signed_at: datetime|None}]
     decision:    {text, decided_at: datetime}  (the bureau's 类别确定 line; optional)
 

@@ -3,6 +3,8 @@
 import subprocess
 
 import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
 
 from appraisal.models import Case, Draw, IssuedDocument
 from tests import factories
@@ -103,7 +105,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots):
     # 4. The institution reads the reasons, uploads a new version and resubmits.
     login(page, live_server, "xinghe")
     page.click(f"text={case.number}")
-    assert page.get_by_text("课时教案仅有两课时").first.is_visible()
+    expect(page.get_by_text("课时教案仅有两课时").first).to_be_visible()
     shots.take(page, "institution-sees-return")
     row = page.locator("#materials tr", has_text="课时教案")
     row.locator("summary:has-text('上传新版本')").click()
@@ -213,3 +215,150 @@ def test_apply_return_resubmit_accept(live_server, page, shots):
     for expert in pool:
         assert expert.name not in body
     shots.take(page, "institution-no-names")
+    logout(page)
+
+    # 11. The clerk records the opening meeting and names the leader.
+    login(page, live_server, "clerk_li")
+    page.get_by_role("link", name="鉴定案件").click()
+    page.click(f"text={case.number}")
+    page.click("text=鉴定活动记录")
+    page.select_option("#id_kind", "opening_meeting")
+    page.fill("#id_date", timezone.localdate().isoformat())
+    page.fill("#id_place", "昌吉市教育局三楼会议室")
+    page.fill("#id_attendees", "专家组全体成员；李老师（县教育局）")
+    page.fill("#id_findings", "宣讲“双减”政策和鉴定指标，明确独立鉴定和保密要求。")
+    page.locator("#activity-files").set_input_files(
+        {"name": "会议签到表.png", "mimeType": "image/png", "buffer": factories.PNG_BYTES}
+    )
+    shots.take(page, "record-opening-meeting")
+    page.click("button:has-text('保存记录')")
+    page.wait_for_selector("text=鉴定活动已记录")
+    expect(page.locator("#activities").get_by_text("会议签到表.png")).to_be_visible()
+    page.click("text=返回案件")
+    page.wait_for_selector("#leader-form")
+    leader = panel[1]
+    page.select_option("#leader-seat", label=leader.name)
+    page.click("#leader-form button")
+    page.wait_for_selector("text=已指定专家组组长")
+    shots.take(page, "leader-named")
+    logout(page)
+
+    # 12. Each member fills and submits the sheet; one dissents.
+    members = [panel[1], panel[2], alternate]
+    votes = {panel[1]: "non_academic", panel[2]: "non_academic", alternate: "academic"}
+    project = case.projects.get()
+    for expert in members:
+        login(page, live_server, expert.user.username)
+        page.click(f"text={case.number}")
+        page.click("#sheet-link")
+        sheet = page.locator(f"#project-{project.pk}")
+        rows = sheet.locator("tbody tr")
+        column = 0 if votes[expert] == "academic" else 1
+        for i in range(rows.count()):
+            rows.nth(i).locator("td").nth(column).locator("input").first.check()
+        rows.first.locator("select").first.select_option(index=1)
+        rows.first.locator("input.short").fill("3")
+        rows.first.locator("textarea").fill("课程方案第3页：以搭建和编程完成项目任务为目标。")
+        sheet.locator(f"input[name=p{project.pk}-vote][value={votes[expert]}]").check()
+        sheet.locator("textarea[name$=-reasons]").fill(
+            "以项目式学习和作品展示为主。"
+            if votes[expert] == "non_academic"
+            else "编程部分涉及较多数学运算训练，按学科类管理更稳妥。"
+        )
+        page.click("button[value=save]")
+        page.wait_for_selector("text=草稿已保存")
+        suggested = "非学科类" if votes[expert] == "non_academic" else "学科类"
+        expect(page.locator(f"#suggestion-{project.pk}")).to_contain_text(suggested)
+        if expert is alternate:
+            shots.take(page, "sheet-saved-with-suggestion")
+        page.check("#confirm-submit")
+        page.click("button[value=submit]")
+        page.wait_for_selector("#sheet-submitted")
+        logout(page)
+
+    # 13. The leader drafts the opinion and signs it with the password.
+    login(page, live_server, leader.user.username)
+    page.click(f"text={case.number}")
+    page.click("#opinion-edit-link")
+    expect(page.get_by_text("编程部分涉及较多数学运算训练").first).to_be_visible()
+    page.fill(
+        "#id_reasoning",
+        "专家组书面审查了培训课程方案、教材和评价方案。该项目以项目式学习和动手搭建为主，"
+        "以作品展示评价学习成果，四个维度均符合非学科类特征。",
+    )
+    page.fill("#id_finding_1", "教材以机器人搭建与图形化编程为主，不涉及数学课程标准规定的内容。")
+    shots.take(page, "leader-drafts-opinion")
+    page.click("button:has-text('保存鉴定意见')")
+    page.wait_for_selector("text=鉴定意见已保存")
+    for expert in members:
+        if expert is not leader:
+            logout(page)
+            login(page, live_server, expert.user.username)
+            page.click(f"text={case.number}")
+            page.click("#opinion-sign-link")
+        expect(page.locator("#opinion-results strong")).to_have_text("非学科类")
+        page.fill("#id_reauth", factories.PASSWORD)
+        page.check("#id_confirm")
+        if expert is leader:
+            shots.take(page, "member-signs")
+        page.click("#sign-form button")
+        page.wait_for_selector("#signed-now")
+    shots.take(page, "all-signed")
+    logout(page)
+    case.refresh_from_db()
+    assert case.state == "opinion_signed"
+
+    # 14. The clerk, who holds the seal, decides on the basis of the opinion and stamps.
+    from django.contrib.auth.models import Permission
+
+    from portal.models import User
+
+    User.objects.get(username="clerk_li").user_permissions.add(
+        Permission.objects.get(codename="stamp_decision")
+    )
+    login(page, live_server, "clerk_li")
+    page.get_by_role("link", name="鉴定案件").click()
+    page.click(f"text={case.number}")
+    page.click("#decision-link")
+    expect(page.locator("#signatures").get_by_text("有效")).to_have_count(3)
+    page.fill("#id_reauth", factories.PASSWORD)
+    shots.take(page, "clerk-stamps")
+    page.click("button:has-text('确定类别并加盖公章')")
+    page.wait_for_selector("text=鉴定意见书已出具")
+    shots.take(page, "decided")
+    logout(page)
+    case.refresh_from_db()
+    assert case.state == "decided"
+
+    # 15. The institution sees the result and the panel, and downloads 附件2.
+    login(page, live_server, "xinghe")
+    page.click(f"text={case.number}")
+    expect(page.locator("#decision-results").get_by_text("非学科类")).to_be_visible()
+    for expert in members:
+        expect(page.locator("#seats").get_by_text(expert.name).first).to_be_visible()
+    shots.take(page, "institution-sees-result")
+    link = page.locator("#opinion-download")
+    response = page.request.get(live_server.url + link.get_attribute("href"))
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    opinion_doc = IssuedDocument.objects.get(case=case, kind="opinion")
+    body = response.body()
+    assert body == opinion_doc.file.open("rb").read()
+    pdf = shots.path("opinion-annex2", ".pdf")
+    pdf.write_bytes(body)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "80",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(pdf),
+            str(pdf.with_suffix("")),
+        ],
+        check=True,
+    )
+    assert pdf.with_suffix(".png").exists()
