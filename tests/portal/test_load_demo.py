@@ -45,3 +45,22 @@ def test_demo_staff_share_the_published_totp_secret(db, capsys):
     call_command("demo_totp")
     code = capsys.readouterr().out.strip()
     assert len(code) == 6 and device.verify_token(code)
+
+
+def test_load_demo_has_a_case_in_review_and_a_decided_one(db, settings, tmp_path):
+    """Every role has something to see: experts with sheets to fill, a stamped 附件2."""
+    from appraisal.models import Case, Decision, ReviewSheet
+    from portal.models import User
+
+    settings.APPRAISAL_SIGNING_DIR = tmp_path / "signing"
+    call_command("load_demo", stdout=io.StringIO())
+    reviewing = Case.objects.get(state="in_review")
+    round = reviewing.current_round
+    assert round.opinion.leader is not None and round.activities.exists()
+    assert not ReviewSheet.objects.filter(round=round, submitted_at__isnull=False).exists()
+    decided = Case.objects.get(state="decided")
+    decision = Decision.objects.get(round__case=decided)
+    assert decision.document.kind == IssuedDocument.Kind.OPINION and decision.document.is_signed
+    assert decision.results[0]["category"] == "non_academic"
+    for username in ("changji_clerk", "fukang_clerk", "zhou_clerk"):
+        assert User.objects.get(username=username).has_perm("appraisal.stamp_decision")

@@ -6,17 +6,22 @@ Run by the README's serve command. Safe to run twice: it does nothing if the dem
 import hashlib
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from stdnum.cn import uscc
 
 from appraisal.documents import render_pdf
 from appraisal.documents.seal import seal_png
-from appraisal.models import BureauSeal, IndicatorTemplate, MaterialKind
+from appraisal.models import BureauSeal, IndicatorSign, IndicatorTemplate, MaterialKind, Seat
 from appraisal.services import cases as case_services
+from appraisal.services import draws as draw_services
+from appraisal.services import invitations
+from appraisal.services import reviews as review_services
 from appraisal.services.materials import upload_material
 from experts.models import Expert, ExpertCreditRecord
 from institutions.models import Institution, TrainingProject
@@ -478,6 +483,139 @@ class Command(BaseCommand):
         upload_all(inst_hanmo, accepted, required)
         case_services.submit_case(inst_hanmo, accepted.pk)
         case_services.accept_case(fukang, accepted.pk, note="材料齐全，予以受理。")
+
+        # The clerks who hold their bureau's seal may decide and stamp (appraisal.stamp_decision).
+        stamp = Permission.objects.get(
+            codename="stamp_decision", content_type__app_label="appraisal"
+        )
+        for username in ("changji_clerk", "fukang_clerk", "zhou_clerk"):
+            User.objects.get(username=username).user_permissions.add(stamp)
+        changji = User.objects.get(pk=changji.pk)
+        fukang = User.objects.get(pk=fukang.pk)
+
+        # 5. In review in 昌吉市: the panel sits, the opening meeting is recorded, a leader is
+        #    named; the experts still have to fill their sheets.
+        sudoku = project(
+            qizhi,
+            "数独与逻辑游戏",
+            ["mathematics"],
+            "小学三至六年级",
+            "以数独、数字谜题和逻辑推理游戏为主，每期结束举办解题挑战赛。",
+        )
+        reviewing = self._case_in_review(
+            inst_qizhi,
+            changji,
+            [sudoku],
+            "数独与逻辑游戏项目涉及数学推理，审批中对其类别存在争议，申请鉴定。",
+            upload_all,
+            required,
+        )
+        review_services.record_activity(
+            changji,
+            reviewing.current_round,
+            kind="opening_meeting",
+            date=timezone.localdate(),
+            place="昌吉市教育局三楼会议室",
+            attendees="专家组全体成员；昌吉市教育局 李老师",
+            findings="宣讲“双减”政策和鉴定指标，明确独立鉴定、回避和保密要求。",
+        )
+        seats = review_services.accepted_seats(reviewing.current_round)
+        review_services.set_leader(changji, reviewing.current_round, seats[0].pk)
+
+        # 6. Decided in 阜康市: sheets, the leader's opinion, every signature, the seal, 附件2.
+        painting = project(
+            hanmo,
+            "少儿国画",
+            ["fine-arts"],
+            "小学三至六年级",
+            "学习国画笔墨技法，临摹与写生相结合，学期末举办作品展。",
+        )
+        decided = self._case_in_review(
+            inst_hanmo,
+            fukang,
+            [painting],
+            "少儿国画项目使用美术教材，与学科类培训的界限需要明确，申请鉴定。",
+            upload_all,
+            required,
+        )
+        self._decide(decided, fukang)
+
+    def _case_in_review(self, applicant, clerk, projects, statement, upload_all, kinds):
+        """A case filed, accepted, drawn (panel of three) and accepted by every member."""
+        case = case_services.create_case(applicant, projects=projects, statement=statement)
+        upload_all(applicant, case, kinds)
+        case_services.submit_case(applicant, case.pk)
+        case_services.accept_case(clerk, case.pk, note="材料齐全，予以受理。")
+        case.refresh_from_db()
+        commitment = draw_services.pending_commitment(clerk, case)
+        draw_services.draw_panel(
+            clerk,
+            case.pk,
+            panel_size=3,
+            subjects=draw_services.case_subject_codes(case),
+            legal_seat=False,
+            commitment_id=commitment.pk,
+            witness=None,
+            witness_value="",
+        )
+        for seat in Seat.objects.filter(round__case=case).select_related("expert__user"):
+            invitations.accept_invitation(
+                seat.expert.user, seat.pk, confirmed=invitations.DECLARATION_KEYS
+            )
+        case.refresh_from_db()
+        return case
+
+    def _decide(self, case, clerk):
+        round = case.current_round
+        review_services.record_activity(
+            clerk,
+            round,
+            kind="class_observation",
+            date=timezone.localdate(),
+            place="阜康市天池街 16 号 二楼画室",
+            attendees="专家组全体成员；阜康市教育局 张老师",
+            findings="学生临摹《墨虾》并写生静物，教师示范笔墨技法后个别指导，未见书面练习或测验。",
+        )
+        template = IndicatorTemplate.current()
+        non_academic = {}
+        for sign in IndicatorSign.objects.filter(
+            dimension__template=template, category="non_academic"
+        ).order_by("dimension__order", "order"):
+            non_academic.setdefault(sign.dimension_id, sign.pk)
+        seats = review_services.accepted_seats(round)
+        for seat in seats:
+            review_services.save_sheet(
+                seat.expert.user,
+                round,
+                answers={
+                    p.pk: {
+                        "ticked": list(non_academic.values()),
+                        "vote": "non_academic",
+                        "reasons": "以技法练习、写生和作品展示为主，属艺术类培训。",
+                    }
+                    for p in case.projects.all()
+                },
+            )
+            review_services.submit_sheet(seat.expert.user, round)
+        review_services.set_leader(clerk, round, seats[0].pk)
+        opinion = review_services.save_opinion(
+            seats[0].expert.user,
+            round,
+            reasoning=(
+                "专家组书面审查了课程方案、教材和评价方案，观摩了课堂教学。该项目以国画技法练习、"
+                "临摹与写生为主要过程，以作品展评价学习结果，四个维度均符合非学科类特征。"
+            ),
+            findings={
+                "培训内容": "教材为国画技法（笔墨、构图、设色），属艺术（美术）类内容。",
+                "培训方式": "课堂观摩所见以教师示范、学生练习和个别指导为主。",
+                "结果评价": "以学期末作品展示和过程记录评价，无测验。",
+            },
+        )
+        for seat in seats:
+            review_services.sign_opinion(
+                seat.expert.user, round, reauth=DEMO_PASSWORD, content_hash=opinion.content_hash
+            )
+        review_services.stamp_decision(clerk, round, reauth=DEMO_PASSWORD)
 
     def _load_experts(self, bureaus, password):
         """The pools of the prefecture, 昌吉市 and 阜康市, enough for a draw on every demo case."""
