@@ -24,6 +24,9 @@ PANEL_STEPS = {
     "call_alternate",
     "alternates_exhausted",
     "draw_seat",
+    "submit_sheet",
+    "set_leader",
+    "sign_opinion",
 }
 
 

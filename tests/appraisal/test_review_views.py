@@ -1,0 +1,224 @@
+"""The review pages, each with an owner, a colleague and an outsider; bad input gives a message."""
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from appraisal.documents.signing import verify_pdf
+from appraisal.models import CaseState, Decision, ReviewActivity, ReviewSheet, Signature
+from appraisal.services import reviews as svc
+from tests import factories
+
+from .test_reviews import drafted, grant_stamp, in_review
+
+PW = factories.PASSWORD
+
+
+@pytest.fixture
+def review(accepted_case, clerk, pool, indicator_template):
+    round, seats = in_review(clerk, accepted_case)
+    return accepted_case, round, seats
+
+
+def url(name, round):
+    return reverse(f"appraisal:{name}", args=[round.pk])
+
+
+def test_sheet_page_saves_shows_suggestion_and_submits(client, review, indicator_template):
+    case, round, seats = review
+    expert = factories.login(client, seats[0].expert.user)
+    project = case.projects.get()
+    page = client.get(url("sheet", round))
+    assert page.status_code == 200 and project.name in page.content.decode()
+    academic = indicator_template.dimensions.first().signs.filter(category="academic").first()
+    data = {
+        f"p{project.pk}-sign": [academic.pk],
+        f"p{project.pk}-vote": "academic",
+        f"p{project.pk}-reasons": "以讲授和练习为主。",
+        "action": "save",
+    }
+    page = client.post(url("sheet", round), data, follow=True)
+    html = page.content.decode()
+    assert "草稿已保存" in html and "规则提示：</strong>学科类" in html
+    # Submitting without confirming keeps the draft, unsubmitted.
+    page = client.post(url("sheet", round), {**data, "action": "submit"}, follow=True)
+    assert "确认提交" in page.content.decode()
+    assert ReviewSheet.objects.get(seat=seats[0]).submitted_at is None
+    page = client.post(
+        url("sheet", round), {**data, "action": "submit", "confirm_submit": "1"}, follow=True
+    )
+    assert "评分表已提交" in page.content.decode()
+    assert ReviewSheet.objects.get(seat=seats[0]).document is not None
+    # Submitted twice: a message, nothing changed.
+    page = client.post(
+        url("sheet", round), {**data, "action": "submit", "confirm_submit": "1"}, follow=True
+    )
+    assert "不能再修改" in page.content.decode()
+    assert expert.pk == seats[0].expert.user_id
+
+
+def test_sheet_page_is_the_experts_own(client, review, clerk, applicant, outsider):
+    case, round, seats = review
+    for user, status in [(clerk, 403), (applicant, 403), (outsider, 404)]:
+        client.logout()
+        factories.login(client, user)
+        assert client.get(url("sheet", round)).status_code == status
+    stranger = factories.expert(factories.bureau("652301"))
+    client.logout()
+    factories.login(client, stranger.user)
+    assert client.get(url("sheet", round)).status_code == 404
+
+
+def test_records_page_and_file_download(client, review, clerk, foreign_clerk, applicant):
+    case, round, seats = review
+    factories.login(client, clerk)
+    page = client.post(
+        url("review_records", round),
+        {
+            "kind": "interview",
+            "date": timezone.localdate().isoformat(),
+            "place": "机构会议室",
+            "attendees": "机构员工3人、家长4人",
+            "findings": "家长反映课后有练习册。",
+            "files": [SimpleUploadedFile("访谈.png", factories.PNG_BYTES, "image/png")],
+        },
+        follow=True,
+    )
+    assert "鉴定活动已记录" in page.content.decode()
+    f = ReviewActivity.objects.get(round=round).files.get()
+    download = reverse("appraisal:activity_file_download", args=[f.pk])
+    assert client.get(download).status_code == 200
+    # A member of the panel reads the records; the applicant and another county do not.
+    client.logout()
+    factories.login(client, seats[0].expert.user)
+    assert client.get(url("review_records", round)).status_code == 200
+    assert client.post(url("review_records", round), {}).status_code == 403
+    for user, status in [(applicant, 403), (foreign_clerk, 404)]:
+        client.logout()
+        factories.login(client, user)
+        assert client.get(url("review_records", round)).status_code == status
+        assert client.get(download).status_code == 404
+
+
+def test_records_page_refuses_a_wrong_file_with_a_message(client, review, clerk):
+    case, round, seats = review
+    factories.login(client, clerk)
+    page = client.post(
+        url("review_records", round),
+        {
+            "kind": "site_visit",
+            "date": timezone.localdate().isoformat(),
+            "place": "教学点",
+            "attendees": "专家组",
+            "files": [SimpleUploadedFile("照片.png", b"not an image", "image/png")],
+        },
+    )
+    assert page.status_code == 200 and "实际内容" in page.content.decode()
+    assert not ReviewActivity.objects.exists()
+
+
+def test_signing_page_wrong_password_then_right(client, review, clerk, indicator_template):
+    case, round, seats = review
+    opinion = drafted(review, clerk, indicator_template)
+    factories.login(client, seats[1].expert.user)
+    page = client.get(url("opinion_sign", round))
+    html = page.content.decode()
+    assert opinion.content_hash in html and opinion.reasoning in html
+    data = {"content_hash": opinion.content_hash, "confirm": "on", "reauth": "wrong"}
+    page = client.post(url("opinion_sign", round), data)
+    assert page.status_code == 200 and "密码或动态口令不正确" in page.content.decode()
+    assert not Signature.objects.exists()
+    page = client.post(url("opinion_sign", round), {**data, "reauth": PW}, follow=True)
+    assert "您已签署本版鉴定意见" in page.content.decode()
+    assert Signature.objects.get().seat == seats[1]
+    # The clerk reads the signing page but cannot sign.
+    client.logout()
+    factories.login(client, clerk)
+    assert client.get(url("opinion_sign", round)).status_code == 200
+    assert client.post(url("opinion_sign", round), {**data, "reauth": PW}).status_code == 403
+
+
+def test_void_signatures_are_shown_as_void(client, review, clerk, indicator_template):
+    case, round, seats = review
+    opinion = drafted(review, clerk, indicator_template)
+    svc.sign_opinion(seats[1].expert.user, round, reauth=PW, content_hash=opinion.content_hash)
+    factories.login(client, seats[0].expert.user)
+    page = client.post(url("opinion_edit", round), {"reasoning": "修改后的理由。"}, follow=True)
+    html = page.content.decode()
+    assert "已作废" in html and "第2版" in html
+
+
+def test_opinion_editor_is_the_leaders(client, review, clerk, indicator_template):
+    case, round, seats = review
+    drafted(review, clerk, indicator_template)
+    factories.login(client, seats[1].expert.user)
+    assert client.get(url("opinion_edit", round)).status_code == 403
+    client.logout()
+    factories.login(client, seats[0].expert.user)
+    assert client.get(url("opinion_edit", round)).status_code == 200
+
+
+def test_stamp_page_issues_opinion_verifiable_and_signed(
+    client, review, clerk, applicant, foreign_clerk, indicator_template
+):
+    case, round, seats = review
+    opinion = drafted(review, clerk, indicator_template)
+    for seat in seats:
+        svc.sign_opinion(seat.expert.user, round, reauth=PW, content_hash=opinion.content_hash)
+    project = case.projects.get()
+    data = {f"category_{project.pk}": "academic", "reason": "", "reauth": PW}
+    # Another county: not found. No permission: a message on the page.
+    factories.login(client, foreign_clerk)
+    assert client.post(url("decision", round), data).status_code == 404
+    client.logout()
+    factories.login(client, clerk)
+    page = client.get(url("decision", round))
+    assert "没有盖章权限" in page.content.decode()
+    page = client.post(url("decision", round), data)
+    assert "没有盖章权限" in page.content.decode()
+    grant_stamp(clerk)
+    page = client.post(url("decision", round), {**data, "reauth": "wrong"})
+    assert "密码或动态口令不正确" in page.content.decode()
+    assert not Decision.objects.exists()
+    page = client.post(url("decision", round), data, follow=True)
+    assert "鉴定意见书已出具" in page.content.decode()
+    decision = Decision.objects.get()
+    assert decision.round.case.state == CaseState.DECIDED
+    document = decision.document
+    with document.file.open("rb") as fh:
+        pdf = fh.read()
+    assert verify_pdf(pdf).intact
+    changed = bytearray(pdf)
+    changed[len(changed) // 2] ^= 0x01
+    assert not verify_pdf(bytes(changed)).intact
+    # The public verification page confirms the real 附件2 and says nothing private.
+    client.logout()
+    cache.clear()
+    page = client.get(f"/verify/{document.verification_code}/")
+    html = page.content.decode()
+    assert page.status_code == 200 and document.serial in html and document.sha256 in html
+    assert case.institution.name in html and project.name in html and "学科类" in html
+    for seat in seats:
+        assert seat.expert.name not in html
+    # The institution sees the result, the panel's names and downloads 附件2.
+    factories.login(client, applicant)
+    html = client.get(reverse("appraisal:case_detail", args=[case.pk])).content.decode()
+    assert "下载鉴定意见书" in html
+    for seat in seats:
+        assert seat.expert.name in html
+    download = client.get(reverse("appraisal:document_download", args=[document.pk]))
+    assert b"".join(download.streaming_content) == pdf
+
+
+def test_institution_sees_no_names_before_the_decision(
+    client, review, applicant, indicator_template, clerk
+):
+    case, round, seats = review
+    drafted(review, clerk, indicator_template)
+    factories.login(client, applicant)
+    html = client.get(reverse("appraisal:case_detail", args=[case.pk])).content.decode()
+    for seat in seats:
+        assert seat.expert.name not in html
+    assert client.get(url("opinion_sign", round)).status_code == 403
