@@ -209,4 +209,21 @@ def available_actions(user, case) -> set[str]:
             actions.add("withdraw")
     if rules.is_case_county_staff(case, user) and case.state == CaseState.SUBMITTED:
         actions |= {"accept", "return_for_completion", "refuse"}
+    current = case.current_round if case.state in REVIEW_STATES else None
+    if current is not None:
+        # The review of the round under way (services/reviews.py).
+        staff = rules.is_round_staff(current, user)
+        member = rules.holds_accepted_seat_in(current, user)
+        if staff and case.state in (CaseState.PANEL_DRAWN, CaseState.IN_REVIEW):
+            actions.add("record_activity")
+        if case.state == CaseState.IN_REVIEW:
+            if staff:
+                actions.add("set_leader")
+            if member:
+                actions |= {"fill_sheet", "sign_opinion"}
+        if case.state == CaseState.OPINION_SIGNED and rules.may_stamp(current, user):
+            actions.add("stamp")
     return actions
+
+
+REVIEW_STATES = (CaseState.PANEL_DRAWN, CaseState.IN_REVIEW, CaseState.OPINION_SIGNED)

@@ -475,3 +475,19 @@ def test_signatures_are_append_only_on_postgres(review, clerk, indicator_templat
         with pytest.raises(DatabaseError), transaction.atomic():
             change()
     assert Signature.objects.get().revision == 1
+
+
+def test_available_actions_follow_the_review(review, clerk, foreign_clerk, indicator_template):
+    from appraisal.services.cases import available_actions
+
+    case, round, seats = review
+    case.refresh_from_db()
+    assert available_actions(clerk, case) == {"record_activity", "set_leader"}
+    assert available_actions(seats[0].expert.user, case) == {"fill_sheet", "sign_opinion"}
+    assert available_actions(foreign_clerk, case) == set()
+    opinion = drafted(review, clerk, indicator_template)
+    all_sign(review, opinion)
+    case.refresh_from_db()
+    assert available_actions(clerk, case) == set()
+    assert available_actions(grant_stamp(clerk), case) == {"stamp"}
+    assert available_actions(seats[0].expert.user, case) == set()
