@@ -33,7 +33,7 @@ def upload(page, kind, name, content=factories.PDF_BYTES):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_apply_return_resubmit_accept(live_server, page, shots):
+def test_apply_return_resubmit_accept(live_server, page, shots, indicator_template):
     factories.bureau  # noqa: B018  (jurisdictions loaded below)
     from django.core.management import call_command
 
