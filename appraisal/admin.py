@@ -10,7 +10,14 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import BureauSeal, IndicatorDimension, IndicatorSign, IndicatorTemplate
+from .models import (
+    BureauSeal,
+    HolidayCalendarYear,
+    IndicatorDimension,
+    IndicatorSign,
+    IndicatorTemplate,
+    OfficialDay,
+)
 
 MAX_SEAL_BYTES = 2 * 1024 * 1024
 
@@ -168,3 +175,26 @@ class BureauSealAdmin(admin.ModelAdmin):
             obj.uploaded_by = request.user
         with transaction.atomic():
             obj.save()
+
+
+class OfficialDayInline(admin.TabularInline):
+    model = OfficialDay
+    extra = 5
+    fields = ["date", "kind", "name"]
+
+
+@admin.register(HolidayCalendarYear)
+class HolidayCalendarYearAdmin(admin.ModelAdmin):
+    """The State Council's holiday schedule of a year, entered when published: its holidays on
+    weekdays and its make-up working days on weekends. Once a year is saved here, deadlines in it
+    follow this schedule rather than the bundled calendar; ordinary weekends need no rows."""
+
+    list_display = ["year", "notice", "entered_by", "entered_at"]
+    fields = ["year", "notice", "entered_by", "entered_at"]
+    readonly_fields = ["entered_by", "entered_at"]
+    inlines = [OfficialDayInline]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.entered_by = request.user
+        super().save_model(request, obj, form, change)

@@ -276,3 +276,22 @@ class StampForm(forms.Form):
 
     def categories(self) -> dict:
         return {r["project"]: self.cleaned_data[f"category_{r['project']}"] for r in self.results}
+
+
+class RereviewRequestForm(forms.Form):
+    """附件3 as the institution fills it; the files come as ``files`` (several at once). The
+    service says what is missing, so nothing here is required."""
+
+    reasons = forms.CharField(
+        label="申请复审的理由",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="请逐项说明对原鉴定结果的不同意见及其事实和依据。",
+    )
+    declared = forms.BooleanField(label="真实性声明", required=False)
+
+
+class CountyOpinionForm(forms.Form):
+    opinion = forms.CharField(
+        label="县（市）教育局意见", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

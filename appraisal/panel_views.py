@@ -30,6 +30,11 @@ PANEL_STEPS = {
 }
 
 
+# A round's panel is drawn once the county accepted the case, or the prefecture received the
+# forwarded re-review.
+DRAWABLE = (CaseState.ACCEPTED, CaseState.REREVIEW_FORWARDED)
+
+
 def _form_errors(request, form):
     for errors in form.errors.values():
         for error in errors:
@@ -52,8 +57,27 @@ def panel_context(user, case) -> dict:
         "panel_count": len(accepted),
         "draws": list(case_draws(case)) if access.can_view_draws_of(user, case) else [],
         "can_manage_panel": access.can_manage_panel(user, case),
-        "may_draw": case.state == CaseState.ACCEPTED and access.can_manage_panel(user, case),
+        "may_draw": case.state in DRAWABLE
+        and case.ready_to_draw()
+        and access.can_manage_panel(user, case),
     }
+
+
+def rounds_overview(user, case, panel, documents) -> list[dict]:
+    """Each round of the case, side by side on the case page: who ran it, its panel, its draws
+    and its documents (as far as this user may see them)."""
+    rows = []
+    for round in case.rounds.select_related("bureau").order_by("number"):
+        rows.append(
+            {
+                "round": round,
+                "seats": [s for s in panel["seats"] if s.round_id == round.pk],
+                "members": [s for s in panel["panel_members"] if s.round_id == round.pk],
+                "draws": [d for d in panel["draws"] if d.round_id == round.pk],
+                "documents": [d for d in documents if d.round_id == round.pk],
+            }
+        )
+    return rows
 
 
 def case_draws(case):
@@ -65,7 +89,7 @@ def draw_panel(request, pk):
     case = access.get_case_for(request.user, pk)
     if not access.can_manage_panel(request.user, case):
         raise PermissionDenied("您无权为该案件抽取专家。")
-    if case.state != CaseState.ACCEPTED:
+    if case.state not in DRAWABLE:
         messages.error(request, "该案件当前不能抽取专家。")
         return redirect("appraisal:case_detail", pk=case.pk)
     try:

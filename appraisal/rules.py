@@ -55,7 +55,7 @@ def holds_accepted_seat(case, user) -> bool:
 
 def may_start_review(case, user) -> bool:
     """The review starts when the last seat accepts (that expert acts) or from the clerk's page."""
-    return is_case_county_staff(case, user) or holds_accepted_seat(case, user)
+    return runs_current_round(case, user) or holds_accepted_seat(case, user)
 
 
 def is_round_staff(round, user) -> bool:
@@ -98,3 +98,24 @@ def may_stamp(round, user) -> bool:
 def may_stamp_current_round(case, user) -> bool:
     current = case.current_round
     return current is not None and may_stamp(current, user)
+
+
+def runs_current_round(case, user) -> bool:
+    """A clerk of the bureau that runs the case's current round: the county for the first
+    appraisal, the prefecture for the re-review."""
+    current = case.current_round
+    return current is not None and is_round_staff(current, user)
+
+
+def is_prefecture_staff_over(case, user) -> bool:
+    """A clerk of the prefecture over the case's county (the re-review's bureau)."""
+    return (
+        is_prefecture_staff(user)
+        and user.bureau_id is not None
+        and user.bureau_id in (case.bureau_id, case.bureau.parent_id)
+    )
+
+
+def is_system(case, user) -> bool:
+    """Only the daily timer (no user) runs this transition."""
+    return user is None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import panel_views, review_views, views
+from . import panel_views, rereview_views, review_views, views
 
 app_name = "appraisal"
 
@@ -15,6 +15,12 @@ urlpatterns = [
     path("<int:pk>/accept/", views.case_accept, name="case_accept"),
     path("<int:pk>/return/", views.case_return, name="case_return"),
     path("<int:pk>/refuse/", views.case_refuse, name="case_refuse"),
+    path("<int:pk>/rereview/", rereview_views.rereview_request, name="rereview_request"),
+    path("<int:pk>/rereview/upload/", rereview_views.rereview_upload, name="rereview_upload"),
+    path("<int:pk>/accept-result/", rereview_views.accept_result, name="accept_result"),
+    path("<int:pk>/rereview/forward/", rereview_views.rereview_forward, name="rereview_forward"),
+    path("<int:pk>/rereview/refuse/", rereview_views.rereview_refuse, name="rereview_refuse"),
+    path("<int:pk>/rereview/receive/", rereview_views.rereview_receive, name="rereview_receive"),
     path("<int:pk>/draw/", panel_views.draw_panel, name="draw_panel"),
     path("<int:pk>/seats/<int:seat_pk>/draw/", panel_views.draw_seat, name="draw_seat"),
     path("<int:pk>/invitations/lapse/", panel_views.lapse_check, name="lapse_check"),

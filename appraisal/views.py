@@ -23,7 +23,8 @@ from .forms import (
     ReasonForm,
     ReturnForm,
 )
-from .models import MaterialKind
+from .models import CaseState, MaterialKind
+from .models.rereview import DECLARATION_TEXT
 from .services import ServiceError
 from .services import cases as case_services
 from .services import materials as material_services
@@ -133,11 +134,12 @@ def material_checklist(case, materials):
 def case_detail(request, pk, upload_form=None):
     case = access.get_case_for(request.user, pk)
     materials = list(
-        case.materials.select_related("uploaded_by", "replaced_by").order_by(
-            "kind", "-version", "-uploaded_at"
-        )
+        case.materials.filter(rereview__isnull=True)
+        .select_related("uploaded_by", "replaced_by")
+        .order_by("kind", "-version", "-uploaded_at")
     )
-    from .panel_views import PANEL_STEPS, panel_context
+    from .deadlines import next_deadline
+    from .panel_views import PANEL_STEPS, panel_context, rounds_overview
 
     actions = case_services.available_actions(request.user, case)
     panel = panel_context(request.user, case)
@@ -148,6 +150,8 @@ def case_detail(request, pk, upload_form=None):
     if not panel["panel_names_visible"]:
         log = log.exclude(transition__in=PANEL_STEPS)
     log = list(log)
+    documents = access.documents_visible_to(request.user, case)
+    rereview = getattr(case, "rereview_request", None)
     return render(
         request,
         "appraisal/case_detail.html",
@@ -156,7 +160,18 @@ def case_detail(request, pk, upload_form=None):
             "projects": case.projects.prefetch_related("subjects"),
             "checklist": material_checklist(case, materials),
             "missing": case.missing_material_kinds(),
-            "documents": access.documents_visible_to(request.user, case),
+            "documents": documents,
+            "rounds": rounds_overview(request.user, case, panel, documents),
+            "deadline": next_deadline(case),
+            "rereview": rereview,
+            "rereview_materials": list(rereview.materials.order_by("uploaded_at", "id"))
+            if rereview
+            else [],
+            "rereview_window": case.rereview_window_ends()
+            if case.state == CaseState.DECIDED
+            else (None, True),
+            "declaration_text": DECLARATION_TEXT,
+            "days_to_request": settings.APPRAISAL_DAYS_TO_REQUEST_REREVIEW,
             "log": log,
             "actions": actions,
             "upload_form": upload_form or MaterialUploadForm(),

@@ -1,9 +1,10 @@
 """Chinese working days (DOMAIN §2): statutory holidays and make-up working days respected.
 
-The calendar comes from ``chinesecalendar``, which knows the State Council's yearly holiday
-notice only for the years it was released for; beyond them ``add_working_days`` raises
-NotImplementedError and callers fall back to ``add_working_days_or_weekdays``, which counts
-Monday to Friday and says so.
+Two sources, in this order: the official schedule the admin entered for a year
+(``HolidayCalendarYear`` with its ``OfficialDay`` rows, the State Council's notice as published),
+then ``chinesecalendar``, which knows the notices of the years it was released for. For a year
+known to neither, ``add_working_days`` raises NotImplementedError and callers fall back to
+``add_working_days_or_weekdays``, which counts Monday to Friday and says so.
 """
 
 from datetime import date, timedelta
@@ -11,22 +12,64 @@ from datetime import date, timedelta
 import chinese_calendar
 
 
+class Calendar:
+    """The working days as far as both sources know them; the admin's years are read once."""
+
+    def __init__(self):
+        self._years: dict[int, dict[date, bool] | None] = {}
+
+    def _entered(self, year: int) -> dict[date, bool] | None:
+        """The admin's schedule of ``year`` (day → works?), or None when not entered."""
+        if year not in self._years:
+            from .models import HolidayCalendarYear, OfficialDay
+
+            if HolidayCalendarYear.objects.filter(year=year).exists():
+                self._years[year] = {
+                    day: kind == OfficialDay.Kind.WORKDAY
+                    for day, kind in OfficialDay.objects.filter(calendar__year=year).values_list(
+                        "date", "kind"
+                    )
+                }
+            else:
+                self._years[year] = None
+        return self._years[year]
+
+    def covers(self, year: int) -> bool:
+        if self._entered(year) is not None:
+            return True
+        try:
+            chinese_calendar.is_workday(date(year, 6, 1))
+        except NotImplementedError:
+            return False
+        return True
+
+    def is_working_day(self, day: date) -> bool:
+        """Raises NotImplementedError for a year neither source covers."""
+        entered = self._entered(day.year)
+        if entered is not None:
+            return entered.get(day, day.weekday() < 5)
+        return chinese_calendar.is_workday(day)
+
+    def add(self, start: date, n: int) -> date:
+        if n < 0:
+            raise ValueError("n must not be negative")
+        day = start
+        counted = 0
+        while counted < n:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                counted += 1
+        return day
+
+
 def is_working_day(day: date) -> bool:
-    """Raises NotImplementedError for a year the calendar does not cover."""
-    return chinese_calendar.is_workday(day)
+    """Raises NotImplementedError for a year the calendars do not cover."""
+    return Calendar().is_working_day(day)
 
 
 def add_working_days(start: date, n: int) -> date:
     """The day ``n`` working days after ``start`` (``start`` itself not counted)."""
-    if n < 0:
-        raise ValueError("n must not be negative")
-    day = start
-    counted = 0
-    while counted < n:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            counted += 1
-    return day
+    return Calendar().add(start, n)
 
 
 def add_weekdays(start: date, n: int) -> date:
@@ -40,8 +83,8 @@ def add_weekdays(start: date, n: int) -> date:
 
 
 def add_working_days_or_weekdays(start: date, n: int) -> tuple[date, bool]:
-    """(the day, True) from the holiday calendar; (the day, False) counting weekends only, when
-    the calendar does not cover the years involved: the caller shows that the date is approximate."""
+    """(the day, True) from the holiday calendars; (the day, False) counting weekends only, when
+    neither calendar covers the years involved: the caller shows that the date is approximate."""
     try:
         return add_working_days(start, n), True
     except NotImplementedError:

@@ -7,7 +7,9 @@ from django.shortcuts import redirect, render
 
 import audit
 from appraisal import access
+from appraisal.deadlines import COUNTY, PREFECTURE, with_deadlines
 from appraisal.models import CaseState
+from appraisal.services.reminders import OPEN_STATES
 from audit.models import Action
 
 from .forms import LoginForm
@@ -42,6 +44,7 @@ def institution_home(request):
         .order_by("-created_at")[:50]
     )
     todo = [c for c in cases if c.state == CaseState.DRAFT]
+    decided = with_deadlines([c for c in cases if c.state == CaseState.DECIDED])
     return render(
         request,
         "portal/home_institution.html",
@@ -49,6 +52,7 @@ def institution_home(request):
             "institution": institution,
             "cases": cases,
             "todo": todo,
+            "decided": decided,
             "project_count": institution.projects.count(),
         },
     )
@@ -66,11 +70,18 @@ def county_home(request):
         present = {m.kind for m in case.materials.all()}
         case.checklist_missing = case.missing_kinds_from(present)
     counts = dict(visible.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+    rereview_inbox = with_deadlines(
+        visible.filter(state=CaseState.REREVIEW_REQUESTED)
+        .select_related("institution", "bureau", "rereview_request")
+        .order_by("updated_at")
+    )
     return render(
         request,
         "portal/home_county.html",
         {
             "inbox": inbox,
+            "rereview_inbox": rereview_inbox,
+            "overdue": overdue_cases(visible, COUNTY),
             "counts": [(s, label, counts.get(s, 0)) for s, label in CaseState.choices],
             "forming_panel": visible.filter(state=CaseState.PANEL_DRAWN)
             .select_related("institution")
@@ -80,6 +91,14 @@ def county_home(request):
             .order_by("accepted_at")[:20],
         },
     )
+
+
+def overdue_cases(visible, owner):
+    """Open cases whose next time limit has passed and is owed by ``owner`` (DOMAIN §2)."""
+    cases = with_deadlines(
+        visible.filter(state__in=OPEN_STATES).select_related("institution", "bureau")
+    )
+    return [c for c in cases if c.deadline and c.deadline.overdue and c.deadline.owner == owner]
 
 
 # The stages the prefecture's overview counts, each a group of states.
@@ -115,9 +134,12 @@ def prefecture_home(request):
         {
             "stats": stats,
             "stages": [label for label, _ in STAGES],
-            "forwarded": visible.filter(state=CaseState.REREVIEW_FORWARDED).select_related(
-                "institution", "bureau"
+            "forwarded": with_deadlines(
+                visible.filter(state=CaseState.REREVIEW_FORWARDED).select_related(
+                    "institution", "bureau", "rereview_request"
+                )
             ),
+            "overdue": overdue_cases(visible, PREFECTURE),
             "recent": visible.select_related("institution", "bureau").order_by("-created_at")[:10],
         },
     )

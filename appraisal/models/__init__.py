@@ -1,8 +1,10 @@
+from .calendar import HolidayCalendarYear, OfficialDay
 from .case import Case, CaseLog, CaseState, Round
 from .document import IssuedDocument, SerialCounter
 from .draw import Draw, DrawCommitment, Seat
 from .indicators import IndicatorDimension, IndicatorSign, IndicatorTemplate
 from .material import Material, MaterialKind
+from .rereview import RereviewRequest
 from .review import (
     ActivityFile,
     Decision,
@@ -36,5 +38,8 @@ __all__ = [
     "Material",
     "MaterialKind",
     "Round",
+    "RereviewRequest",
+    "HolidayCalendarYear",
+    "OfficialDay",
     "SerialCounter",
 ]

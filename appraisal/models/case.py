@@ -90,7 +90,7 @@ class Case(FSMModelMixin, models.Model):
         CaseState.OPINION_SIGNED: ("county", "待教育局确定类别并盖章"),
         CaseState.DECIDED: ("institution", "鉴定结论已出具，可在期限内申请复审"),
         CaseState.REREVIEW_REQUESTED: ("county", "待县（市）教育局审核复审申请"),
-        CaseState.REREVIEW_FORWARDED: ("prefecture", "待州教育局组织复审"),
+        CaseState.REREVIEW_FORWARDED: ("prefecture", "待州教育局签收并组织复审"),
         CaseState.REFUSED: (None, "不予受理，已办结"),
         CaseState.WITHDRAWN: (None, "已撤回"),
         CaseState.CLOSED: (None, "已办结"),
@@ -100,6 +100,8 @@ class Case(FSMModelMixin, models.Model):
     def waiting_for(self) -> str:
         if self.state == CaseState.DRAFT and self.was_returned:
             return "待机构补正材料后重新提交"
+        if self.state == CaseState.DECIDED and self.has_rereview_request():
+            return "复审申请不予批准，鉴定结论为最终结论，期限届满后办结"
         return self.WAITING[CaseState(self.state)][1]
 
     @property
@@ -234,15 +236,24 @@ class Case(FSMModelMixin, models.Model):
         """The institution withdraws its application before it is accepted."""
         self.closed_at = timezone.now()
 
+    def ready_to_draw(self) -> bool:
+        """The prefecture draws once it has recorded its receipt of the forwarded request."""
+        if self.state != CaseState.REREVIEW_FORWARDED:
+            return True
+        request = getattr(self, "rereview_request", None)
+        return request is not None and request.is_received
+
     @transition(
         field=state,
-        source=CaseState.ACCEPTED,
+        source=[CaseState.ACCEPTED, CaseState.REREVIEW_FORWARDED],
         target=CaseState.PANEL_DRAWN,
-        permission=rules.is_case_county_staff,
+        conditions=[ready_to_draw],
+        permission=rules.runs_current_round,
     )
     def draw_panel(self):
-        """抽取专家 (guide 五, 七(三)): the county draws the panel of its round; the draw and the
-        seats are made by the service in the same transaction."""
+        """抽取专家 (guide 五, 七(三), 七(五)): the bureau running the round draws its panel (the
+        county for the first appraisal, the prefecture from its own pool for the re-review); the
+        draw and the seats are made by the service in the same transaction."""
 
     @transition(
         field=state,
@@ -264,15 +275,131 @@ class Case(FSMModelMixin, models.Model):
     def complete_opinion(self):
         """八(三): the last member of the panel signs the current revision of the opinion."""
 
+    # ---- after the decision: re-review or closing (guide 七(五); DOMAIN §2) -------------------
+    @property
+    def decided_at(self):
+        """When the first round's decision took effect: the moment of the county's seal (八(三));
+        the re-review window counts from it."""
+        if not hasattr(self, "_decided_at"):
+            from .review import Decision
+
+            self._decided_at = (
+                Decision.objects.filter(round__case_id=self.pk, round__number=Round.COUNTY)
+                .values_list("stamped_at", flat=True)
+                .first()
+            )
+        return self._decided_at
+
+    def rereview_window_ends(self):
+        """(last day to request a re-review, exact?) or (None, True) before a decision."""
+        from ..workdays import add_working_days_or_weekdays
+
+        if self.decided_at is None:
+            return None, True
+        return add_working_days_or_weekdays(
+            timezone.localtime(self.decided_at).date(), settings.APPRAISAL_DAYS_TO_REQUEST_REREVIEW
+        )
+
+    def rereview_window_open(self, today=None) -> bool:
+        ends, _ = self.rereview_window_ends()
+        return ends is not None and (today or timezone.localdate()) <= ends
+
+    def has_rereview_request(self) -> bool:
+        from .rereview import RereviewRequest
+
+        return RereviewRequest.objects.filter(case_id=self.pk).exists()
+
+    def may_request_rereview(self) -> bool:
+        """Within the window, and only once per case (a refused request is final)."""
+        return self.rereview_window_open() and not self.has_rereview_request()
+
+    def rereview_window_passed(self) -> bool:
+        return self.decided_at is not None and not self.rereview_window_open()
+
+    def in_second_round(self) -> bool:
+        current = self.current_round
+        return current is not None and current.number == Round.PREFECTURE
+
+    @transition(
+        field=state,
+        source=CaseState.DECIDED,
+        target=CaseState.REREVIEW_REQUESTED,
+        conditions=[may_request_rereview],
+        permission=rules.is_case_institution_member,
+    )
+    def request_rereview(self):
+        """复审申请 (附件3): the institution disagrees with the county's result."""
+
+    @transition(
+        field=state,
+        source=CaseState.DECIDED,
+        target=CaseState.CLOSED,
+        permission=rules.is_case_institution_member,
+    )
+    def accept_result(self):
+        """The institution accepts the result and waives the re-review: the case is closed."""
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=CaseState.DECIDED,
+        target=CaseState.CLOSED,
+        conditions=[rereview_window_passed],
+        permission=rules.is_system,
+    )
+    def close_after_window(self):
+        """The re-review window passed without a request (or after a refused one): closed by the
+        daily timer."""
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=CaseState.REREVIEW_REQUESTED,
+        target=CaseState.DECIDED,
+        permission=rules.is_case_county_staff,
+    )
+    def refuse_rereview(self):
+        """The county does not approve the request, with written reasons: the result stands and
+        is final (the request cannot be filed again)."""
+
+    @transition(
+        field=state,
+        source=CaseState.REREVIEW_REQUESTED,
+        target=CaseState.REREVIEW_FORWARDED,
+        permission=rules.is_case_county_staff,
+    )
+    def forward_rereview(self):
+        """The county approves the request and forwards it with the materials to the prefecture,
+        whose round begins (guide 七(五))."""
+        Round.objects.get_or_create(
+            case=self, number=Round.PREFECTURE, defaults={"bureau_id": self.bureau.prefecture.pk}
+        )
+
+    def in_first_round(self) -> bool:
+        current = self.current_round
+        return current is not None and current.number == Round.COUNTY
+
     @transition(
         field=state,
         source=CaseState.OPINION_SIGNED,
         target=CaseState.DECIDED,
-        conditions=[opinion_fully_signed],
+        conditions=[in_first_round, opinion_fully_signed],
         permission=rules.may_stamp_current_round,
     )
     def decide(self):
         """七(四), 八(三): the county determines the category and applies its seal."""
+
+    @transition(
+        field=state,
+        source=CaseState.OPINION_SIGNED,
+        target=CaseState.CLOSED,
+        conditions=[in_second_round, opinion_fully_signed],
+        permission=rules.may_stamp_current_round,
+    )
+    def close_after_rereview(self):
+        """七(五): the prefecture determines the category on its panel's opinion and applies its
+        seal; the re-review's result is final and the case closes."""
+        self.closed_at = timezone.now()
 
 
 class Round(models.Model):
@@ -368,6 +495,13 @@ class CaseLog(models.Model):
         "save_opinion": "组长起草鉴定意见",
         "revise_opinion": "鉴定意见修改，已有签名作废",
         "sign_opinion": "专家签署鉴定意见",
+        "request_rereview": "申请复审",
+        "accept_result": "机构接受鉴定结论",
+        "close_after_window": "复审申请期限届满，办结",
+        "refuse_rereview": "不予批准复审申请",
+        "forward_rereview": "批准复审申请并报送州教育局",
+        "receive_rereview": "州教育局签收复审申请",
+        "close_after_rereview": "州教育局确定类别并盖章，复审办结",
     }
 
     def __str__(self):

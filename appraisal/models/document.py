@@ -56,6 +56,7 @@ class IssuedDocument(models.Model):
         REFUSAL_NOTICE = "refusal_notice", "不予受理通知书"
         SHEET = "sheet", "鉴定指标评分表"
         OPINION = "opinion", "鉴定意见书"
+        REREVIEW = "rereview", "复审申请书"
 
     # The word in the serial number of each kind, e.g. 昌市教鉴受〔2026〕0001号.
     SERIAL_WORDS = {
@@ -64,6 +65,7 @@ class IssuedDocument(models.Model):
         Kind.REFUSAL_NOTICE: "鉴不受",
         Kind.SHEET: "鉴评",
         Kind.OPINION: "鉴",
+        Kind.REREVIEW: "鉴复",
     }
 
     case = models.ForeignKey(

@@ -50,6 +50,15 @@ class Material(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+    # Set for the supporting material of a re-review request (附件3), empty for the application's.
+    rereview = models.ForeignKey(
+        "appraisal.RereviewRequest",
+        verbose_name="复审申请",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="materials",
+    )
 
     class Meta:
         verbose_name = "申报材料"

@@ -207,8 +207,23 @@ def available_actions(user, case) -> set[str]:
             actions |= {"edit", "upload", "submit", "withdraw"}
         elif case.state == CaseState.SUBMITTED:
             actions.add("withdraw")
-    if rules.is_case_county_staff(case, user) and case.state == CaseState.SUBMITTED:
-        actions |= {"accept", "return_for_completion", "refuse"}
+        elif case.state == CaseState.DECIDED:
+            actions.add("accept_result")
+            if case.may_request_rereview():
+                actions.add("request_rereview")
+        elif case.state == CaseState.REREVIEW_REQUESTED:
+            actions.add("rereview_upload")
+    if rules.is_case_county_staff(case, user):
+        if case.state == CaseState.SUBMITTED:
+            actions |= {"accept", "return_for_completion", "refuse"}
+        elif case.state == CaseState.REREVIEW_REQUESTED:
+            actions |= {"forward_rereview", "refuse_rereview"}
+    if (
+        rules.is_prefecture_staff_over(case, user)
+        and case.state == CaseState.REREVIEW_FORWARDED
+        and not case.ready_to_draw()
+    ):
+        actions.add("receive_rereview")
     current = case.current_round if case.state in REVIEW_STATES else None
     if current is not None:
         # The review of the round under way (services/reviews.py).

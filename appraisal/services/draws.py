@@ -21,7 +21,7 @@ from portal.notify import notify
 
 from .. import access
 from .. import draw as algorithm
-from ..models import CaseLog, CaseState, Draw, DrawCommitment, Round, Seat
+from ..models import CaseLog, CaseState, Draw, DrawCommitment, Seat
 from ..workdays import add_working_days_or_weekdays
 from . import ServiceError
 from .transitions import lock_case, run_transition
@@ -368,14 +368,20 @@ def draw_panel(
     witness_value="",
     ip=None,
 ) -> Draw:
-    """抽取专家: the panel of the county round, once; the rest of the order stand as alternates."""
+    """抽取专家: the panel of the current round, once; the rest of the order stand as alternates.
+
+    The county draws from its pool for the first appraisal; after a forwarded re-review the
+    prefecture draws from its own pool, and nobody who sat on the case in any round is a candidate
+    (the ``on_case`` filter, guide 七(五))."""
     made = {}
     log_data = {"panel_size": panel_size}  # the draw's id is added once it exists
 
     def before(case):
         current = case.current_round
-        if current is None or current.number != Round.COUNTY:
+        if current is None:
             raise ServiceError("本案没有可抽取专家的鉴定轮次。")
+        if not case.ready_to_draw():
+            raise ServiceError("州教育局须先签收报送的复审申请，才能抽取复审专家组。")
         if current.draws.filter(kind=Draw.Kind.PANEL).exists():
             raise ServiceError("本轮已抽取专家组，抽取不能重复进行。")
         params = _parameters(case, panel_size, subjects, legal_seat)

@@ -27,37 +27,56 @@ def upload_material(
         case = Case.objects.select_for_update().get(pk=case_id)
         if not access.can_edit_application(user, case):
             raise ServiceError("只有草稿状态（含退回补正）的申请可以上传材料。")
-        version = 1
-        replaces = None
-        if replaces_id:
-            try:
-                replaces = Material.objects.select_for_update().get(pk=replaces_id, case=case)
-            except (Material.DoesNotExist, ValueError):
-                raise ServiceError("要替换的文件不存在。") from None
-            if not replaces.is_current:
-                raise ServiceError("该文件已有更新的版本，请在最新版本上上传。")
-            if replaces.kind != kind:
-                raise ServiceError("新版本须与原文件属于同一材料类别。")
-            version = replaces.version + 1
-        material = Material(
-            case=case,
+        return store_material(
+            user,
+            case,
             kind=kind,
-            version=version,
-            replaces=replaces,
-            original_name=(uploaded.name or "未命名文件")[-255:],
-            content_type=checked.content_type,
-            size=checked.size,
-            sha256=checked.sha256,
-            note=(note or "").strip()[:200],
-            uploaded_by=user,
+            uploaded=uploaded,
+            checked=checked,
+            replaces_id=replaces_id,
+            note=note,
         )
-        material.file.save(material.original_name, uploaded, save=False)
+
+
+def store_material(
+    user, case, *, kind, uploaded, checked, replaces_id=None, note="", rereview=None
+) -> Material:
+    """Save one checked upload as a new material (or a new version of ``replaces_id``), inside the
+    caller's transaction, with the case row locked. ``rereview`` ties it to a re-review request."""
+    version = 1
+    replaces = None
+    if replaces_id:
         try:
-            material.save()
-            audit.record(
-                user, Action.MATERIAL_UPLOAD, material, sha256=material.sha256, size=material.size
+            replaces = Material.objects.select_for_update().get(
+                pk=replaces_id, case=case, rereview=rereview
             )
-        except Exception:
-            material.file.storage.delete(material.file.name)
-            raise
+        except (Material.DoesNotExist, ValueError):
+            raise ServiceError("要替换的文件不存在。") from None
+        if not replaces.is_current:
+            raise ServiceError("该文件已有更新的版本，请在最新版本上上传。")
+        if replaces.kind != kind:
+            raise ServiceError("新版本须与原文件属于同一材料类别。")
+        version = replaces.version + 1
+    material = Material(
+        case=case,
+        kind=kind,
+        version=version,
+        replaces=replaces,
+        rereview=rereview,
+        original_name=(uploaded.name or "未命名文件")[-255:],
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        note=(note or "").strip()[:200],
+        uploaded_by=user,
+    )
+    material.file.save(material.original_name, uploaded, save=False)
+    try:
+        material.save()
+        audit.record(
+            user, Action.MATERIAL_UPLOAD, material, sha256=material.sha256, size=material.size
+        )
+    except Exception:
+        material.file.storage.delete(material.file.name)
+        raise
     return material

@@ -44,9 +44,9 @@ from ..uploads import check_upload
 from . import ServiceError
 from .transitions import lock_case, run_transition
 
-# The transition that makes a round's decision take effect. Round 2 (the prefecture's re-review)
-# adds its own here (close_after_rereview: opinion_signed → closed).
-DECISION_TRANSITIONS = {Round.COUNTY: "decide"}
+# The transition that makes a round's decision take effect: the county's decides the case (a
+# re-review may follow); the prefecture's re-review result is final and closes it.
+DECISION_TRANSITIONS = {Round.COUNTY: "decide", Round.PREFECTURE: "close_after_rereview"}
 
 # Activities a clerk records while the panel is formed and at work.
 RECORDING_STATES = (CaseState.PANEL_DRAWN, CaseState.IN_REVIEW)
@@ -750,6 +750,15 @@ def stamp_decision(
                 url=_case_url(case),
                 case=case,
             )
+            if round.number == Round.PREFECTURE:
+                notify(
+                    bureau_staff(case.bureau),
+                    f"复审结论已出具，案件办结：{case.number}",
+                    f"{round.bureau.bureau_name}对案件 {case.number} 的复审鉴定结论：{lines}。"
+                    f"鉴定意见书（{decision.document.serial}）为最终结论，案件已办结。",
+                    url=_case_url(case),
+                    case=case,
+                )
             notify(
                 [s.expert.user for s in accepted_seats(round)],
                 f"鉴定结论已出具：{case.number}",

@@ -30,11 +30,12 @@ def run_transition(
     """Lock the case, check who and when, transition, save, log; ``before``/``after`` run inside.
 
     ``before(case)`` may raise ServiceError to veto; ``after(case, log)`` does the side effects
-    (documents, rounds) that must commit with the transition or not at all.
+    (documents, rounds) that must commit with the transition or not at all. ``user`` is None for
+    the daily timer, whose transitions say so in their ``permission`` (``rules.is_system``).
     """
     with transaction.atomic():
         case = lock_case(case_id)
-        if not access.can_view_case(user, case):
+        if user is not None and not access.can_view_case(user, case):
             raise ServiceError("案件不存在或您无权操作。")
         method = getattr(case, name)
         label = CaseLog.TRANSITION_LABELS.get(name, name)

@@ -215,6 +215,14 @@ REGISTRY: dict[str, Entry] = {
     "appraisal:case_accept": Entry(get=None, post=OWN_COUNTY, kwargs=case_pk),
     "appraisal:case_return": Entry(get=None, post=OWN_COUNTY, kwargs=case_pk),
     "appraisal:case_refuse": Entry(get=None, post=OWN_COUNTY, kwargs=case_pk),
+    # the re-review: the institution requests or accepts, its county handles, the prefecture signs
+    # for it (the services then say what the case's state allows)
+    "appraisal:rereview_request": Entry(get=None, post=OWNER, kwargs=case_pk),
+    "appraisal:rereview_upload": Entry(get=None, post=OWNER, kwargs=case_pk),
+    "appraisal:accept_result": Entry(get=None, post=OWNER, kwargs=case_pk),
+    "appraisal:rereview_forward": Entry(get=None, post=OWN_COUNTY, kwargs=case_pk),
+    "appraisal:rereview_refuse": Entry(get=None, post=OWN_COUNTY, kwargs=case_pk),
+    "appraisal:rereview_receive": Entry(get=None, post=frozenset({"prefecture"}), kwargs=case_pk),
     "appraisal:material_download": Entry(
         get=CASE_READERS, post=CASE_READERS, kwargs=lambda w: {"pk": w.material.pk}
     ),

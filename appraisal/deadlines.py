@@ -1,0 +1,158 @@
+"""Each case's next time limit and who owes it (DOMAIN §2), counted in Chinese working days.
+
+The limits are settings (``APPRAISAL_DAYS_*``); a deadline is the end of the day ``n`` working
+days after the day its clock started. Where the holiday calendars do not cover a year, the day is
+counted on weekends only and ``exact`` is False, which the pages show next to the date.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import CaseState, Round, Seat
+from .workdays import Calendar, add_weekdays
+
+COUNTY, PREFECTURE, INSTITUTION, EXPERTS = "county", "prefecture", "institution", "experts"
+OWNER_LABELS = {
+    COUNTY: "县（市）教育局",
+    PREFECTURE: "州教育局",
+    INSTITUTION: "申请机构",
+    EXPERTS: "鉴定专家",
+}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    code: str  # what is due: accept, reply, opinion, request, rereview_handling, prefecture
+    label: str
+    owner: str  # one of OWNER_LABELS
+    due: date
+    exact: bool
+    today: date
+
+    @property
+    def owner_label(self) -> str:
+        return OWNER_LABELS[self.owner]
+
+    @property
+    def overdue(self) -> bool:
+        """Past the day: the office owing it is flagged (a lapsing re-review window is not a
+        fault: the case simply closes)."""
+        return self.today > self.due and self.code != "request"
+
+    @property
+    def days_left(self) -> int:
+        return (self.due - self.today).days
+
+
+def _due(calendar, start, n) -> tuple[date, bool]:
+    day = timezone.localtime(start).date() if hasattr(start, "tzinfo") else start
+    try:
+        return calendar.add(day, n), True
+    except NotImplementedError:
+        return add_weekdays(day, n), False
+
+
+def _forwarded_at(case):
+    request = getattr(case, "rereview_request", None)
+    if request is not None and request.handled_at:
+        return request.handled_at
+    second = case.rounds.filter(number=Round.PREFECTURE).first()
+    return second.opened_at if second else None
+
+
+def next_deadline(case, *, today=None, calendar=None) -> Deadline | None:
+    """The time limit running on the case now, or None (drafts, closed cases, …)."""
+    calendar = calendar or Calendar()
+    today = today or timezone.localdate()
+    state = case.state
+
+    def make(code, label, owner, start, n):
+        if start is None:
+            return None
+        due, exact = _due(calendar, start, n)
+        return Deadline(code, label, owner, due, exact, today)
+
+    if state == CaseState.SUBMITTED:
+        return make(
+            "accept",
+            "受理、退回补正或不予受理",
+            COUNTY,
+            case.submitted_at,
+            settings.APPRAISAL_DAYS_TO_ACCEPT,
+        )
+    if state == CaseState.DECIDED:
+        return make(
+            "request",
+            "申请复审（逾期视为接受鉴定结论）",
+            INSTITUTION,
+            case.decided_at,
+            settings.APPRAISAL_DAYS_TO_REQUEST_REREVIEW,
+        )
+    if state == CaseState.REREVIEW_REQUESTED:
+        request = getattr(case, "rereview_request", None)
+        return make(
+            "rereview_handling",
+            "审核复审申请（批准报送或不予批准）",
+            COUNTY,
+            request.requested_at if request else None,
+            settings.APPRAISAL_DAYS_TO_ACCEPT,
+        )
+    if (
+        state
+        in (
+            CaseState.REREVIEW_FORWARDED,
+            CaseState.PANEL_DRAWN,
+            CaseState.IN_REVIEW,
+            CaseState.OPINION_SIGNED,
+        )
+        and case.in_second_round()
+    ):
+        deadline = make(
+            "prefecture",
+            "作出复审鉴定结论",
+            PREFECTURE,
+            _forwarded_at(case),
+            settings.APPRAISAL_DAYS_FOR_PREFECTURE,
+        )
+        return _earlier_reply(case, deadline, today) if state == CaseState.PANEL_DRAWN else deadline
+    if state in (
+        CaseState.ACCEPTED,
+        CaseState.PANEL_DRAWN,
+        CaseState.IN_REVIEW,
+        CaseState.OPINION_SIGNED,
+    ):
+        deadline = make(
+            "opinion",
+            "形成鉴定意见并确定类别",
+            COUNTY,
+            case.accepted_at,
+            settings.APPRAISAL_DAYS_TO_OPINION,
+        )
+        return _earlier_reply(case, deadline, today) if state == CaseState.PANEL_DRAWN else deadline
+    return None
+
+
+def _earlier_reply(case, deadline, today):
+    """While the panel is being formed, the experts' reply deadline comes first."""
+    seat = (
+        Seat.objects.filter(round__case=case, status=Seat.Status.INVITED)
+        .order_by("reply_by")
+        .first()
+    )
+    if seat is None:
+        return deadline
+    due = timezone.localtime(seat.reply_by).date()
+    if deadline is not None and deadline.due < due:
+        return deadline
+    return Deadline("reply", "答复鉴定邀请", EXPERTS, due, seat.reply_by_exact, today)
+
+
+def with_deadlines(cases, today=None):
+    """Set ``case.deadline`` on each case (one calendar for all)."""
+    calendar = Calendar()
+    for case in cases:
+        case.deadline = next_deadline(case, today=today, calendar=calendar)
+    return cases

@@ -1,0 +1,30 @@
+"""The daily timer job (e.g. a systemd timer or cron at 01:00): invitations past their deadline
+lapse and alternates are called; decided cases whose re-review window has passed are closed;
+reminders go out for lapsing invitations and for time limits near or past.
+
+Idempotent: each step finds only what is still to do, and every reminder carries a key, so a
+second run the same day sends nothing twice.
+"""
+
+from django.core.management.base import BaseCommand
+
+from appraisal.services.invitations import lapse_overdue
+from appraisal.services.reminders import remind_deadlines, remind_invitations
+from appraisal.services.rereview import close_lapsed_windows
+
+
+class Command(BaseCommand):
+    help = "每日定时任务：邀请逾期递补、复审申请期限届满的案件办结、发送期限提醒（可重复运行）。"
+
+    def handle(self, *args, **options):
+        lapsed = lapse_overdue()
+        closed = close_lapsed_windows()
+        invitations = remind_invitations()
+        reminders = remind_deadlines()
+        self.stdout.write(f"逾期未答复的邀请：{lapsed} 个，已依次递补。")
+        self.stdout.write(
+            f"复审申请期限届满而办结的案件：{len(closed)} 件"
+            + (f"（{'、'.join(c.number for c in closed)}）" if closed else "")
+            + "。"
+        )
+        self.stdout.write(f"邀请答复提醒：{invitations} 条；办理期限提醒：{reminders} 条。")

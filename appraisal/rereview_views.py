@@ -1,0 +1,143 @@
+"""Re-review pages: the institution's request or acceptance, the county's handling, the
+prefecture's receipt. Thin, like views.py: read the form, call one service, show its message."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from . import access, rules
+from .forms import CountyOpinionForm, OptionalNoteForm, ReasonForm, RereviewRequestForm
+from .services import ServiceError
+from .services import rereview as services
+from .uploads import too_large_message
+from .views import client_ip
+
+
+def _run(request, case, call, success):
+    try:
+        call()
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return redirect("appraisal:case_detail", pk=case.pk)
+
+
+def _refused_upload(request, case):
+    refused = getattr(request, "refused_uploads", None)  # set while request.FILES was read
+    if refused:
+        messages.error(request, too_large_message(refused[0]))
+        return redirect("appraisal:case_detail", pk=case.pk)
+    return None
+
+
+@login_required
+@require_POST
+def rereview_request(request, pk):
+    case = access.get_case_for_transition(request.user, pk, "request_rereview")
+    form = RereviewRequestForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    return _refused_upload(request, case) or _run(
+        request,
+        case,
+        lambda: services.request_rereview(
+            request.user,
+            case.pk,
+            reasons=data.get("reasons", ""),
+            declared=data.get("declared", False),
+            files=request.FILES.getlist("files"),
+            ip=client_ip(request),
+        ),
+        "复审申请已提交，请等待县（市）教育局审核。",
+    )
+
+
+@login_required
+@require_POST
+def rereview_upload(request, pk):
+    case = access.get_case_for_transition(request.user, pk, "request_rereview")
+    replaces = request.POST.get("replaces") or None
+    return _refused_upload(request, case) or _run(
+        request,
+        case,
+        lambda: services.upload_rereview_material(
+            request.user,
+            case.pk,
+            uploaded=request.FILES.get("file"),
+            replaces_id=replaces,
+            note=request.POST.get("note", "")[:200],
+            ip=client_ip(request),
+        ),
+        "复审申请材料已上传。",
+    )
+
+
+@login_required
+@require_POST
+def accept_result(request, pk):
+    case = access.get_case_for_transition(request.user, pk, "accept_result")
+    return _run(
+        request,
+        case,
+        lambda: services.accept_result(request.user, case.pk, ip=client_ip(request)),
+        "您已接受鉴定结论，案件办结。",
+    )
+
+
+@login_required
+@require_POST
+def rereview_forward(request, pk):
+    case = access.get_case_for_transition(request.user, pk, "forward_rereview")
+    form = CountyOpinionForm(request.POST)
+    form.is_valid()
+    return _run(
+        request,
+        case,
+        lambda: services.forward_rereview(
+            request.user,
+            case.pk,
+            opinion=form.cleaned_data.get("opinion", ""),
+            ip=client_ip(request),
+        ),
+        "已批准复审申请并报送州教育局，复审申请书（附件3）已出具。",
+    )
+
+
+@login_required
+@require_POST
+def rereview_refuse(request, pk):
+    case = access.get_case_for_transition(request.user, pk, "refuse_rereview")
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    return _run(
+        request,
+        case,
+        lambda: services.refuse_rereview(
+            request.user,
+            case.pk,
+            reason=form.cleaned_data.get("reason", ""),
+            ip=client_ip(request),
+        ),
+        "已作出不予批准复审的决定，理由已记录并告知申请机构。",
+    )
+
+
+@login_required
+@require_POST
+def rereview_receive(request, pk):
+    case = access.get_case_for(request.user, pk)
+    if not rules.is_prefecture_staff_over(case, request.user):
+        raise PermissionDenied("只有州教育局工作人员可以签收报送的复审申请。")
+    form = OptionalNoteForm(request.POST)
+    form.is_valid()
+    return _run(
+        request,
+        case,
+        lambda: services.receive_rereview(
+            request.user, case.pk, note=form.cleaned_data.get("note", ""), ip=client_ip(request)
+        ),
+        "已签收复审申请，可以抽取复审专家组。",
+    )

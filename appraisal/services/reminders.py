@@ -1,0 +1,99 @@
+"""Reminders of time limits (DOMAIN §2), sent by the daily timer. Each has a key naming the case,
+the limit and its day, so running the timer again sends nothing twice (``notify(key=...)``)."""
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.notify import bureau_staff, institution_members, notify
+
+from .. import deadlines
+from ..models import Case, CaseState, Seat
+from ..workdays import Calendar
+
+# Remind this many calendar days ahead (and again once overdue).
+SOON_DAYS = 2
+OPEN_STATES = [
+    CaseState.SUBMITTED,
+    CaseState.ACCEPTED,
+    CaseState.PANEL_DRAWN,
+    CaseState.IN_REVIEW,
+    CaseState.OPINION_SIGNED,
+    CaseState.DECIDED,
+    CaseState.REREVIEW_REQUESTED,
+    CaseState.REREVIEW_FORWARDED,
+]
+
+
+def _owners(case, deadline):
+    if deadline.owner == deadlines.COUNTY:
+        return bureau_staff(case.bureau)
+    if deadline.owner == deadlines.PREFECTURE:
+        return bureau_staff(case.bureau.prefecture, "prefecture")
+    if deadline.owner == deadlines.INSTITUTION:
+        return institution_members(case.institution)
+    return []  # the experts' replies are reminded seat by seat
+
+
+def _cn(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def remind_invitations(today=None) -> int:
+    """Experts whose invitation lapses today or tomorrow, not yet answered."""
+    today = today or timezone.localdate()
+    sent = 0
+    seats = Seat.objects.filter(
+        status=Seat.Status.INVITED, round__case__state=CaseState.PANEL_DRAWN
+    ).select_related("expert__user", "round__case")
+    for seat in seats:
+        due = timezone.localtime(seat.reply_by).date()
+        if not (today <= due <= today + timedelta(days=1)) or seat.expert.user is None:
+            continue
+        case = seat.round.case
+        sent += len(
+            notify(
+                [seat.expert.user],
+                f"鉴定邀请即将逾期：{case.number}",
+                f"您尚未答复案件 {case.number} 的鉴定邀请，答复期限为 "
+                f"{timezone.localtime(seat.reply_by):%Y年%m月%d日 %H:%M}，逾期将由候补专家递补。",
+                url=reverse("appraisal:invitation", args=[seat.pk]),
+                case=case,
+                key=f"reply-soon:{seat.pk}",
+            )
+        )
+    return sent
+
+
+def remind_deadlines(today=None) -> int:
+    """The office owing a case's next step, when its limit is near and again once it passed."""
+    today = today or timezone.localdate()
+    calendar = Calendar()
+    sent = 0
+    cases = Case.objects.filter(state__in=OPEN_STATES).select_related(
+        "institution", "bureau", "bureau__parent"
+    )
+    for case in cases:
+        deadline = deadlines.next_deadline(case, today=today, calendar=calendar)
+        if deadline is None or deadline.owner == deadlines.EXPERTS:
+            continue
+        if deadline.overdue:
+            stage, subject = "overdue", f"已逾期：{case.number} {deadline.label}"
+        elif 0 <= deadline.days_left <= SOON_DAYS:
+            stage, subject = "soon", f"即将到期：{case.number} {deadline.label}"
+        else:
+            continue
+        sent += len(
+            notify(
+                _owners(case, deadline),
+                subject,
+                f"案件 {case.number}（{case.institution.name}）：{deadline.label}，"
+                f"期限为 {_cn(deadline.due)}（{deadline.owner_label}办理）。"
+                + ("" if deadline.exact else "节假日数据未覆盖该年份，期限仅按周末计算。"),
+                url=reverse("appraisal:case_detail", args=[case.pk]),
+                case=case,
+                key=f"deadline-{stage}:{case.pk}:{deadline.code}:{deadline.due.isoformat()}",
+            )
+        )
+    return sent

@@ -1,0 +1,337 @@
+"""The re-review (guide 七(五); DOMAIN §2, §5): the institution's request (附件3) or its acceptance
+of the result, the county's approval and forwarding or refusal, the prefecture's receipt, and the
+closing of cases whose window has passed (the daily timer)."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.notify import bureau_staff, institution_members, notify
+
+from .. import access, rules
+from ..documents import issue_document
+from ..documents.context import CATEGORY_LABELS
+from ..documents.issue import public_summary
+from ..models import CaseLog, CaseState, IssuedDocument, MaterialKind, RereviewRequest, Round
+from ..models.rereview import DECLARATION_TEXT
+from ..uploads import check_upload
+from . import ServiceError
+from .materials import store_material
+from .transitions import lock_case, run_transition
+
+
+def case_url(case) -> str:
+    return reverse("appraisal:case_detail", args=[case.pk])
+
+
+def _cn_date(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _check_files(files):
+    checked = []
+    for uploaded in files or []:
+        try:
+            checked.append((uploaded, check_upload(uploaded)))
+        except ValidationError as exc:
+            raise ServiceError(f"{uploaded.name}：{exc.messages[0]}") from None
+    return checked
+
+
+def _veto_request(case):
+    """Why the institution cannot request a re-review now, in its words (or None)."""
+    request = RereviewRequest.objects.filter(case=case).first()
+    if request is not None:
+        if request.is_refused:
+            return "本案的复审申请已被县（市）教育局不予批准，鉴定结论为最终结论，不能再次申请。"
+        return "本案已提出过复审申请，每个案件只能申请一次。"
+    ends, _ = case.rereview_window_ends()
+    if ends is None:
+        return "本案尚未作出鉴定结论，不能申请复审。"
+    if timezone.localdate() > ends:
+        return f"已超过复审申请期限（{_cn_date(ends)}），不能再申请复审。"
+    return None
+
+
+def request_rereview(user, case_id, *, reasons: str, declared: bool, files=(), ip=None):
+    """复审申请: reasons, supporting material and the truthfulness declaration, in one step."""
+    reasons = (reasons or "").strip()
+    if not reasons:
+        raise ServiceError("请填写申请复审的理由。")
+    if not declared:
+        raise ServiceError("请确认真实性声明：申请书所填内容及所附材料真实、准确、完整。")
+    checked = _check_files(files)
+    made = {}
+
+    def before(case):
+        veto = _veto_request(case)
+        if veto:
+            raise ServiceError(veto)
+
+    def after(case, log):
+        ends, _ = case.rereview_window_ends()
+        request = RereviewRequest.objects.create(
+            case=case,
+            reasons=reasons,
+            declaration=DECLARATION_TEXT,
+            requested_by=user,
+            window_ends=ends,
+        )
+        for uploaded, check in checked:
+            store_material(
+                user,
+                case,
+                kind=MaterialKind.OTHER,
+                uploaded=uploaded,
+                checked=check,
+                note="复审申请材料",
+                rereview=request,
+            )
+        made["request"] = request
+        notify(
+            bureau_staff(case.bureau),
+            f"复审申请待审核：{case.number}",
+            f"{case.institution.name}对案件 {case.number} 的鉴定结论提出复审申请，"
+            "请审核后批准报送州教育局，或写明理由不予批准。",
+            url=case_url(case),
+            case=case,
+        )
+
+    run_transition(
+        case_id, user, "request_rereview", note=reasons[:500], ip=ip, before=before, after=after
+    )
+    return made["request"]
+
+
+def upload_rereview_material(user, case_id, *, uploaded, replaces_id=None, note="", ip=None):
+    """A further file, or a new version of one, while the county has not yet handled the request."""
+    if uploaded is None:
+        raise ServiceError("请选择要上传的文件。")
+    ((_, checked),) = _check_files([uploaded])
+    with transaction.atomic():
+        case = lock_case(case_id)
+        request = RereviewRequest.objects.filter(case=case).first()
+        if not (
+            rules.is_case_institution_member(case, user)
+            and request is not None
+            and case.state == CaseState.REREVIEW_REQUESTED
+        ):
+            raise ServiceError("只有待县（市）教育局审核的复审申请可以由申请机构补充材料。")
+        return store_material(
+            user,
+            case,
+            kind=MaterialKind.OTHER,
+            uploaded=uploaded,
+            checked=checked,
+            replaces_id=replaces_id,
+            note=note or "复审申请材料",
+            rereview=request,
+        )
+
+
+def accept_result(user, case_id, *, ip=None):
+    """The institution accepts the county's result: the case closes."""
+
+    def after(case, log):
+        notify(
+            bureau_staff(case.bureau),
+            f"机构接受鉴定结论，案件办结：{case.number}",
+            f"{case.institution.name}接受案件 {case.number} 的鉴定结论，不申请复审，案件已办结。",
+            url=case_url(case),
+            case=case,
+        )
+
+    return run_transition(case_id, user, "accept_result", ip=ip, after=after)
+
+
+# ---- the county -------------------------------------------------------------------------------
+def original_result(case) -> dict:
+    """The first round's 附件2: its serial and per-project results (for 附件3)."""
+    opinion = (
+        IssuedDocument.objects.filter(case=case, kind=IssuedDocument.Kind.OPINION, round__number=1)
+        .order_by("-issued_at", "-id")
+        .first()
+    )
+    if opinion is None:
+        return {"serial": "", "projects": []}
+    return {
+        "serial": opinion.serial,
+        "issued_at": opinion.issued_at,
+        "projects": [
+            {"name": p["name"], "result": CATEGORY_LABELS.get(p.get("result"), "—")}
+            for p in opinion.public_summary.get("projects", [])
+        ],
+    }
+
+
+def rereview_context(case, request, *, approved: bool, opinion: str) -> dict:
+    """附件3's plain context (documents/rereview.html)."""
+    inst = case.institution
+    return {
+        "institution": {
+            "name": inst.name,
+            "credit_code": inst.credit_code,
+            "licence_no": inst.licence_no,
+            "address": inst.address,
+            "legal_representative": inst.legal_representative,
+            "contact": f"{inst.contact_name}（{inst.contact_phone}）",
+        },
+        "case_number": case.number,
+        "original": original_result(case),
+        "reasons": request.reasons,
+        "materials": [
+            {"name": m.original_name, "version": m.version, "sha256": m.sha256}
+            for m in request.materials.order_by("uploaded_at", "id")
+            if m.is_current
+        ],
+        "declaration": request.declaration,
+        "requested_at": request.requested_at,
+        "requested_by": request.requested_by.display_name,
+        "county": {"approved": approved, "opinion": opinion, "at": timezone.now()},
+        "prefecture_name": case.bureau.prefecture.bureau_name,
+    }
+
+
+def _handle(user, case_id, name, *, opinion: str, approved: bool, ip=None):
+    made = {}
+
+    def after(case, log):
+        request = RereviewRequest.objects.select_for_update().get(case=case)
+        request.status = (
+            RereviewRequest.Status.FORWARDED if approved else RereviewRequest.Status.REFUSED
+        )
+        request.county_opinion = opinion
+        request.handled_by = user
+        request.handled_at = timezone.now()
+        second = case.rounds.filter(number=Round.PREFECTURE).first()
+        kind = IssuedDocument.Kind.REREVIEW
+        request.document = issue_document(
+            case=case,
+            kind=kind,
+            bureau=case.bureau,
+            template="documents/rereview.html",
+            context=rereview_context(case, request, approved=approved, opinion=opinion),
+            user=user,
+            round=second,
+            public=public_summary(case, kind),
+        )
+        request.save()
+        made["request"] = request
+        if approved:
+            notify(
+                bureau_staff(case.bureau.prefecture, "prefecture"),
+                f"县（市）报送的复审申请待签收：{case.number}",
+                f"{case.bureau.bureau_name}批准了{case.institution.name}的复审申请（案件 {case.number}）"
+                "并报送州教育局，请签收后抽取复审专家组。",
+                url=case_url(case),
+                case=case,
+            )
+            tell = (
+                "复审申请已批准并报送州教育局",
+                "县（市）教育局已批准您的复审申请，报送州教育局组织复审。",
+            )
+        else:
+            tell = (
+                "复审申请不予批准",
+                f"县（市）教育局不予批准您的复审申请，理由：{opinion}。原鉴定结论为最终结论。",
+            )
+        notify(
+            institution_members(case.institution),
+            f"{tell[0]}：{case.number}",
+            tell[1],
+            url=case_url(case),
+            case=case,
+        )
+
+    run_transition(case_id, user, name, note=opinion[:500], ip=ip, after=after)
+    return made["request"]
+
+
+def forward_rereview(user, case_id, *, opinion: str, ip=None):
+    """批准并报送: with the county's opinion; 附件3 is issued under the county's seal and round 2
+    (the prefecture's) begins."""
+    opinion = (opinion or "").strip()
+    if not opinion:
+        raise ServiceError("批准报送复审申请时，请填写县（市）教育局意见。")
+    return _handle(user, case_id, "forward_rereview", opinion=opinion, approved=True, ip=ip)
+
+
+def refuse_rereview(user, case_id, *, reason: str, ip=None):
+    """不予批准, with written reasons: recorded on 附件3 and shown; the result is final."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("不予批准复审申请时必须写明理由。")
+    return _handle(user, case_id, "refuse_rereview", opinion=reason, approved=False, ip=ip)
+
+
+# ---- the prefecture ---------------------------------------------------------------------------
+def receive_rereview(user, case_id, *, note: str = "", ip=None):
+    """签收: the prefecture records that it received the forwarded request and its materials."""
+    with transaction.atomic():
+        case = lock_case(case_id)
+        if not access.can_view_case(user, case):
+            raise ServiceError("案件不存在或您无权操作。")
+        if not rules.is_prefecture_staff_over(case, user):
+            raise ServiceError("只有州教育局工作人员可以签收报送的复审申请。")
+        if case.state != CaseState.REREVIEW_FORWARDED:
+            raise ServiceError("该案件当前没有待签收的复审申请。")
+        request = RereviewRequest.objects.select_for_update().get(case=case)
+        if request.is_received:
+            raise ServiceError("该复审申请已签收。")
+        request.received_by = user
+        request.received_at = timezone.now()
+        request.receipt_note = (note or "").strip()[:200]
+        request.save(update_fields=["received_by", "received_at", "receipt_note"])
+        CaseLog.objects.create(
+            case=case,
+            transition="receive_rereview",
+            source=case.state,
+            target=case.state,
+            actor=user,
+            note=request.receipt_note,
+            ip=ip,
+        )
+        notify(
+            bureau_staff(case.bureau) + institution_members(case.institution),
+            f"州教育局已签收复审申请：{case.number}",
+            f"州教育局已签收案件 {case.number} 的复审申请及材料，将抽取复审专家组进行二次鉴定。",
+            url=case_url(case),
+            case=case,
+        )
+    return request
+
+
+# ---- the daily timer --------------------------------------------------------------------------
+def close_lapsed_windows() -> list:
+    """Decided cases whose re-review window has passed are closed (actor: the system)."""
+    closed = []
+    for case in _decided_cases():
+        if not case.rereview_window_passed():
+            continue
+
+        def after(case, log):
+            notify(
+                institution_members(case.institution) + bureau_staff(case.bureau),
+                f"案件已办结：{case.number}",
+                f"案件 {case.number} 的复审申请期限已届满，鉴定结论生效，案件办结。",
+                url=case_url(case),
+                case=case,
+            )
+
+        try:
+            run_transition(
+                case.pk, None, "close_after_window", note="复审申请期限届满。", after=after
+            )
+        except ServiceError:
+            continue  # someone was faster (a request filed today, or closed meanwhile)
+        closed.append(case)
+    return closed
+
+
+def _decided_cases():
+    from ..models import Case
+
+    return list(
+        Case.objects.filter(state=CaseState.DECIDED).select_related("institution", "bureau")
+    )

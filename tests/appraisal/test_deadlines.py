@@ -1,0 +1,106 @@
+"""Each case's next time limit, who owes it, and the re-review window over holidays (DOMAIN §2)."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from appraisal.deadlines import next_deadline
+from appraisal.models import Case, CaseState
+from appraisal.services import ServiceError
+from appraisal.services import rereview as svc
+from tests import factories
+from tests.appraisal.rereview_world import decided_case
+from tests.appraisal.test_workdays import enter_2027
+
+URUMQI = ZoneInfo("Asia/Shanghai")
+
+
+def at(y, m, d, hour=10):
+    return datetime.datetime(y, m, d, hour, tzinfo=URUMQI)
+
+
+@pytest.fixture
+def case_decided_on(applicant, clerk, project_a, pool):
+    def make(moment):
+        return decided_case(applicant, clerk, projects=[project_a], at=moment)
+
+    return make
+
+
+def test_window_spans_national_day_and_its_make_up_days(case_decided_on):
+    # Friday 26 September 2025: Sunday 28 September and Saturday 11 October are worked,
+    # 1–8 October are off: the 15th working day is Thursday 23 October (weekends only: 17th).
+    case = case_decided_on(at(2025, 9, 26))
+    assert case.rereview_window_ends() == (datetime.date(2025, 10, 23), True)
+    deadline = next_deadline(case, today=datetime.date(2025, 10, 23))
+    assert (deadline.code, deadline.owner, deadline.due) == (
+        "request",
+        "institution",
+        datetime.date(2025, 10, 23),
+    )
+    assert not deadline.overdue  # a lapsing window is not a fault
+
+
+def test_window_in_a_year_the_admin_entered(case_decided_on):
+    case = case_decided_on(at(2027, 2, 5))
+    assert case.rereview_window_ends() == (datetime.date(2027, 2, 26), False)  # weekends only
+    enter_2027()
+    case = Case.objects.get(pk=case.pk)
+    # Spring Festival week off, Saturday 13 February worked: the 15th day is 4 March.
+    assert case.rereview_window_ends() == (datetime.date(2027, 3, 4), True)
+
+
+def test_case_page_says_when_only_weekends_were_counted(client, case_decided_on, applicant):
+    case = case_decided_on(timezone.now())
+    factories.login(client, applicant)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "申请复审" in page and "申请机构" in page
+    future = case_decided_on(at(2027, 3, 1))
+    page = client.get(f"/cases/{future.pk}/").content.decode()
+    assert "仅按周末计算" in page
+
+
+def test_request_on_the_window_boundary(case_decided_on, applicant, settings):
+    """The earliest decision day whose window still includes today: a request is accepted; one
+    day earlier, the window has passed and the request is refused with nothing changed."""
+    from appraisal.workdays import add_working_days_or_weekdays
+
+    today = timezone.localdate()
+    n = settings.APPRAISAL_DAYS_TO_REQUEST_REREVIEW
+    day = today
+    while add_working_days_or_weekdays(day - datetime.timedelta(days=1), n)[0] >= today:
+        day -= datetime.timedelta(days=1)
+    noon = datetime.time(12, tzinfo=URUMQI)
+    open_case = case_decided_on(datetime.datetime.combine(day, noon))
+    svc.request_rereview(applicant, open_case.pk, reasons="理由", declared=True)
+    assert Case.objects.get(pk=open_case.pk).state == CaseState.REREVIEW_REQUESTED
+    closed = case_decided_on(datetime.datetime.combine(day - datetime.timedelta(days=1), noon))
+    with pytest.raises(ServiceError) as err:
+        svc.request_rereview(applicant, closed.pk, reasons="理由", declared=True)
+    assert "已超过复审申请期限" in err.value.message
+    assert Case.objects.get(pk=closed.pk).state == CaseState.DECIDED
+
+
+def test_deadlines_by_state(applicant, clerk, project_a, pool):
+    submitted = factories.submitted_case(applicant, projects=[project_a])
+    deadline = next_deadline(submitted)
+    assert (deadline.code, deadline.owner_label) == ("accept", "县（市）教育局")
+    accepted = factories.accepted_case(applicant, clerk, projects=[project_a])
+    assert next_deadline(accepted).code == "opinion"
+    factories.draw(clerk, accepted, subjects=["mathematics"])
+    deadline = next_deadline(Case.objects.get(pk=accepted.pk))
+    assert (deadline.code, deadline.owner) == ("reply", "experts")
+    late = next_deadline(submitted, today=timezone.localdate() + datetime.timedelta(days=30))
+    assert late.overdue
+
+
+def test_overdue_case_flagged_on_the_county_home(client, applicant, clerk, project_a):
+    case = factories.submitted_case(applicant, projects=[project_a])
+    Case.objects.filter(pk=case.pk).update(
+        submitted_at=timezone.now() - datetime.timedelta(days=20)
+    )
+    factories.login(client, clerk)
+    page = client.get("/").content.decode()
+    assert 'id="overdue"' in page and case.number in page and "已逾期" in page

@@ -1,0 +1,286 @@
+"""The re-review (guide 七(五); DOMAIN §2): the request (附件3), the county's forwarding or refusal,
+the prefecture's receipt and round, and the bad input the issue lists."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from appraisal.models import (
+    Case,
+    CaseLog,
+    CaseState,
+    Draw,
+    IssuedDocument,
+    Material,
+    RereviewRequest,
+    Round,
+    Seat,
+)
+from appraisal.services import ServiceError
+from appraisal.services import rereview as svc
+from portal.models import Notification
+from tests import factories
+from tests.appraisal.rereview_world import decided_case
+
+REASONS = "专家组未考虑本机构课程以动手操作为主的事实，评价方案已改为作品展示。"
+
+
+def state(case):
+    return Case.objects.get(pk=case.pk).state
+
+
+@pytest.fixture
+def decided(applicant, clerk, project_a, pool):
+    return decided_case(applicant, clerk, projects=[project_a])
+
+
+@pytest.fixture
+def prefecture_pool(prefecture_bureau):
+    return factories.experts(prefecture_bureau, 6, ("mathematics",))
+
+
+def request(case, user, **kwargs):
+    return svc.request_rereview(
+        user,
+        case.pk,
+        reasons=kwargs.pop("reasons", REASONS),
+        declared=kwargs.pop("declared", True),
+        files=kwargs.pop("files", [factories.pdf_upload("作品展示记录.pdf")]),
+        **kwargs,
+    )
+
+
+# ---- the institution --------------------------------------------------------------------------
+def test_request_within_window(decided, applicant, clerk):
+    made = request(decided, applicant)
+    assert state(decided) == CaseState.REREVIEW_REQUESTED
+    assert made.reasons == REASONS and "真实" in made.declaration
+    (material,) = made.materials.all()
+    assert material.original_name == "作品展示记录.pdf" and material.sha256
+    assert material.case_id == decided.pk and material.rereview_id == made.pk
+    log = CaseLog.objects.get(case=decided, transition="request_rereview")
+    assert (log.source, log.target, log.actor) == ("decided", "rereview_requested", applicant)
+    assert Notification.objects.filter(recipient=clerk, subject__contains="复审申请待审核").exists()
+
+
+def test_request_without_reasons_or_declaration_changes_nothing(decided, applicant):
+    with pytest.raises(ServiceError) as err:
+        request(decided, applicant, reasons="  ")
+    assert "理由" in err.value.message
+    with pytest.raises(ServiceError) as err:
+        request(decided, applicant, declared=False)
+    assert "真实性声明" in err.value.message
+    assert state(decided) == CaseState.DECIDED
+    assert not RereviewRequest.objects.exists()
+    assert not Material.objects.filter(rereview__isnull=False).exists()
+
+
+def test_request_after_window_refused(applicant, clerk, project_a, pool):
+    case = decided_case(
+        applicant, clerk, projects=[project_a], at=timezone.now() - datetime.timedelta(days=60)
+    )
+    with pytest.raises(ServiceError) as err:
+        request(case, applicant)
+    assert "已超过复审申请期限" in err.value.message
+    assert state(case) == CaseState.DECIDED and not RereviewRequest.objects.exists()
+
+
+def test_second_request_refused(decided, applicant, clerk):
+    request(decided, applicant)
+    svc.refuse_rereview(clerk, decided.pk, reason="理由不成立。")
+    with pytest.raises(ServiceError) as err:
+        request(decided, applicant)
+    assert "不予批准" in err.value.message and "不能再次申请" in err.value.message
+    assert RereviewRequest.objects.count() == 1
+
+
+def test_request_by_another_institution_refused(decided, outsider, colleague):
+    with pytest.raises(ServiceError):
+        request(decided, outsider)
+    assert state(decided) == CaseState.DECIDED
+    request(decided, colleague)  # a colleague of the applicant may
+    assert state(decided) == CaseState.REREVIEW_REQUESTED
+
+
+def test_accept_result_closes(decided, applicant, clerk):
+    svc.accept_result(applicant, decided.pk)
+    case = Case.objects.get(pk=decided.pk)
+    assert case.state == CaseState.CLOSED and case.closed_at
+    with pytest.raises(ServiceError):
+        request(case, applicant)
+
+
+def test_supporting_material_is_versioned(decided, applicant):
+    made = request(decided, applicant)
+    first = made.materials.get()
+    newer = svc.upload_rereview_material(
+        applicant,
+        decided.pk,
+        uploaded=factories.pdf_upload("作品展示记录v2.pdf"),
+        replaces_id=first.pk,
+    )
+    assert newer.version == 2 and newer.replaces_id == first.pk and newer.rereview_id == made.pk
+    assert Material.objects.filter(pk=first.pk).exists()  # kept
+
+
+# ---- the county -------------------------------------------------------------------------------
+def test_forward_needs_the_county_opinion(decided, applicant, clerk):
+    request(decided, applicant)
+    with pytest.raises(ServiceError) as err:
+        svc.forward_rereview(clerk, decided.pk, opinion="")
+    assert "县（市）教育局意见" in err.value.message
+    assert state(decided) == CaseState.REREVIEW_REQUESTED
+    assert not Round.objects.filter(case=decided, number=2).exists()
+
+
+def test_county_of_another_jurisdiction_cannot_forward(decided, applicant, foreign_clerk):
+    request(decided, applicant)
+    with pytest.raises(ServiceError):
+        svc.forward_rereview(foreign_clerk, decided.pk, opinion="同意报送。")
+    with pytest.raises(ServiceError):
+        svc.refuse_rereview(foreign_clerk, decided.pk, reason="不同意。")
+    assert state(decided) == CaseState.REREVIEW_REQUESTED
+
+
+def test_forward_opens_the_prefecture_round_and_issues_annex3(
+    decided, applicant, clerk, prefecture_clerk
+):
+    request(decided, applicant)
+    made = svc.forward_rereview(clerk, decided.pk, opinion="申请理由具体，同意复审，报送州教育局。")
+    case = Case.objects.get(pk=decided.pk)
+    assert case.state == CaseState.REREVIEW_FORWARDED
+    second = case.rounds.get(number=Round.PREFECTURE)
+    assert second.bureau == prefecture_clerk.bureau and case.current_round == second
+    document = made.document
+    assert document.kind == IssuedDocument.Kind.REREVIEW and document.round == second
+    assert document.bureau == case.bureau and "鉴复〔" in document.serial and document.is_signed
+    assert made.status == RereviewRequest.Status.FORWARDED and made.handled_by == clerk
+    assert Notification.objects.filter(recipient=prefecture_clerk, case=case).exists()
+    assert Notification.objects.filter(recipient=applicant, subject__contains="已批准").exists()
+
+
+def test_refusal_is_final_and_shown(client, decided, applicant, clerk):
+    request(decided, applicant)
+    made = svc.refuse_rereview(
+        clerk, decided.pk, reason="所附材料与原申报材料相同，未提出新的事实。"
+    )
+    case = Case.objects.get(pk=decided.pk)
+    assert case.state == CaseState.DECIDED
+    assert made.status == RereviewRequest.Status.REFUSED and made.document is not None
+    assert not case.rounds.filter(number=2).exists()
+    factories.login(client, applicant)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "所附材料与原申报材料相同" in page and "不能再次申请复审" in page
+    assert 'id="rereview-form"' not in page  # not offered again
+    assert "接受鉴定结论" in page
+
+
+# ---- the prefecture ---------------------------------------------------------------------------
+@pytest.fixture
+def forwarded(decided, applicant, clerk):
+    request(decided, applicant)
+    svc.forward_rereview(clerk, decided.pk, opinion="同意复审，报送州教育局。")
+    return Case.objects.get(pk=decided.pk)
+
+
+def test_prefecture_draws_after_receipt_without_first_round_experts(
+    forwarded, prefecture_clerk, prefecture_pool
+):
+    with pytest.raises(ServiceError) as err:
+        factories.draw(prefecture_clerk, forwarded, subjects=["mathematics"])
+    assert "签收" in err.value.message
+    svc.receive_rereview(prefecture_clerk, forwarded.pk, note="材料齐全")
+    # One of the first round's experts has since joined the prefecture's pool.
+    first_round = list(
+        Seat.objects.filter(round__case=forwarded, round__number=1, status="accepted")
+    )
+    moved = first_round[0].expert
+    moved.pool = prefecture_clerk.bureau
+    moved.save(update_fields=["pool"])
+    draw = factories.draw(prefecture_clerk, forwarded, subjects=["mathematics"])
+    assert draw.round.number == Round.PREFECTURE and draw.pool == prefecture_clerk.bureau
+    assert state(forwarded) == CaseState.PANEL_DRAWN
+    first_ids = {s.expert_id for s in first_round}
+    assert not first_ids & set(draw.order)
+    on_case = next(f for f in draw.filters if f["code"] == "on_case")
+    assert [moved.pk, moved.name] in on_case["experts"]
+
+
+def test_prefecture_draw_that_needs_a_first_round_expert_changes_nothing(
+    forwarded, prefecture_clerk, prefecture_bureau
+):
+    svc.receive_rereview(prefecture_clerk, forwarded.pk)
+    factories.experts(prefecture_bureau, 2, ("mathematics",))
+    moved = Seat.objects.filter(round__case=forwarded, round__number=1).first().expert
+    moved.pool = prefecture_bureau
+    moved.save(update_fields=["pool"])
+    with pytest.raises(ServiceError) as err:
+        factories.draw(prefecture_clerk, forwarded, subjects=["mathematics"])
+    assert "无法完成抽取" in err.value.message
+    assert state(forwarded) == CaseState.REREVIEW_FORWARDED
+    assert not Draw.objects.filter(round__case=forwarded, round__number=2).exists()
+
+
+def test_only_prefecture_staff_receive(forwarded, clerk, prefecture_clerk):
+    with pytest.raises(ServiceError):
+        svc.receive_rereview(clerk, forwarded.pk)
+    made = svc.receive_rereview(prefecture_clerk, forwarded.pk)
+    assert made.received_by == prefecture_clerk and made.received_at
+    with pytest.raises(ServiceError) as err:
+        svc.receive_rereview(prefecture_clerk, forwarded.pk)
+    assert "已签收" in err.value.message
+
+
+def test_county_cannot_draw_the_prefecture_round(
+    forwarded, clerk, prefecture_clerk, prefecture_pool
+):
+    svc.receive_rereview(prefecture_clerk, forwarded.pk)
+    with pytest.raises(ServiceError):
+        factories.draw(clerk, forwarded, subjects=["mathematics"])
+    assert state(forwarded) == CaseState.REREVIEW_FORWARDED
+
+
+def test_prefecture_home_lists_forwarded_cases(client, forwarded, prefecture_clerk):
+    factories.login(client, prefecture_clerk)
+    page = client.get("/").content.decode()
+    assert forwarded.number in page and "县（市）报送复审的案件（1）" in page
+    assert "作出复审鉴定结论" in page  # the deadline and who owes it
+
+
+def test_case_page_offers_and_shows_each_step(client, decided, applicant, clerk, prefecture_clerk):
+    factories.login(client, applicant)
+    page = client.get(f"/cases/{decided.pk}/").content.decode()
+    assert 'id="rereview-form"' in page and "申请复审" in page and 'id="deadline"' in page
+    response = client.post(
+        f"/cases/{decided.pk}/rereview/",
+        {"reasons": REASONS, "declared": "on", "files": [factories.pdf_upload("补充.pdf")]},
+    )
+    assert response.status_code == 302
+    assert state(decided) == CaseState.REREVIEW_REQUESTED
+    factories.login(client, clerk)
+    page = client.get(f"/cases/{decided.pk}/").content.decode()
+    assert 'id="forward-form"' in page and REASONS in page and "补充.pdf" in page
+    client.post(f"/cases/{decided.pk}/rereview/forward/", {"opinion": ""})
+    assert state(decided) == CaseState.REREVIEW_REQUESTED  # no opinion: nothing changed
+    page = client.get(f"/cases/{decided.pk}/").content.decode()
+    assert "请填写县（市）教育局意见" in page
+    client.post(f"/cases/{decided.pk}/rereview/forward/", {"opinion": "同意报送。"})
+    assert state(decided) == CaseState.REREVIEW_FORWARDED
+    factories.login(client, prefecture_clerk)
+    page = client.get(f"/cases/{decided.pk}/").content.decode()
+    assert 'id="receive-form"' in page and "两轮鉴定对照" in page
+    client.post(f"/cases/{decided.pk}/rereview/receive/", {"note": "已收到"})
+    page = client.get(f"/cases/{decided.pk}/").content.decode()
+    assert "prefecture_clerk" in page or prefecture_clerk.display_name in page
+    assert 'id="draw-link"' in page
+
+
+def test_annex3_content(forwarded):
+    from pypdf import PdfReader
+
+    document = forwarded.rereview_request.document
+    with document.file.open("rb") as fh:
+        text = "".join(page.extract_text() for page in PdfReader(fh).pages)
+    for expected in ("附件3", "复审申请书", forwarded.institution.name, "同意复审", "州教育局"):
+        assert expected in text.replace(" ", "").replace("\n", "") or expected in text
