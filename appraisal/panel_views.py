@@ -64,8 +64,8 @@ def panel_context(user, case) -> dict:
 
 
 def rounds_overview(user, case, panel, documents) -> list[dict]:
-    """Each round of the case, side by side on the case page: who ran it, its panel, its draws
-    and its documents (as far as this user may see them)."""
+    """Each round of the case, side by side on the case page: who ran it, its panel, its draws,
+    its opinion and decision, and its documents (as far as this user may see them)."""
     rows = []
     for round in case.rounds.select_related("bureau").order_by("number"):
         rows.append(
@@ -75,6 +75,12 @@ def rounds_overview(user, case, panel, documents) -> list[dict]:
                 "members": [s for s in panel["panel_members"] if s.round_id == round.pk],
                 "draws": [d for d in panel["draws"] if d.round_id == round.pk],
                 "documents": [d for d in documents if d.round_id == round.pk],
+                # The opinion as far as drafted, to whoever may know the panel; the decision,
+                # once stamped, to everyone who sees the case.
+                "opinion": getattr(round, "opinion", None)
+                if panel["panel_names_visible"]
+                else None,
+                "decision": getattr(round, "decision", None),
             }
         )
     return rows

@@ -41,8 +41,8 @@ def _ticks(template, category):
     return list(picked.values())
 
 
-def review_round(clerk, case, *, vote="academic"):
-    """The current round's review, from the sheets to the stamp; returns its Decision."""
+def sign_round(clerk, case, *, vote="academic"):
+    """The current round's review, from the sheets to the last signature; returns the round."""
     case = Case.objects.get(pk=case.pk)
     round = case.current_round
     if IndicatorTemplate.current() is None:  # emptied by a transactional test's flush
@@ -64,6 +64,12 @@ def review_round(clerk, case, *, vote="academic"):
         reviews.sign_opinion(
             seat.expert.user, round, reauth=factories.PASSWORD, content_hash=opinion.content_hash
         )
+    return round
+
+
+def review_round(clerk, case, *, vote="academic"):
+    """The current round's review, from the sheets to the stamp; returns its Decision."""
+    round = sign_round(clerk, case, vote=vote)
     return reviews.stamp_decision(grant_stamp(clerk), round, reauth=factories.PASSWORD)
 
 

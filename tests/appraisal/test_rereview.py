@@ -37,7 +37,10 @@ def decided(applicant, clerk, project_a, pool):
 
 @pytest.fixture
 def prefecture_pool(prefecture_bureau):
-    return factories.experts(prefecture_bureau, 6, ("mathematics",))
+    """Six mathematics experts and three of integrated practice in the prefecture's pool."""
+    return factories.experts(prefecture_bureau, 6, ("mathematics",)) + factories.experts(
+        prefecture_bureau, 3, ("integrated-practice",)
+    )
 
 
 def request(case, user, **kwargs):
@@ -284,3 +287,75 @@ def test_annex3_content(forwarded):
         text = "".join(page.extract_text() for page in PdfReader(fh).pages)
     for expected in ("附件3", "复审申请书", forwarded.institution.name, "同意复审", "州教育局"):
         assert expected in text.replace(" ", "").replace("\n", "") or expected in text
+
+
+# ---- the whole card ---------------------------------------------------------------------------
+def test_full_lifecycle_through_both_rounds(
+    applicant, clerk, prefecture_clerk, project_a, pool, prefecture_pool
+):
+    """Applied, accepted, drawn, reviewed, signed and stamped by the county; the re-review
+    requested, forwarded, received; drawn from the prefecture's pool without anyone of the first
+    round, reviewed, signed and stamped by the prefecture: closed, with 附件2 under its seal."""
+    from pypdf import PdfReader
+
+    from appraisal.models import Decision
+    from appraisal.services import reviews
+    from tests.appraisal.rereview_world import grant_stamp, panel, sign_round
+
+    case = decided_case(applicant, clerk, projects=[project_a], vote="academic")
+    first = Decision.objects.get(round__case=case, round__number=1)
+    assert first.document.bureau == clerk.bureau and case.decided_at == first.stamped_at
+    request(case, applicant)
+    svc.forward_rereview(clerk, case.pk, opinion="同意复审，报送州教育局。")
+    svc.receive_rereview(prefecture_clerk, case.pk)
+    draw = panel(prefecture_clerk, case)
+    assert state(case) == CaseState.IN_REVIEW
+    first_round = set(
+        Seat.objects.filter(round__case=case, round__number=1).values_list("expert_id", flat=True)
+    )
+    assert first_round and not first_round & set(draw.order)
+    second = sign_round(prefecture_clerk, case, vote="non_academic")
+    assert state(case) == CaseState.OPINION_SIGNED
+    # The county holds no seal over the prefecture's round.
+    with pytest.raises(ServiceError):
+        reviews.stamp_decision(grant_stamp(clerk), second, reauth=factories.PASSWORD)
+    assert state(case) == CaseState.OPINION_SIGNED
+    decision = reviews.stamp_decision(
+        grant_stamp(prefecture_clerk), second, reauth=factories.PASSWORD
+    )
+    case = Case.objects.get(pk=case.pk)
+    assert case.state == CaseState.CLOSED and case.closed_at
+    log = CaseLog.objects.get(case=case, transition="close_after_rereview")
+    assert (log.source, log.target, log.actor) == ("opinion_signed", "closed", prefecture_clerk)
+    assert not CaseLog.objects.filter(case=case, transition="decide", at__gt=log.at).exists()
+    annex2 = decision.document
+    assert annex2.kind == IssuedDocument.Kind.OPINION and annex2.round == second
+    assert annex2.bureau == prefecture_clerk.bureau and annex2.is_signed
+    with annex2.file.open("rb") as fh:
+        text = "".join(p.extract_text() for p in PdfReader(fh).pages).replace("\n", "")
+    assert "州级复审鉴定" in text and prefecture_clerk.bureau.bureau_name in text
+    assert "非学科类" in text
+    assert Notification.objects.filter(
+        recipient=clerk, subject__startswith="复审结论已出具"
+    ).exists()
+    assert Notification.objects.filter(recipient=applicant, case=case).count() >= 4
+    with pytest.raises(ServiceError):
+        request(case, applicant)
+
+
+def test_first_round_transition_cannot_decide_the_second(
+    applicant, clerk, prefecture_clerk, project_a, pool, prefecture_pool
+):
+    """Round 2's signed opinion is decided only by the prefecture's closing transition."""
+    from appraisal.services.transitions import run_transition
+    from tests.appraisal.rereview_world import grant_stamp, panel, sign_round
+
+    case = decided_case(applicant, clerk, projects=[project_a])
+    request(case, applicant)
+    svc.forward_rereview(clerk, case.pk, opinion="同意。")
+    svc.receive_rereview(prefecture_clerk, case.pk)
+    panel(prefecture_clerk, case)
+    sign_round(prefecture_clerk, case)
+    with pytest.raises(ServiceError):
+        run_transition(case.pk, grant_stamp(prefecture_clerk), "decide")
+    assert state(case) == CaseState.OPINION_SIGNED

@@ -1,4 +1,6 @@
-"""The applicant's and the county clerk's journey, clicked through in a real browser (issue: foundation)."""
+"""The whole card, clicked through in a real browser: apply, return and resubmit, accept, draw,
+review and sign, the county's decision and seal, the re-review request, the county's forwarding,
+the prefecture's panel and decision, closed."""
 
 import subprocess
 
@@ -7,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from appraisal.models import Case, Draw, IssuedDocument
+from portal.models import User
 from tests import factories
 
 from .conftest import login, logout
@@ -311,8 +314,6 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     # 14. The clerk, who holds the seal, decides on the basis of the opinion and stamps.
     from django.contrib.auth.models import Permission
 
-    from portal.models import User
-
     User.objects.get(username="clerk_li").user_permissions.add(
         Permission.objects.get(codename="stamp_decision")
     )
@@ -362,3 +363,197 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
         check=True,
     )
     assert pdf.with_suffix(".png").exists()
+
+    # 16. The institution files a re-review request (附件3) within its time limit.
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    expect(page.locator("#deadline")).to_contain_text("申请复审")
+    form = page.locator("#rereview-form")
+    form.locator("textarea[name=reasons]").fill(
+        "初次鉴定仅作书面审查，且有一名专家认为编程部分涉及数学运算训练。为使结论确定，"
+        "请求州教育局通过实地查看、课堂观摩进行二次鉴定。"
+    )
+    form.locator("input[type=file]").set_input_files(
+        {
+            "name": "学期作品展示记录.pdf",
+            "mimeType": "application/pdf",
+            "buffer": factories.PDF_BYTES,
+        }
+    )
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(".messages .error")  # the declaration is not ticked yet
+    assert Case.objects.get(pk=case.pk).state == "decided"
+    form.locator("textarea[name=reasons]").fill(
+        "初次鉴定仅作书面审查，且有一名专家认为编程部分涉及数学运算训练。为使结论确定，"
+        "请求州教育局通过实地查看、课堂观摩进行二次鉴定。"
+    )
+    form.locator("input[type=file]").set_input_files(
+        {
+            "name": "学期作品展示记录.pdf",
+            "mimeType": "application/pdf",
+            "buffer": factories.PDF_BYTES,
+        }
+    )
+    form.locator("#rereview-declared").check()
+    shots.take(page, "rereview-request")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("text=复审申请已提交")
+    shots.take(page, "rereview-requested")
+    logout(page)
+
+    # 17. The county forwards it with its opinion and seal; 附件3 is issued (looked at as a PNG).
+    login(page, live_server, "clerk_li")
+    expect(page.locator("#rereview-inbox").get_by_text(case.number)).to_be_visible()
+    shots.take(page, "county-rereview-inbox")
+    page.click(f"#rereview-inbox >> text={case.number}")
+    page.click("#forward-form button[type=submit]")
+    page.wait_for_selector("text=请填写县（市）教育局意见")
+    page.fill("#forward-opinion", "申请理由具体，所附材料齐全，同意复审，报送州教育局。")
+    page.click("#forward-form button[type=submit]")
+    page.wait_for_selector("text=已批准复审申请并报送州教育局")
+    shots.take(page, "county-forwarded")
+    link = page.locator("#rereview a", has_text="附件3")
+    response = page.request.get(live_server.url + link.get_attribute("href"))
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    assert (
+        response.body()
+        == IssuedDocument.objects.get(case=case, kind="rereview").file.open("rb").read()
+    )
+    assert pdf_png(shots, "rereview-annex3", response.body()).exists()
+    logout(page)
+
+    # 18. The prefecture clerk signs for it and draws from the prefecture's own pool.
+    from django.contrib.auth.models import Permission
+
+    zhou = factories.prefecture()
+    factories.user("prefecture", bureau=zhou, username="zhou_wang", full_name="王科长")
+    User.objects.get(username="zhou_wang").user_permissions.add(
+        Permission.objects.get(codename="stamp_decision")
+    )
+    zhou_pool = [
+        factories.expert(zhou, ("it",), username=f"zh_it{i}", name=name)
+        for i, name in enumerate(["周文华", "吴建国", "郑雪梅", "冯立新"], start=1)
+    ]
+    login(page, live_server, "zhou_wang", shots=shots)
+    expect(page.locator("#forwarded").get_by_text(case.number)).to_be_visible()
+    shots.take(page, "prefecture-inbox")
+    page.click(f"#forwarded >> text={case.number}")
+    page.click("#receive-form button[type=submit]")
+    page.wait_for_selector("text=已签收复审申请")
+    expect(page.locator("#receipt")).to_contain_text("王科长")
+    page.click("#draw-link")
+    page.select_option("#id_panel_size", "3")
+    page.click("#draw-submit")
+    page.wait_for_selector("text=已抽取专家组 3 人")
+    shots.take(page, "prefecture-panel-drawn")
+    second = Draw.objects.get(round__case=case, round__number=2)
+    assert second.pool == zhou
+    assert not {e.pk for e in pool} & set(second.order)  # no expert of the first round
+    logout(page)
+    zhou_panel = [next(e for e in zhou_pool if e.pk == pk) for pk in second.panel]
+    for expert in zhou_panel:
+        login(page, live_server, expert.user.username)
+        page.click("#invitations a:has-text('查看并答复')")
+        for box in page.locator("#accept input[type=checkbox]").all():
+            box.check()
+        page.click("button:has-text('签署声明并接受邀请')")
+        page.wait_for_selector("text=您已接受邀请")
+        logout(page)
+    assert Case.objects.get(pk=case.pk).state == "in_review"
+
+    # 19. The prefecture's round: the same review pages, scoped to round 2.
+    login(page, live_server, "zhou_wang")
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    round2 = page.locator("#review-2")
+    round2.locator("#leader-seat").select_option(label=zhou_panel[0].name)
+    round2.locator("#leader-form button").click()
+    page.wait_for_selector("text=已指定专家组组长")
+    logout(page)
+    for expert in zhou_panel:
+        login(page, live_server, expert.user.username)
+        page.goto(f"{live_server.url}/cases/{case.pk}/")
+        page.locator("#review-2 #sheet-link").click()
+        sheet = page.locator(f"#project-{project.pk}")
+        rows = sheet.locator("tbody tr")
+        for i in range(rows.count()):
+            rows.nth(i).locator("td").nth(1).locator("input").first.check()
+        sheet.locator(f"input[name=p{project.pk}-vote][value=non_academic]").check()
+        sheet.locator("textarea[name$=-reasons]").fill(
+            "实地查看和课堂观摩均以动手搭建、编程调试为主。"
+        )
+        page.click("button[value=save]")
+        page.wait_for_selector("text=草稿已保存")
+        page.check("#confirm-submit")
+        page.click("button[value=submit]")
+        page.wait_for_selector("#sheet-submitted")
+        logout(page)
+    leader2 = zhou_panel[0]
+    for expert in zhou_panel:
+        login(page, live_server, expert.user.username)
+        page.goto(f"{live_server.url}/cases/{case.pk}/")
+        if expert is leader2:
+            page.locator("#review-2 #opinion-edit-link").click()
+            page.fill(
+                "#id_reasoning",
+                "复审专家组书面审查了原申报材料和复审材料，到机构实地查看并观摩课堂。该项目以项目式"
+                "学习和动手搭建为主，以作品展示评价学习成果，四个维度均符合非学科类特征。",
+            )
+            page.click("button:has-text('保存鉴定意见')")
+            page.wait_for_selector("text=鉴定意见已保存")
+        else:
+            page.locator("#review-2 #opinion-sign-link").click()
+        page.fill("#id_reauth", factories.PASSWORD)
+        page.check("#id_confirm")
+        page.click("#sign-form button")
+        page.wait_for_selector("#signed-now")
+        logout(page)
+    assert Case.objects.get(pk=case.pk).state == "opinion_signed"
+
+    # 20. The prefecture decides and applies its seal: final, the case is closed.
+    login(page, live_server, "zhou_wang")
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.locator("#review-2 #decision-link").click()
+    page.fill("#id_reauth", factories.PASSWORD)
+    shots.take(page, "prefecture-stamps")
+    page.click("button:has-text('确定类别并加盖公章')")
+    page.wait_for_selector("text=鉴定意见书已出具")
+    case.refresh_from_db()
+    assert case.state == "closed" and case.closed_at
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    expect(page.locator("#round-2")).to_contain_text("终局")
+    shots.take(page, "closed-both-rounds")
+    logout(page)
+
+    # 21. The institution sees the final result and downloads the prefecture's 附件2.
+    login(page, live_server, "xinghe")
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    expect(page.locator(".badge").first).to_contain_text("已办结")
+    shots.take(page, "institution-sees-final-result")
+    final = IssuedDocument.objects.get(case=case, kind="opinion", round__number=2)
+    assert final.bureau == zhou
+    link = page.locator(f"a[href$='/documents/{final.pk}/download/']").first
+    response = page.request.get(live_server.url + link.get_attribute("href"))
+    assert response.ok and response.body() == final.file.open("rb").read()
+    assert pdf_png(shots, "prefecture-annex2", response.body()).exists()
+
+
+def pdf_png(shots, label, body):
+    """Keep the PDF with the journey's screenshots, and its first page as a PNG to look at."""
+    pdf = shots.path(label, ".pdf")
+    pdf.write_bytes(body)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "80",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(pdf),
+            str(pdf.with_suffix("")),
+        ],
+        check=True,
+    )
+    return pdf.with_suffix(".png")
