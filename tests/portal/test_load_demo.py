@@ -64,3 +64,29 @@ def test_load_demo_has_a_case_in_review_and_a_decided_one(db, settings, tmp_path
     assert decision.results[0]["category"] == "non_academic"
     for username in ("changji_clerk", "fukang_clerk", "zhou_clerk"):
         assert User.objects.get(username=username).has_perm("appraisal.stamp_decision")
+
+
+def test_load_demo_has_a_rereview_for_the_prefecture(db, settings, tmp_path):
+    """The prefecture clerk finds a forwarded re-review to sign for, with 附件3, and can draw it
+    from the prefecture's pool."""
+    from appraisal.models import Case, RereviewRequest
+    from appraisal.services import draws, rereview
+    from portal.models import User
+
+    settings.APPRAISAL_SIGNING_DIR = tmp_path / "signing"
+    call_command("load_demo", stdout=io.StringIO())
+    case = Case.objects.get(state="rereview_forwarded")
+    request = RereviewRequest.objects.get(case=case)
+    assert request.document.kind == "rereview" and request.materials.exists()
+    clerk = User.objects.get(username="zhou_clerk")
+    rereview.receive_rereview(clerk, case.pk)
+    case.refresh_from_db()
+    commitment = draws.pending_commitment(clerk, case)
+    draw = draws.draw_panel(
+        clerk,
+        case.pk,
+        panel_size=3,
+        subjects=draws.case_subject_codes(case),
+        commitment_id=commitment.pk,
+    )
+    assert draw.pool == clerk.bureau

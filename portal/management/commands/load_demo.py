@@ -21,6 +21,7 @@ from appraisal.models import BureauSeal, IndicatorSign, IndicatorTemplate, Mater
 from appraisal.services import cases as case_services
 from appraisal.services import draws as draw_services
 from appraisal.services import invitations
+from appraisal.services import rereview as rereview_services
 from appraisal.services import reviews as review_services
 from appraisal.services.materials import upload_material
 from experts.models import Expert, ExpertCreditRecord
@@ -539,6 +540,74 @@ class Command(BaseCommand):
             required,
         )
         self._decide(decided, fukang)
+
+        # 7. A re-review forwarded to the prefecture: decided 学科类 in 昌吉市, the institution
+        #    asked for a re-review (附件3), the county forwarded it; 州教育局 signs for it and draws.
+        coding = project(
+            qizhi,
+            "趣味编程与数学",
+            ["it", "mathematics"],
+            "小学四至六年级",
+            "以图形化编程完成数学小游戏和动画作品，学期末举办作品展示会。",
+        )
+        forwarded = self._case_in_review(
+            inst_qizhi,
+            changji,
+            [coding],
+            "趣味编程与数学项目结合编程与数学内容，审批中对其类别存在争议，申请鉴定。",
+            upload_all,
+            required,
+        )
+        self._stamp_academic(forwarded, changji)
+        rereview_services.request_rereview(
+            inst_qizhi,
+            forwarded.pk,
+            reasons=(
+                "专家组认为本项目以数学知识训练为主，但本项目以编程完成作品为主要过程，数学内容仅为"
+                "作品所需；评价以学期末作品展示为主，不组织测验。请求州教育局复审。"
+            ),
+            declared=True,
+            files=[SimpleUploadedFile("学期作品展示记录.pdf", samples["other"], "application/pdf")],
+        )
+        rereview_services.forward_rereview(
+            changji, forwarded.pk, opinion="申请理由具体，所附材料齐全，同意复审，报送州教育局。"
+        )
+
+    def _stamp_academic(self, case, clerk):
+        """The county's round on a case in review, concluded 学科类 by every member."""
+        round = case.current_round
+        template = IndicatorTemplate.current()
+        academic = {}
+        for sign in IndicatorSign.objects.filter(
+            dimension__template=template, category="academic"
+        ).order_by("dimension__order", "order"):
+            academic.setdefault(sign.dimension_id, sign.pk)
+        seats = review_services.accepted_seats(round)
+        for seat in seats:
+            review_services.save_sheet(
+                seat.expert.user,
+                round,
+                answers={
+                    p.pk: {
+                        "ticked": list(academic.values()),
+                        "vote": "academic",
+                        "reasons": "数学小游戏的内容与小学数学课程标准对应，以练习为主。",
+                    }
+                    for p in case.projects.all()
+                },
+            )
+            review_services.submit_sheet(seat.expert.user, round)
+        review_services.set_leader(clerk, round, seats[0].pk)
+        opinion = review_services.save_opinion(
+            seats[0].expert.user,
+            round,
+            reasoning="专家组书面审查了课程方案和教材，数学小游戏的内容与课程标准对应，按学科类管理。",
+        )
+        for seat in seats:
+            review_services.sign_opinion(
+                seat.expert.user, round, reauth=DEMO_PASSWORD, content_hash=opinion.content_hash
+            )
+        review_services.stamp_decision(clerk, round, reauth=DEMO_PASSWORD)
 
     def _case_in_review(self, applicant, clerk, projects, statement, upload_all, kinds):
         """A case filed, accepted, drawn (panel of three) and accepted by every member."""
