@@ -68,11 +68,16 @@ def rounds_overview(user, case, panel, documents) -> list[dict]:
     its opinion and decision, and its documents (as far as this user may see them)."""
     rows = []
     for round in case.rounds.select_related("bureau").order_by("number"):
+        # The first round's panel is no secret once its result was issued, whatever the second's.
+        visible = access.panel_names_visible_to(user, case, round)
+        accepted = Seat.objects.filter(round=round, status=Seat.Status.ACCEPTED).select_related(
+            "expert"
+        )
         rows.append(
             {
                 "round": round,
-                "seats": [s for s in panel["seats"] if s.round_id == round.pk],
-                "members": [s for s in panel["panel_members"] if s.round_id == round.pk],
+                "names_visible": visible,
+                "members": list(accepted),
                 "draws": [d for d in panel["draws"] if d.round_id == round.pk],
                 "documents": [d for d in documents if d.round_id == round.pk],
                 # The opinion as far as drafted, to whoever may know the panel; the decision,

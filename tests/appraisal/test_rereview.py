@@ -359,3 +359,25 @@ def test_first_round_transition_cannot_decide_the_second(
     with pytest.raises(ServiceError):
         run_transition(case.pk, grant_stamp(prefecture_clerk), "decide")
     assert state(case) == CaseState.OPINION_SIGNED
+
+
+def test_institution_sees_the_first_panel_but_not_the_second_before_its_result(
+    client, applicant, clerk, prefecture_clerk, project_a, pool, prefecture_pool
+):
+    from tests.appraisal.rereview_world import panel
+
+    case = decided_case(applicant, clerk, projects=[project_a])
+    request(case, applicant)
+    svc.forward_rereview(clerk, case.pk, opinion="同意。")
+    svc.receive_rereview(prefecture_clerk, case.pk)
+    draw = panel(prefecture_clerk, case)
+    first = Seat.objects.filter(round__case=case, round__number=1, status="accepted")
+    factories.login(client, applicant)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    start = page.index('id="round-1"')
+    first_column = page[start : page.index('id="round-2"')]
+    assert all(s.expert.name in first_column for s in first.select_related("expert"))
+    from experts.models import Expert
+
+    for expert in Expert.objects.filter(pk__in=draw.panel):
+        assert expert.name not in page

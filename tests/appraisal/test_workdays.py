@@ -72,3 +72,34 @@ def test_an_entered_year_overrides_the_library():
     year = HolidayCalendarYear.objects.create(year=2026, notice="更正")
     OfficialDay.objects.create(calendar=year, date=date(2026, 11, 23), kind="holiday")
     assert add_working_days(date(2026, 11, 20), 1) == date(2026, 11, 24)
+
+
+def test_the_admin_enters_a_year_in_the_admin_site(client, jurisdictions):
+    from tests import factories
+
+    admin = factories.user("admin", is_staff=True, is_superuser=True)
+    factories.login(client, admin)
+    response = client.post(
+        "/admin/appraisal/holidaycalendaryear/add/",
+        {
+            "year": "2027",
+            "notice": "国办发明电〔2026〕×号",
+            "days-TOTAL_FORMS": "2",
+            "days-INITIAL_FORMS": "0",
+            "days-MIN_NUM_FORMS": "0",
+            "days-MAX_NUM_FORMS": "1000",
+            "days-0-date": "2027-02-12",
+            "days-0-kind": "holiday",
+            "days-0-name": "春节",
+            "days-1-date": "2027-02-13",
+            "days-1-kind": "workday",
+            "days-1-name": "春节",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    from appraisal.models import HolidayCalendarYear
+
+    year = HolidayCalendarYear.objects.get(year=2027)
+    assert year.entered_by == admin and year.days.count() == 2
+    # Thu 11 February + 1: Friday is off, Saturday 13 is worked.
+    assert add_working_days(date(2027, 2, 11), 1) == date(2027, 2, 13)
