@@ -43,6 +43,10 @@ def prefecture_pool(prefecture_bureau):
     )
 
 
+def covers_mathematics(expert) -> bool:
+    return expert.subjects.filter(code="mathematics").exists()
+
+
 def request(case, user, **kwargs):
     return svc.request_rereview(
         user,
@@ -198,7 +202,7 @@ def test_prefecture_draws_after_receipt_without_first_round_experts(
     first_round = list(
         Seat.objects.filter(round__case=forwarded, round__number=1, status="accepted")
     )
-    moved = first_round[0].expert
+    moved = next(s.expert for s in first_round if covers_mathematics(s.expert))
     moved.pool = prefecture_clerk.bureau
     moved.save(update_fields=["pool"])
     draw = factories.draw(prefecture_clerk, forwarded, subjects=["mathematics"])
@@ -215,9 +219,19 @@ def test_prefecture_draw_that_needs_a_first_round_expert_changes_nothing(
 ):
     svc.receive_rereview(prefecture_clerk, forwarded.pk)
     factories.experts(prefecture_bureau, 2, ("mathematics",))
-    moved = Seat.objects.filter(round__case=forwarded, round__number=1).first().expert
+    moved = next(
+        s.expert
+        for s in Seat.objects.filter(round__case=forwarded, round__number=1, status="accepted")
+        if covers_mathematics(s.expert)
+    )
     moved.pool = prefecture_bureau
     moved.save(update_fields=["pool"])
+    from appraisal.services.draws import screen
+
+    screening = screen(forwarded, prefecture_bureau, ["mathematics"], False)
+    assert len(screening.candidates) == 2  # three in the pool, one of them sat in round 1
+    on_case = next(f for f in screening.filters if f["code"] == "on_case")
+    assert [moved.pk, moved.name] in on_case["experts"]
     with pytest.raises(ServiceError) as err:
         factories.draw(prefecture_clerk, forwarded, subjects=["mathematics"])
     assert "无法完成抽取" in err.value.message
