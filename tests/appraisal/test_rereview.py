@@ -299,8 +299,19 @@ def test_annex3_content(forwarded):
     document = forwarded.rereview_request.document
     with document.file.open("rb") as fh:
         text = "".join(page.extract_text() for page in PdfReader(fh).pages)
-    for expected in ("附件3", "复审申请书", forwarded.institution.name, "同意复审", "州教育局"):
-        assert expected in text.replace(" ", "").replace("\n", "") or expected in text
+    text = text.replace(" ", "").replace("\n", "")
+    request = forwarded.rereview_request
+    original = IssuedDocument.objects.get(case=forwarded, kind="opinion", round__number=1)
+    for expected in (
+        "附件3",
+        "复审申请书",
+        forwarded.institution.name,
+        original.serial,  # the original opinion's serial
+        "同意复审，报送州教育局",  # the county's opinion
+        "州教育局签收",
+        request.document.serial,
+    ):
+        assert expected in text, expected
 
 
 # ---- the whole card ---------------------------------------------------------------------------
