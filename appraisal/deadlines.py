@@ -55,12 +55,38 @@ def _due(calendar, start, n) -> tuple[date, bool]:
         return add_weekdays(day, n), False
 
 
-def _forwarded_at(case):
-    request = getattr(case, "rereview_request", None)
-    if request is not None and request.handled_at:
-        return request.handled_at
+def _facts(case) -> dict | None:
+    """What ``with_deadlines`` loaded for many cases at once (None: ask the database per case)."""
+    return getattr(case, "_deadline_facts", None)
+
+
+def _request(case):
+    facts = _facts(case)
+    if facts is not None:
+        return facts["request"]
+    return getattr(case, "rereview_request", None)
+
+
+def _second_round_opened(case):
+    facts = _facts(case)
+    if facts is not None:
+        return facts["second_opened"]
     second = case.rounds.filter(number=Round.PREFECTURE).first()
     return second.opened_at if second else None
+
+
+def _in_second_round(case) -> bool:
+    facts = _facts(case)
+    if facts is not None:
+        return facts["second_opened"] is not None
+    return case.in_second_round()
+
+
+def _forwarded_at(case):
+    request = _request(case)
+    if request is not None and request.handled_at:
+        return request.handled_at
+    return _second_round_opened(case)
 
 
 def next_deadline(case, *, today=None, calendar=None) -> Deadline | None:
@@ -92,7 +118,7 @@ def next_deadline(case, *, today=None, calendar=None) -> Deadline | None:
             settings.APPRAISAL_DAYS_TO_REQUEST_REREVIEW,
         )
     if state == CaseState.REREVIEW_REQUESTED:
-        request = getattr(case, "rereview_request", None)
+        request = _request(case)
         return make(
             "rereview_handling",
             "审核复审申请（批准报送或不予批准）",
@@ -100,16 +126,12 @@ def next_deadline(case, *, today=None, calendar=None) -> Deadline | None:
             request.requested_at if request else None,
             settings.APPRAISAL_DAYS_TO_ACCEPT,
         )
-    if (
-        state
-        in (
-            CaseState.REREVIEW_FORWARDED,
-            CaseState.PANEL_DRAWN,
-            CaseState.IN_REVIEW,
-            CaseState.OPINION_SIGNED,
-        )
-        and case.in_second_round()
-    ):
+    if state in (
+        CaseState.REREVIEW_FORWARDED,
+        CaseState.PANEL_DRAWN,
+        CaseState.IN_REVIEW,
+        CaseState.OPINION_SIGNED,
+    ) and _in_second_round(case):
         deadline = make(
             "prefecture",
             "作出复审鉴定结论",
@@ -137,21 +159,64 @@ def next_deadline(case, *, today=None, calendar=None) -> Deadline | None:
 
 def _earlier_reply(case, deadline, today):
     """While the panel is being formed, the experts' reply deadline comes first."""
-    seat = (
-        Seat.objects.filter(round__case=case, status=Seat.Status.INVITED)
-        .order_by("reply_by")
-        .first()
-    )
-    if seat is None:
+    facts = _facts(case)
+    if facts is not None:
+        reply = facts["reply"]
+    else:
+        reply = (
+            Seat.objects.filter(round__case=case, status=Seat.Status.INVITED)
+            .order_by("reply_by")
+            .values_list("reply_by", "reply_by_exact")
+            .first()
+        )
+    if reply is None:
         return deadline
-    due = timezone.localtime(seat.reply_by).date()
+    reply_by, exact = reply
+    due = timezone.localtime(reply_by).date()
     if deadline is not None and deadline.due < due:
         return deadline
-    return Deadline("reply", "答复鉴定邀请", EXPERTS, due, seat.reply_by_exact, today)
+    return Deadline("reply", "答复鉴定邀请", EXPERTS, due, exact, today)
+
+
+def _preload(cases):
+    """Load, in a fixed number of queries, every fact ``next_deadline`` asks of these cases."""
+    from .models import Decision, RereviewRequest
+
+    ids = [c.pk for c in cases]
+    if not ids:
+        return
+    decided = dict(
+        Decision.objects.filter(round__case_id__in=ids, round__number=Round.COUNTY).values_list(
+            "round__case_id", "stamped_at"
+        )
+    )
+    second = dict(
+        Round.objects.filter(case_id__in=ids, number=Round.PREFECTURE).values_list(
+            "case_id", "opened_at"
+        )
+    )
+    requests = {r.case_id: r for r in RereviewRequest.objects.filter(case_id__in=ids)}
+    replies = {}
+    invited = (
+        Seat.objects.filter(round__case_id__in=ids, status=Seat.Status.INVITED)
+        .order_by("reply_by")
+        .values_list("round__case_id", "reply_by", "reply_by_exact")
+    )
+    for case_id, reply_by, exact in invited:
+        replies.setdefault(case_id, (reply_by, exact))
+    for case in cases:
+        case._decided_at = decided.get(case.pk)
+        case._deadline_facts = {
+            "second_opened": second.get(case.pk),
+            "request": requests.get(case.pk),
+            "reply": replies.get(case.pk),
+        }
 
 
 def with_deadlines(cases, today=None):
-    """Set ``case.deadline`` on each case (one calendar for all)."""
+    """Set ``case.deadline`` on each case (one calendar for all, the facts loaded at once)."""
+    cases = list(cases)
+    _preload(cases)
     calendar = Calendar()
     for case in cases:
         case.deadline = next_deadline(case, today=today, calendar=calendar)

@@ -305,6 +305,13 @@ class Case(FSMModelMixin, models.Model):
         return ends is not None and (today or timezone.localdate()) <= ends
 
     def has_rereview_request(self) -> bool:
+        # Lists load this for many cases at once (an ``has_request`` annotation, or the facts
+        # ``appraisal.deadlines.with_deadlines`` preloads); a single case asks the database.
+        if "has_request" in self.__dict__:
+            return self.__dict__["has_request"]
+        facts = self.__dict__.get("_deadline_facts")
+        if facts is not None:
+            return facts["request"] is not None
         from .rereview import RereviewRequest
 
         return RereviewRequest.objects.filter(case_id=self.pk).exists()
