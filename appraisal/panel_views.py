@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from portal.models import Subject
+from portal.ui import form_errors_to_messages
 
 from . import access
 from .forms import AcceptInvitationForm, DeclineInvitationForm, DrawForm, WitnessFields
@@ -33,12 +34,6 @@ PANEL_STEPS = {
 # A round's panel is drawn once the county accepted the case, or the prefecture received the
 # forwarded re-review.
 DRAWABLE = (CaseState.ACCEPTED, CaseState.REREVIEW_FORWARDED)
-
-
-def _form_errors(request, form):
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
 
 
 def panel_context(user, case) -> dict:
@@ -280,7 +275,7 @@ def invitation_accept(request, pk):
     seat = access.get_invitation_for(request.user, pk)
     form = AcceptInvitationForm(request.POST, items=invitation_services.DECLARATION_ITEMS)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_to_messages(request, form)
         return redirect("appraisal:invitation", pk=seat.pk)
     try:
         invitation_services.accept_invitation(
@@ -299,7 +294,7 @@ def invitation_decline(request, pk):
     seat = access.get_invitation_for(request.user, pk)
     form = DeclineInvitationForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_to_messages(request, form)
         return redirect("appraisal:invitation", pk=seat.pk)
     try:
         invitation_services.decline_invitation(

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 import audit
 from audit.models import Action
+from portal.ui import form_errors_to_messages
 
 from . import access, rules
 from .forms import ActivityForm, LeaderForm, OpinionForm, SignOpinionForm, StampForm
@@ -19,12 +20,6 @@ from .models import CaseState, Opinion, ReviewSheet
 from .services import ServiceError
 from .services import reviews as svc
 from .views import _attachment, client_ip
-
-
-def _errors(request, form):
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
 
 
 def _round_for_panel_or_staff(user, pk):
@@ -189,7 +184,7 @@ def set_leader(request, pk):
         else:
             messages.success(request, "已指定专家组组长。")
     else:
-        _errors(request, form)
+        form_errors_to_messages(request, form)
     return redirect("appraisal:case_detail", pk=round.case_id)
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 import audit
 from audit.models import Action
 from portal.models import Bureau
+from portal.ui import form_errors_to_messages
 
 from . import access
 from .forms import (
@@ -216,9 +217,7 @@ def material_upload(request, pk):
             messages.success(request, f"已上传：{material}")
             return redirect("appraisal:case_detail", pk=case.pk)
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        form_errors_to_messages(request, form)
     return redirect("appraisal:case_detail", pk=case.pk)
 
 
@@ -255,9 +254,7 @@ def _transition_view(request, pk, transition, call, success, form_class=None):
     if form_class is not None:
         form = form_class(request.POST)
         if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+            form_errors_to_messages(request, form)
             return redirect("appraisal:case_detail", pk=case.pk)
         kwargs = form.cleaned_data
     try:

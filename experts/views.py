@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from appraisal import access
 from appraisal.services import ServiceError
 from portal.models import Bureau, Subject
+from portal.ui import form_errors_to_messages
 
 from . import services, sheets
 from .forms import CreditRecordForm, ExpertFilterForm, ExpertForm, ImportForm, TieForm
@@ -174,12 +175,6 @@ def expert_detail(request, pk):
     )
 
 
-def _errors_to_messages(request, form):
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-
-
 @login_required
 @require_POST
 def tie_add(request, pk):
@@ -193,7 +188,7 @@ def tie_add(request, pk):
         else:
             messages.success(request, "关联关系已登记。")
     else:
-        _errors_to_messages(request, form)
+        form_errors_to_messages(request, form)
     return redirect("experts:expert_detail", pk=expert.pk)
 
 
@@ -210,7 +205,7 @@ def credit_add(request, pk):
         else:
             messages.success(request, "信用管理记录已登记，该专家今后不再被抽取。")
     else:
-        _errors_to_messages(request, form)
+        form_errors_to_messages(request, form)
     return redirect("experts:expert_detail", pk=expert.pk)
 
 

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from appraisal import access
+from portal.ui import form_errors_to_messages
 
 from .forms import InstitutionForm, TrainingProjectForm
 
@@ -92,7 +93,5 @@ def credit_mark_add(request, pk):
         else:
             messages.success(request, "信用评价记录已登记。")
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        form_errors_to_messages(request, form)
     return redirect("institutions:staff_detail", pk=institution.pk)
