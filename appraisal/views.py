@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -12,7 +11,9 @@ from django.views.decorators.http import require_POST
 
 import audit
 from audit.models import Action
+from institutions.models import Institution
 from portal.models import Bureau
+from portal.pagination import CappedPaginator
 
 from . import access
 from .forms import (
@@ -23,7 +24,7 @@ from .forms import (
     ReasonForm,
     ReturnForm,
 )
-from .models import CaseState, MaterialKind
+from .models import Case, CaseState, MaterialKind
 from .models.rereview import DECLARATION_TEXT
 from .services import ServiceError
 from .services import cases as case_services
@@ -41,13 +42,17 @@ def filtered_cases(request, queryset):
     if form.is_valid():
         q = form.cleaned_data.get("q", "").strip()
         if q:
-            queryset = queryset.filter(Q(number__icontains=q) | Q(institution__name__icontains=q))
+            # Two index lookups (trigram indexes on PostgreSQL), not a scan of every institution.
+            named = Institution.objects.filter(name__icontains=q).values("pk")
+            queryset = queryset.filter(Q(number__icontains=q) | Q(institution_id__in=named))
         if form.cleaned_data.get("state"):
             queryset = queryset.filter(state=form.cleaned_data["state"])
         if form.cleaned_data.get("bureau"):
             queryset = queryset.filter(bureau_id=form.cleaned_data["bureau"])
     queryset = queryset.select_related("institution", "bureau").order_by("-created_at", "-id")
-    page = Paginator(queryset, settings.PAGINATE_BY).get_page(request.GET.get("page"))
+    page = CappedPaginator(queryset, settings.PAGINATE_BY).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    Case.attach_last_returns(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return form, page, query.urlencode()

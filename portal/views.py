@@ -3,12 +3,14 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
 import audit
 from appraisal import access
 from appraisal.deadlines import COUNTY, PREFECTURE, with_deadlines
-from appraisal.models import CaseState
+from appraisal.models import Case, CaseState
 from appraisal.services.reminders import OPEN_STATES
 from audit.models import Action
 
@@ -37,12 +39,13 @@ def institution_home(request):
     institution = request.user.institution
     if institution is None:
         return render(request, "portal/home_other.html", {"no_institution": True})
-    cases = (
+    cases = list(
         access.cases_visible_to(request.user)
-        .select_related("bureau")
+        .select_related("bureau", "institution")
         .prefetch_related("projects")
         .order_by("-created_at")[:50]
     )
+    Case.attach_last_returns(cases)
     todo = [c for c in cases if c.state == CaseState.DRAFT]
     decided = with_deadlines([c for c in cases if c.state == CaseState.DECIDED])
     return render(
@@ -192,8 +195,18 @@ def expert_home(request):
 
 def supervisor_home(request):
     """监督人: the draws of its jurisdiction, nothing else."""
-    draws = access.draws_visible_to(request.user).order_by("-created_at", "-id")[:20]
+    draws = (
+        access.draws_visible_to(request.user)
+        .defer("candidates", "order", "filters")
+        .order_by("-created_at", "-id")[:20]
+    )
     return render(request, "portal/home_supervisor.html", {"draws": draws})
+
+
+@require_GET
+def healthz(request):
+    """For the load balancer and the load benchmark's ceiling: answers without the database."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def root(request):
