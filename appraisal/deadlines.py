@@ -91,7 +91,7 @@ def _forwarded_at(case):
 
 def next_deadline(case, *, today=None, calendar=None) -> Deadline | None:
     """The time limit running on the case now, or None (drafts, closed cases, …)."""
-    calendar = calendar or Calendar()
+    calendar = calendar or case.calendar()
     today = today or timezone.localdate()
     state = case.state
 
@@ -180,7 +180,7 @@ def _earlier_reply(case, deadline, today):
 
 def _preload(cases):
     """Load, in a fixed number of queries, every fact ``next_deadline`` asks of these cases."""
-    from .models import Decision, RereviewRequest
+    from .models import Case, Decision, RereviewRequest
 
     ids = [c.pk for c in cases]
     if not ids:
@@ -195,7 +195,10 @@ def _preload(cases):
             "case_id", "opened_at"
         )
     )
-    requests = {r.case_id: r for r in RereviewRequest.objects.filter(case_id__in=ids)}
+    if all(Case.rereview_request.is_cached(c) for c in cases):  # select_related already
+        requests = {c.pk: getattr(c, "rereview_request", None) for c in cases}
+    else:
+        requests = {r.case_id: r for r in RereviewRequest.objects.filter(case_id__in=ids)}
     replies = {}
     invited = (
         Seat.objects.filter(round__case_id__in=ids, status=Seat.Status.INVITED)

@@ -197,7 +197,7 @@ def _draw_rows(draw):
     """The order of a draw with names, panel marks and what became of each call."""
     from experts.models import Expert
 
-    experts = Expert.objects.in_bulk(draw.order)
+    experts = Expert.objects.prefetch_related("subjects").in_bulk(draw.order)
     seats = {s.expert_id: s for s in Seat.objects.filter(round=draw.round)}
     panel = set(draw.panel)
     return [
@@ -243,7 +243,12 @@ def draw_verify(request, pk):
 def draw_list(request):
     if request.user.role not in ("supervisor", "county", "prefecture"):
         raise PermissionDenied
-    draws = access.draws_visible_to(request.user).order_by("-created_at", "-id")[:200]
+    draws = (
+        access.draws_visible_to(request.user)
+        .select_related("drawn_by", "witness")
+        .defer("candidates", "order", "filters")
+        .order_by("-created_at", "-id")[:200]
+    )
     return render(request, "appraisal/draw_list.html", {"draws": draws})
 
 

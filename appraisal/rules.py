@@ -48,9 +48,13 @@ def holds_accepted_seat(case, user) -> bool:
         return False
     from .models.draw import Seat
 
-    return Seat.objects.filter(
-        round__case_id=case.pk, expert__user_id=user.pk, status=Seat.Status.ACCEPTED
-    ).exists()
+    def ask():
+        return Seat.objects.filter(
+            round__case_id=case.pk, expert__user_id=user.pk, status=Seat.Status.ACCEPTED
+        ).exists()
+
+    page_cached = getattr(case, "page_cached", None)  # a page's read-only case answers once
+    return page_cached(("accepted_seat", user.pk), ask) if page_cached else ask()
 
 
 def may_start_review(case, user) -> bool:

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -12,7 +11,9 @@ from django.views.decorators.http import require_POST
 
 import audit
 from audit.models import Action
+from institutions.models import Institution
 from portal.models import Bureau
+from portal.pagination import CappedPaginator
 from portal.ui import form_errors_to_messages
 
 from . import access
@@ -24,7 +25,7 @@ from .forms import (
     ReasonForm,
     ReturnForm,
 )
-from .models import CaseState, MaterialKind, RereviewRequest
+from .models import Case, CaseState, MaterialKind, RereviewRequest
 from .models.rereview import DECLARATION_TEXT
 from .services import ServiceError
 from .services import cases as case_services
@@ -42,7 +43,9 @@ def filtered_cases(request, queryset):
     if form.is_valid():
         q = form.cleaned_data.get("q", "").strip()
         if q:
-            queryset = queryset.filter(Q(number__icontains=q) | Q(institution__name__icontains=q))
+            # Two index lookups (trigram indexes on PostgreSQL), not a scan of every institution.
+            named = Institution.objects.filter(name__icontains=q).values("pk")
+            queryset = queryset.filter(Q(number__icontains=q) | Q(institution_id__in=named))
         if form.cleaned_data.get("state"):
             queryset = queryset.filter(state=form.cleaned_data["state"])
         if form.cleaned_data.get("bureau"):
@@ -52,7 +55,9 @@ def filtered_cases(request, queryset):
         .annotate(has_request=Exists(RereviewRequest.objects.filter(case_id=OuterRef("pk"))))
         .order_by("-created_at", "-id")
     )
-    page = Paginator(queryset, settings.PAGINATE_BY).get_page(request.GET.get("page"))
+    page = CappedPaginator(queryset, settings.PAGINATE_BY).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    Case.attach_last_returns(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return form, page, query.urlencode()
@@ -137,7 +142,8 @@ def material_checklist(case, materials):
 
 @login_required
 def case_detail(request, pk, upload_form=None):
-    case = access.get_case_for(request.user, pk)
+    case = access.get_case_for(request.user, pk).for_page()
+    rereview = getattr(case, "rereview_request", None)  # read once; the page's parts reuse it
     materials = list(
         case.materials.filter(rereview__isnull=True)
         .select_related("uploaded_by", "replaced_by")
@@ -156,7 +162,6 @@ def case_detail(request, pk, upload_form=None):
         log = log.exclude(transition__in=PANEL_STEPS)
     log = list(log)
     documents = access.documents_visible_to(request.user, case)
-    rereview = getattr(case, "rereview_request", None)
     return render(
         request,
         "appraisal/case_detail.html",

@@ -16,23 +16,22 @@ class Calendar:
     """The working days as far as both sources know them; the admin's years are read once."""
 
     def __init__(self):
-        self._years: dict[int, dict[date, bool] | None] = {}
+        self._years: dict[int, dict[date, bool]] | None = None
 
     def _entered(self, year: int) -> dict[date, bool] | None:
-        """The admin's schedule of ``year`` (day → works?), or None when not entered."""
-        if year not in self._years:
+        """The admin's schedule of ``year`` (day → works?), or None when not entered. Every
+        entered year is read on first use, in one query for the years and one for their days."""
+        if self._years is None:
             from .models import HolidayCalendarYear, OfficialDay
 
-            if HolidayCalendarYear.objects.filter(year=year).exists():
-                self._years[year] = {
-                    day: kind == OfficialDay.Kind.WORKDAY
-                    for day, kind in OfficialDay.objects.filter(calendar__year=year).values_list(
-                        "date", "kind"
-                    )
-                }
-            else:
-                self._years[year] = None
-        return self._years[year]
+            self._years = {
+                y: {} for y in HolidayCalendarYear.objects.values_list("year", flat=True)
+            }
+            if self._years:
+                rows = OfficialDay.objects.values_list("calendar__year", "date", "kind")
+                for y, day, kind in rows:
+                    self._years[y][day] = kind == OfficialDay.Kind.WORKDAY
+        return self._years.get(year)
 
     def covers(self, year: int) -> bool:
         if self._entered(year) is not None:
@@ -67,9 +66,9 @@ def is_working_day(day: date) -> bool:
     return Calendar().is_working_day(day)
 
 
-def add_working_days(start: date, n: int) -> date:
+def add_working_days(start: date, n: int, calendar: Calendar | None = None) -> date:
     """The day ``n`` working days after ``start`` (``start`` itself not counted)."""
-    return Calendar().add(start, n)
+    return (calendar or Calendar()).add(start, n)
 
 
 def add_weekdays(start: date, n: int) -> date:
@@ -82,10 +81,12 @@ def add_weekdays(start: date, n: int) -> date:
     return day
 
 
-def add_working_days_or_weekdays(start: date, n: int) -> tuple[date, bool]:
+def add_working_days_or_weekdays(
+    start: date, n: int, calendar: Calendar | None = None
+) -> tuple[date, bool]:
     """(the day, True) from the holiday calendars; (the day, False) counting weekends only, when
     neither calendar covers the years involved: the caller shows that the date is approximate."""
     try:
-        return add_working_days(start, n), True
+        return add_working_days(start, n, calendar), True
     except NotImplementedError:
         return add_weekdays(start, n), False

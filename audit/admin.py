@@ -9,6 +9,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     list_display = ["at", "actor_name", "action_label", "object_repr", "bureau", "ip"]
     list_filter = ["action", "bureau"]
+    list_select_related = ["bureau"]
     search_fields = ["actor_name", "object_repr", "ip"]
 
     def has_add_permission(self, request):

@@ -3,10 +3,10 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from appraisal.access import can_view_audit, events_visible_to
+from portal.pagination import CappedPaginator
 
 from .forms import AuditFilterForm
 
@@ -17,7 +17,7 @@ def event_list(request):
         raise PermissionDenied("只有教育局工作人员可以查看审计记录。")
     form = AuditFilterForm(request.GET or None)
     events = form.apply(events_visible_to(request.user)).select_related("bureau")
-    page = Paginator(events.order_by("-at", "-id"), settings.PAGINATE_BY).get_page(
+    page = CappedPaginator(events.order_by("-at", "-id"), settings.PAGINATE_BY).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()

@@ -8,6 +8,7 @@ from .models import Bureau, Subject, User
 class BureauAdmin(admin.ModelAdmin):
     list_display = ["bureau_name", "code", "level", "short_name", "parent", "is_active"]
     list_filter = ["level", "is_active"]
+    list_select_related = ["parent"]
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -26,6 +27,7 @@ class SubjectAdmin(admin.ModelAdmin):
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "full_name", "role", "bureau", "institution", "is_active"]
     list_filter = ["role", "bureau", "is_active"]
+    list_select_related = ["bureau", "institution"]
     search_fields = ["username", "full_name", "institution__name"]
     fieldsets = BaseUserAdmin.fieldsets + (
         ("平台角色", {"fields": ("role", "full_name", "phone", "bureau", "institution")}),

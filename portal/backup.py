@@ -7,7 +7,8 @@ The archive (``.tar.gz``) holds:
   and SHA-256 of ``data.xml`` and of every file;
 - ``data.xml``: ``dumpdata`` of every app (content types, permissions, sessions and login
   throttling records are left out: the target database makes its own);
-- ``files/…``: the contents of the storage folder (uploaded materials, issued documents).
+- ``files/…``: the contents of the file storage, a folder or an S3 bucket (uploaded materials, issued
+  documents), read and written through the storage API only.
 """
 
 import hashlib
@@ -19,7 +20,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from django.apps import apps
-from django.conf import settings
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -44,8 +45,24 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def media_root() -> Path:
-    return Path(default_storage.location)
+def sha256_of_stored(name: str) -> str:
+    digest = hashlib.sha256()
+    with default_storage.open(name, "rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def stored_names(folder: str = ""):
+    """Every file in the storage (a folder or an S3 bucket), through the storage API only."""
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in sorted(files):
+        yield f"{folder}/{name}" if folder else name
+    for sub in sorted(folders):
+        yield from stored_names(f"{folder}/{sub}" if folder else sub)
 
 
 def dumped_models():
@@ -70,7 +87,6 @@ def create_backup(output: Path) -> dict:
     if output.exists():
         raise BackupError(f"目标文件已存在，不会覆盖：{output}")
     output.parent.mkdir(parents=True, exist_ok=True)
-    root = media_root()
     with tempfile.TemporaryDirectory() as work:
         data_path = Path(work) / "data.xml"
         # One consistent snapshot: the dump and the counts read in one transaction.
@@ -89,16 +105,10 @@ def create_backup(output: Path) -> dict:
                 verbosity=0,
             )
             counts = row_counts()
-        files = []
-        if root.exists():
-            for path in sorted(p for p in root.rglob("*") if p.is_file()):
-                files.append(
-                    {
-                        "path": path.relative_to(root).as_posix(),
-                        "size": path.stat().st_size,
-                        "sha256": sha256_of(path),
-                    }
-                )
+        files = [
+            {"path": name, "size": default_storage.size(name), "sha256": sha256_of_stored(name)}
+            for name in stored_names()
+        ]
         manifest = {
             "format": FORMAT,
             "created_at": timezone.now().isoformat(),
@@ -117,7 +127,11 @@ def create_backup(output: Path) -> dict:
                 archive.addfile(info, io.BytesIO(raw))
                 archive.add(data_path, arcname="data.xml")
                 for entry in files:
-                    archive.add(root / entry["path"], arcname=f"files/{entry['path']}")
+                    info = tarfile.TarInfo(f"files/{entry['path']}")
+                    info.size = entry["size"]
+                    info.mtime = int(timezone.now().timestamp())
+                    with default_storage.open(entry["path"], "rb") as source:
+                        archive.addfile(info, source)
             os.replace(partial, output)
         finally:
             if partial.exists():
@@ -177,12 +191,11 @@ def restore_backup(archive_path: Path) -> dict:
         raise BackupError(
             "目标数据库不是空的。恢复只能在新建并已执行 migrate 的空数据库上进行，以免覆盖现有数据。"
         )
-    root = media_root()
     with tempfile.TemporaryDirectory() as work_dir:
         work = Path(work_dir)
         manifest = read_archive(Path(archive_path), work)
         for entry in manifest["files"]:
-            if (root / entry["path"]).exists():
+            if default_storage.exists(entry["path"]):
                 raise BackupError(f"文件已存在，不会覆盖：{entry['path']}")
         written = []
         token = restoring.set(True)
@@ -190,14 +203,12 @@ def restore_backup(archive_path: Path) -> dict:
             with transaction.atomic():
                 call_command("loaddata", str(work / "data.xml"), verbosity=0)
                 for entry in manifest["files"]:
-                    target = root / _safe_relative(entry["path"])
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    with open(work / "files" / entry["path"], "rb") as source:
-                        with open(target, "xb") as sink:
-                            written.append(target)
-                            for chunk in iter(lambda: source.read(CHUNK), b""):
-                                sink.write(chunk)
-                    os.chmod(target, settings.FILE_UPLOAD_PERMISSIONS or 0o640)
+                    name = _safe_relative(entry["path"]).as_posix()
+                    with open(work / "files" / name, "rb") as source:
+                        saved = default_storage.save(name, File(source))
+                    written.append(saved)
+                    if saved != name:
+                        raise BackupError(f"文件已存在，不会覆盖：{name}")
                 counts = row_counts()
                 if counts != manifest["counts"]:
                     raise BackupError("恢复后的记录数与备份清单不符，已撤销恢复。")
@@ -205,8 +216,8 @@ def restore_backup(archive_path: Path) -> dict:
                 if problems:
                     raise BackupError("恢复后文件校验失败：" + "；".join(problems[:5]))
         except BaseException:
-            for path in written:
-                path.unlink(missing_ok=True)
+            for name in written:
+                default_storage.delete(name)
             raise
         finally:
             restoring.reset(token)
@@ -220,9 +231,8 @@ def stored_file_problems() -> list[str]:
     problems = []
     for model in (Material, IssuedDocument):
         for row in model.objects.only("pk", "file", "sha256").iterator():
-            path = media_root() / row.file.name
-            if not path.exists():
+            if not default_storage.exists(row.file.name):
                 problems.append(f"{model._meta.verbose_name} {row.pk} 的文件缺失")
-            elif sha256_of(path) != row.sha256:
+            elif sha256_of_stored(row.file.name) != row.sha256:
                 problems.append(f"{model._meta.verbose_name} {row.pk} 的文件与登记的 SHA-256 不符")
     return problems

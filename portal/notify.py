@@ -48,9 +48,21 @@ def notify(
         except IntegrityError:  # the same key, created at the same moment by another run
             continue
     ids = [n.pk for n in created if n.recipient.email]
-    if ids:
+    if ids and not settings.PORTAL_MAIL_IN_WORKER:
         transaction.on_commit(lambda: send_notification_mail(ids))
     return created
+
+
+def pending_mail_ids(since):
+    """Notifications created since ``since`` whose e-mail has not gone yet (a worker sends them)."""
+    return list(
+        Notification.objects.filter(
+            emailed_at__isnull=True, created_at__gte=since, recipient__is_active=True
+        )
+        .exclude(recipient__email="")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def send_notification_mail(ids):

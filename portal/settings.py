@@ -111,7 +111,7 @@ AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
     # First, so that a locked-out account is refused before its password is even checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "portal.auth.PortalBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
@@ -156,6 +156,7 @@ OTP_EXEMPT_URL_NAMES = (
     "otp_verify",
     "verify_lookup",  # the public verification pages (no login at all)
     "verify_document",
+    "healthz",
 )
 
 LOGIN_URL = "login"
@@ -170,25 +171,68 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "var" / "static"))
-STORAGES = {
-    # Uploaded materials and issued documents: never under a public URL (served by checked views).
-    "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT", str(BASE_DIR / "var" / "files"))
+
+
+def file_storage(environ) -> dict:
+    """Uploaded materials and issued documents: never under a public URL (served by checked views).
+
+    A folder by default; an S3-compatible bucket when DJANGO_S3_BUCKET is set, so that several
+    app servers share one store (the code reaches files only through the storage API).
+    """
+    bucket = environ.get("DJANGO_S3_BUCKET")
+    if not bucket:
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": MEDIA_ROOT},
+        }
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "location": os.environ.get("DJANGO_MEDIA_ROOT", str(BASE_DIR / "var" / "files"))
+            "bucket_name": bucket,
+            "endpoint_url": environ.get("DJANGO_S3_ENDPOINT_URL") or None,
+            "region_name": environ.get("DJANGO_S3_REGION") or None,
+            "access_key": environ.get("DJANGO_S3_ACCESS_KEY_ID") or None,
+            "secret_key": environ.get("DJANGO_S3_SECRET_ACCESS_KEY") or None,
+            "location": environ.get("DJANGO_S3_PREFIX", ""),
+            "addressing_style": environ.get("DJANGO_S3_ADDRESSING_STYLE") or None,
+            "default_acl": "private",
+            "querystring_auth": True,  # never a public URL; downloads go through our views
+            "file_overwrite": False,  # a stored name is never reused
         },
-    },
+    }
+
+
+def cache_backend(value: str) -> dict:
+    """The cache (the verification page's rate limit): per process by default; ``database`` (a
+    table made by ``manage.py createcachetable``) or a ``redis://`` URL when several app servers
+    must share it."""
+    if value == "database":
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portal_cache",
+        }
+    if value.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": value}
+    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+
+
+CACHES = {"default": cache_backend(os.environ.get("DJANGO_CACHE", "locmem"))}
+
+STORAGES = {
+    "default": file_storage(os.environ),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG and env_bool("DJANGO_PRODUCTION", False)
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
-MEDIA_ROOT = STORAGES["default"]["OPTIONS"]["location"]
 
 # Sessions: expire when idle, and at browser close.
 SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_IDLE_SECONDS", str(30 * 60)))
 SESSION_SAVE_EVERY_REQUEST = True
+# Database sessions that skip the write when the expiry was pushed forward within the last minute.
+SESSION_ENGINE = "portal.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -233,6 +277,9 @@ EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "noreply@jianding.example.cn")
+# On: the request only records the notification; ``manage.py send_pending_mail``, run by a timer on
+# a worker machine, sends the e-mails (the app servers never wait for the mail server).
+PORTAL_MAIL_IN_WORKER = env_bool("PORTAL_MAIL_IN_WORKER", False)
 
 LOGGING = {
     "version": 1,
@@ -286,6 +333,8 @@ APPRAISAL_VERIFY_MAX_UPLOAD_BYTES = int(
 APPRAISAL_VERIFY_UPLOADS_PER_HOUR = int(os.environ.get("APPRAISAL_VERIFY_UPLOADS_PER_HOUR", "30"))
 
 PAGINATE_BY = 20
+# Long lists count their rows up to this many (portal/pagination.py).
+PAGINATE_COUNT_CAP = int(os.environ.get("PORTAL_PAGINATE_COUNT_CAP", "10000"))
 # Static files are served by WhiteNoise; outside production straight from the app folders.
 WHITENOISE_USE_FINDERS = not env_bool("DJANGO_PRODUCTION", False)
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -2,13 +2,15 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
 import audit
 from appraisal import access
 from appraisal.deadlines import COUNTY, PREFECTURE, with_deadlines
-from appraisal.models import CaseState
+from appraisal.models import Case, CaseState, RereviewRequest
 from appraisal.services.reminders import OPEN_STATES
 from audit.models import Action
 
@@ -37,12 +39,13 @@ def institution_home(request):
     institution = request.user.institution
     if institution is None:
         return render(request, "portal/home_other.html", {"no_institution": True})
-    cases = (
+    cases = list(
         access.cases_visible_to(request.user)
-        .select_related("bureau")
+        .select_related("bureau", "institution")
         .prefetch_related("projects")
         .order_by("-created_at")[:50]
     )
+    Case.attach_last_returns(cases)
     todo = [c for c in cases if c.state == CaseState.DRAFT]
     decided = with_deadlines([c for c in cases if c.state == CaseState.DECIDED])
     return render(
@@ -70,10 +73,10 @@ def county_home(request):
         present = {m.kind for m in case.materials.all()}
         case.checklist_missing = case.missing_kinds_from(present)
     counts = dict(visible.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
-    rereview_inbox = with_deadlines(
-        visible.filter(state=CaseState.REREVIEW_REQUESTED)
-        .select_related("institution", "bureau", "rereview_request")
-        .order_by("updated_at")
+    open_cases = open_with_deadlines(visible)
+    rereview_inbox = sorted(
+        (c for c in open_cases if c.state == CaseState.REREVIEW_REQUESTED),
+        key=lambda c: (c.updated_at, c.pk),
     )
     return render(
         request,
@@ -81,7 +84,7 @@ def county_home(request):
         {
             "inbox": inbox,
             "rereview_inbox": rereview_inbox,
-            "overdue": overdue_cases(visible, COUNTY),
+            "overdue": overdue(open_cases, COUNTY),
             "counts": [(s, label, counts.get(s, 0)) for s, label in CaseState.choices],
             "forming_panel": visible.filter(state=CaseState.PANEL_DRAWN)
             .select_related("institution")
@@ -93,11 +96,18 @@ def county_home(request):
     )
 
 
-def overdue_cases(visible, owner):
-    """Open cases whose next time limit has passed and is owed by ``owner`` (DOMAIN §2)."""
-    cases = with_deadlines(
-        visible.filter(state__in=OPEN_STATES).select_related("institution", "bureau")
+def open_with_deadlines(visible):
+    """The open cases of a home page, each with its next time limit (DOMAIN §2), loaded once for
+    every list of the page that needs them."""
+    return with_deadlines(
+        visible.filter(state__in=OPEN_STATES)
+        .select_related("institution", "bureau", "rereview_request")
+        .order_by("created_at", "id")
     )
+
+
+def overdue(cases, owner):
+    """The cases whose next time limit has passed and is owed by ``owner``."""
     return [c for c in cases if c.deadline and c.deadline.overdue and c.deadline.owner == owner]
 
 
@@ -128,19 +138,22 @@ def prefecture_home(request):
     for b in bureaus:
         by_stage = [sum(counts.get((b.pk, s), 0) for s in states) for _, states in STAGES]
         stats.append({"bureau": b, "total": sum(by_stage), "by_stage": by_stage})
+    open_cases = open_with_deadlines(visible)
+    recent = list(
+        visible.select_related("institution", "bureau")
+        .annotate(has_request=Exists(RereviewRequest.objects.filter(case_id=OuterRef("pk"))))
+        .order_by("-created_at")[:10]
+    )
+    Case.attach_last_returns(recent)
     return render(
         request,
         "portal/home_prefecture.html",
         {
             "stats": stats,
             "stages": [label for label, _ in STAGES],
-            "forwarded": with_deadlines(
-                visible.filter(state=CaseState.REREVIEW_FORWARDED).select_related(
-                    "institution", "bureau", "rereview_request"
-                )
-            ),
-            "overdue": overdue_cases(visible, PREFECTURE),
-            "recent": visible.select_related("institution", "bureau").order_by("-created_at")[:10],
+            "forwarded": [c for c in open_cases if c.state == CaseState.REREVIEW_FORWARDED],
+            "overdue": overdue(open_cases, PREFECTURE),
+            "recent": recent,
         },
     )
 
@@ -192,8 +205,18 @@ def expert_home(request):
 
 def supervisor_home(request):
     """监督人: the draws of its jurisdiction, nothing else."""
-    draws = access.draws_visible_to(request.user).order_by("-created_at", "-id")[:20]
+    draws = (
+        access.draws_visible_to(request.user)
+        .defer("candidates", "order", "filters")
+        .order_by("-created_at", "-id")[:20]
+    )
     return render(request, "portal/home_supervisor.html", {"draws": draws})
+
+
+@require_GET
+def healthz(request):
+    """For the load balancer and the load benchmark's ceiling: answers without the database."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def root(request):

@@ -70,6 +70,9 @@ class Case(FSMModelMixin, models.Model):
             models.Index(fields=["bureau", "state", "-created_at"]),
             models.Index(fields=["institution", "-created_at"]),
             models.Index(fields=["state", "-created_at"]),
+            # The case lists' order, within a county and across a prefecture.
+            models.Index(fields=["bureau", "-created_at", "-id"], name="case_list_by_bureau"),
+            models.Index(fields=["-created_at", "-id"], name="case_list_order"),
         ]
 
     def __str__(self):
@@ -119,9 +122,47 @@ class Case(FSMModelMixin, models.Model):
             )
         return self._last_return
 
+    @classmethod
+    def attach_last_returns(cls, cases) -> None:
+        """Answer ``last_return`` for a list of cases in one query (lists show it per row)."""
+        drafts = {c.pk: c for c in cases if c.state == CaseState.DRAFT}
+        for case in drafts.values():
+            case._last_return = None
+        if not drafts:
+            return
+        rows = CaseLog.objects.filter(
+            case_id__in=drafts, transition="return_for_completion"
+        ).order_by("case_id", "at", "id")
+        for row in rows:
+            drafts[row.case_id]._last_return = row  # the latest one wins
+
+    # ---- a page's read-only view of the case ------------------------------------------------
+    def for_page(self):
+        """Mark this instance as read by one page (a GET view that changes nothing): each question
+        below is then asked of the database once, however many parts of the page ask it."""
+        self._page_memo = {}
+        return self
+
+    def calendar(self):
+        """The working-day calendar: one per page (it reads the admin's years once), else new."""
+        from ..workdays import Calendar
+
+        return self.page_cached("calendar", Calendar)
+
+    def page_cached(self, key, compute):
+        memo = self.__dict__.get("_page_memo")
+        if memo is None:
+            return compute()
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
+
     def missing_material_kinds(self) -> list[str]:
         """Required kinds of material (settings.APPRAISAL_REQUIRED_MATERIALS) not yet uploaded."""
-        return self.missing_kinds_from(set(self.materials.values_list("kind", flat=True)))
+        return self.page_cached(
+            "missing_kinds",
+            lambda: self.missing_kinds_from(set(self.materials.values_list("kind", flat=True))),
+        )
 
     @staticmethod
     def missing_kinds_from(present: set[str]) -> list[str]:
@@ -154,7 +195,7 @@ class Case(FSMModelMixin, models.Model):
     @property
     def current_round(self):
         """The round under way: the county's, or the prefecture's after a forwarded re-review."""
-        return self.rounds.order_by("-number").first()
+        return self.page_cached("current_round", lambda: self.rounds.order_by("-number").first())
 
     def panel_complete(self) -> bool:
         """Every seat of the current round's panel has been accepted (DOMAIN §2: in_review)."""
@@ -296,8 +337,13 @@ class Case(FSMModelMixin, models.Model):
 
         if self.decided_at is None:
             return None, True
-        return add_working_days_or_weekdays(
-            timezone.localtime(self.decided_at).date(), settings.APPRAISAL_DAYS_TO_REQUEST_REREVIEW
+        return self.page_cached(
+            "rereview_window_ends",
+            lambda: add_working_days_or_weekdays(
+                timezone.localtime(self.decided_at).date(),
+                settings.APPRAISAL_DAYS_TO_REQUEST_REREVIEW,
+                self.calendar(),
+            ),
         )
 
     def rereview_window_open(self, today=None) -> bool:
@@ -314,7 +360,11 @@ class Case(FSMModelMixin, models.Model):
             return facts["request"] is not None
         from .rereview import RereviewRequest
 
-        return RereviewRequest.objects.filter(case_id=self.pk).exists()
+        if "_page_memo" in self.__dict__ and Case.rereview_request.is_cached(self):
+            return getattr(self, "rereview_request", None) is not None
+        return self.page_cached(
+            "has_request", lambda: RereviewRequest.objects.filter(case_id=self.pk).exists()
+        )
 
     def may_request_rereview(self) -> bool:
         """Within the window, and only once per case (a refused request is final)."""

@@ -106,6 +106,7 @@ class Draw(models.Model):
         verbose_name = "专家抽取记录"
         verbose_name_plural = verbose_name
         ordering = ["round", "created_at", "id"]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="draw_list_order")]
         constraints = [
             # A round's panel is drawn once: never again for a better one.
             models.UniqueConstraint(

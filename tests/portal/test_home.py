@@ -87,3 +87,14 @@ def test_missing_page_in_layout(client, applicant):
     factories.login(client, applicant)
     response = client.get("/no-such-page/")
     assert response.status_code == 404 and "页面不存在" in response.content.decode()
+
+
+def test_county_home_title_holds_only_the_title(client, clerk, accepted_case, pool):
+    """The panels being formed are listed once, in the page, not inside <title>."""
+    factories.draw(clerk, accepted_case)
+    factories.login(client, clerk)
+    html = client.get("/").content.decode()
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title and title.startswith("待办事项")
+    assert html.count('id="forming-panel"') == 1
+    assert accepted_case.number in html.split('id="forming-panel"', 1)[1]

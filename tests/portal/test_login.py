@@ -177,3 +177,28 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_lockout(client, appli
         HTTP_X_FORWARDED_FOR="10.0.0.99",
     )
     assert response.status_code == 429
+
+
+@pytest.mark.django_db
+def test_a_session_touched_within_the_last_minute_is_not_written_again(client, applicant, settings):
+    factories.login(client, applicant)
+    key = client.session.session_key
+    recent = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 30)
+    Session.objects.filter(session_key=key).update(expire_date=recent)
+    assert client.get(reverse("home")).status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == recent
+
+
+@pytest.mark.django_db
+def test_a_changed_session_is_written_even_when_fresh(client, applicant, settings):
+    from portal.sessions import SessionStore
+
+    factories.login(client, applicant)
+    key = client.session.session_key
+    recent = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 30)
+    Session.objects.filter(session_key=key).update(expire_date=recent)
+    store = SessionStore(key)
+    store["seen"] = "yes"
+    store.save()
+    assert SessionStore(key)["seen"] == "yes"
+    assert Session.objects.get(session_key=key).expire_date > recent

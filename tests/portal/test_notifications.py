@@ -69,3 +69,23 @@ def test_someone_elses_notification_is_hidden(client, applicant, clerk, foreign_
     assert client.get(reverse("notification_open", args=[note.pk])).status_code == 404
     note.refresh_from_db()
     assert note.read_at is None
+
+
+def test_mail_in_a_worker(
+    applicant, clerk, settings, django_capture_on_commit_callbacks, mailoutbox
+):
+    """With PORTAL_MAIL_IN_WORKER the request only records; the worker's command sends, once."""
+    from django.core.management import call_command
+
+    settings.PORTAL_MAIL_IN_WORKER = True
+    clerk.email = "clerk@example.cn"
+    clerk.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        case = factories.submitted_case(applicant)
+    assert mailoutbox == []
+    call_command("send_pending_mail", verbosity=0)
+    assert [m.to for m in mailoutbox] == [["clerk@example.cn"]]
+    assert case.number in mailoutbox[0].subject
+    assert Notification.objects.get(recipient=clerk).emailed_at is not None
+    call_command("send_pending_mail", verbosity=0)
+    assert len(mailoutbox) == 1

@@ -231,6 +231,8 @@ REGISTRY: dict[str, Entry] = {
     ),
     # the public verification pages: anyone, logged in or not, shows nothing private
     "verify_lookup": Entry(get=EVERYONE, post=None, public=True),
+    # the health check of the load balancer: "ok", without the database
+    "healthz": Entry(get=EVERYONE, post=None, public=True),
     "verify_document": Entry(
         get=EVERYONE,
         post=EVERYONE,
