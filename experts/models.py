@@ -69,7 +69,11 @@ class Expert(models.Model):
         verbose_name = "鉴定专家"
         verbose_name_plural = verbose_name
         ordering = ["pool", "name", "id"]
-        indexes = [models.Index(fields=["pool", "status"])]
+        indexes = [
+            models.Index(fields=["pool", "status"]),
+            # The legal experts of a pool (a draw with a legal seat).
+            models.Index(fields=["pool", "category"], name="expert_pool_category"),
+        ]
         triggers = [pgtrigger.Protect(name="expert_never_deleted", operation=pgtrigger.Delete)]
 
     def __str__(self):

@@ -76,7 +76,7 @@ class Draw(models.Model):
     system_value = models.CharField("系统随机值", max_length=64)
     witness_value = models.CharField("监督人输入值", max_length=100, blank=True)
     seed = models.CharField("随机种子", max_length=64)
-    candidates = models.JSONField("候选专家（规范顺序）")
+    candidates = models.JSONField("候选专家（规范顺序）", encoder=algorithm.RowsEncoder)
     candidates_hash = models.CharField("候选名单摘要（SHA-256）", max_length=64)
     order = models.JSONField("随机排序结果")
     panel = models.JSONField("入选专家")

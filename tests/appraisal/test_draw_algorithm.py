@@ -136,3 +136,28 @@ def test_next_alternate_keeps_the_mix_and_skips_those_called():
     assert algorithm.next_alternate(alternates, by_id, [by_id[4], by_id[5]], reqs, {10, 11}) is None
     # A maths member left and the mix is still met: the next in rank.
     assert algorithm.next_alternate(alternates, by_id, [by_id[4], by_id[10]], reqs, {1}) == 2
+
+
+@pytest.mark.parametrize("key_length", [32, 64, 65, 100])
+def test_the_fast_hmac_is_rfc_2104_hmac_sha256(key_length):
+    import hashlib
+    import hmac
+
+    key = hashlib.sha512(str(key_length).encode()).digest() * 2
+    key = key[:key_length]
+    mac = algorithm.hmac_sha256(key)
+    for message in (b"", b"v1:1", b"v1:123456789", b"x" * 200):
+        assert mac(message) == hmac.digest(key, message, "sha256")
+
+
+def test_ranked_order_is_the_documented_hmac_sort():
+    import hmac
+
+    seed = algorithm.derive_seed("a" * 64, "witness")
+    candidates = [Candidate(id=i, subjects=frozenset()) for i in (5, 17, 230, 4001, 99999)]
+    key = bytes.fromhex(seed)
+    expected = sorted(
+        (c.id for c in candidates),
+        key=lambda i: hmac.digest(key, f"v1:{i}".encode(), "sha256"),
+    )
+    assert algorithm.ranked_order(candidates, seed) == expected
