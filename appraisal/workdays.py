@@ -8,8 +8,17 @@ known to neither, ``add_working_days`` raises NotImplementedError and callers fa
 """
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 import chinese_calendar
+
+
+@lru_cache(maxsize=8192)
+def _statutory_workday(day: date) -> bool:
+    """chinesecalendar's answer, remembered: its data are fixed for the installed release, and
+    each of its calls scans its whole table to check the year is covered (about 15 µs), which a
+    page counting the deadlines of a prefecture's open cases would pay tens of thousands of times."""
+    return chinese_calendar.is_workday(day)
 
 
 class Calendar:
@@ -17,6 +26,7 @@ class Calendar:
 
     def __init__(self):
         self._years: dict[int, dict[date, bool]] | None = None
+        self._added: dict[tuple[date, int], date] = {}
 
     def _entered(self, year: int) -> dict[date, bool] | None:
         """The admin's schedule of ``year`` (day → works?), or None when not entered. Every
@@ -47,11 +57,17 @@ class Calendar:
         entered = self._entered(day.year)
         if entered is not None:
             return entered.get(day, day.weekday() < 5)
-        return chinese_calendar.is_workday(day)
+        return _statutory_workday(day)
 
     def add(self, start: date, n: int) -> date:
         if n < 0:
             raise ValueError("n must not be negative")
+        key = (start, n)
+        if key not in self._added:  # many cases of a list start their clock on the same day
+            self._added[key] = self._add(start, n)
+        return self._added[key]
+
+    def _add(self, start: date, n: int) -> date:
         day = start
         counted = 0
         while counted < n:

@@ -104,3 +104,23 @@ def test_overdue_case_flagged_on_the_county_home(client, applicant, clerk, proje
     factories.login(client, clerk)
     page = client.get("/").content.decode()
     assert 'id="overdue"' in page and case.number in page and "已逾期" in page
+
+
+def test_a_list_of_cases_gets_the_deadlines_each_case_gets_alone(
+    case_decided_on, applicant, clerk, project_a
+):
+    from appraisal.deadlines import with_deadlines
+
+    decided = case_decided_on(at(2025, 9, 26))
+    submitted = factories.submitted_case(applicant, projects=[project_a])
+    accepted = factories.accepted_case(applicant, clerk, projects=[project_a])
+    factories.draw(clerk, accepted, subjects=["mathematics"])
+    ids = [decided.pk, submitted.pk, accepted.pk]
+    today = datetime.date(2025, 10, 20)
+    alone = {pk: next_deadline(Case.objects.get(pk=pk), today=today) for pk in ids}
+    # From a queryset (the facts selected by subquery) and from a list (by ids).
+    from_queryset = with_deadlines(Case.objects.filter(pk__in=ids), today=today)
+    from_list = with_deadlines(list(Case.objects.filter(pk__in=ids)), today=today)
+    for cases in (from_queryset, from_list):
+        assert {c.pk: c.deadline for c in cases} == alone
+    assert {d.code for d in alone.values()} == {"request", "accept", "reply"}
