@@ -10,8 +10,7 @@ from django.views.decorators.http import require_GET
 import audit
 from appraisal import access
 from appraisal.deadlines import COUNTY, PREFECTURE, with_deadlines
-from appraisal.models import Case, CaseState, RereviewRequest
-from appraisal.services.reminders import OPEN_STATES
+from appraisal.models import Case, CaseState, RereviewRequest, Round
 from audit.models import Action
 
 from .forms import LoginForm
@@ -73,7 +72,7 @@ def county_home(request):
         present = {m.kind for m in case.materials.all()}
         case.checklist_missing = case.missing_kinds_from(present)
     counts = dict(visible.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
-    open_cases = open_with_deadlines(visible)
+    open_cases = open_with_deadlines(visible, COUNTY)
     rereview_inbox = sorted(
         (c for c in open_cases if c.state == CaseState.REREVIEW_REQUESTED),
         key=lambda c: (c.updated_at, c.pk),
@@ -96,11 +95,35 @@ def county_home(request):
     )
 
 
-def open_with_deadlines(visible):
-    """The open cases of a home page, each with its next time limit (DOMAIN §2), loaded once for
-    every list of the page that needs them."""
+# The open cases that can owe a time limit to each office: ``next_deadline`` decides who owes
+# what; this only narrows the cases a home page asks it about (at a prefecture of a national
+# data set, a few dozen instead of thousands). County: everything from submission to the
+# panel's opinion, and a re-review request to handle; prefecture: a forwarded request and the
+# panels of its own round (round 2).
+OWED_BY = {
+    COUNTY: Q(
+        state__in=[
+            CaseState.SUBMITTED,
+            CaseState.ACCEPTED,
+            CaseState.PANEL_DRAWN,
+            CaseState.IN_REVIEW,
+            CaseState.OPINION_SIGNED,
+            CaseState.REREVIEW_REQUESTED,
+        ]
+    ),
+    PREFECTURE: Q(state=CaseState.REREVIEW_FORWARDED)
+    | Q(
+        state__in=[CaseState.PANEL_DRAWN, CaseState.IN_REVIEW, CaseState.OPINION_SIGNED],
+        rounds__number=Round.PREFECTURE,
+    ),
+}
+
+
+def open_with_deadlines(visible, owner):
+    """The open cases of a home page that may owe ``owner`` a time limit, each with its next time
+    limit (DOMAIN §2), loaded once for every list of the page that needs them."""
     return with_deadlines(
-        visible.filter(state__in=OPEN_STATES)
+        visible.filter(OWED_BY[owner])
         .select_related("institution", "bureau", "rereview_request")
         .order_by("created_at", "id")
     )
@@ -138,7 +161,7 @@ def prefecture_home(request):
     for b in bureaus:
         by_stage = [sum(counts.get((b.pk, s), 0) for s in states) for _, states in STAGES]
         stats.append({"bureau": b, "total": sum(by_stage), "by_stage": by_stage})
-    open_cases = open_with_deadlines(visible)
+    open_cases = open_with_deadlines(visible, PREFECTURE)
     recent = list(
         visible.select_related("institution", "bureau")
         .annotate(has_request=Exists(RereviewRequest.objects.filter(case_id=OuterRef("pk"))))

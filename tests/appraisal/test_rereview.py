@@ -406,3 +406,21 @@ def test_institution_sees_the_first_panel_but_not_the_second_before_its_result(
 
     for expert in Expert.objects.filter(pk__in=draw.panel):
         assert expert.name not in page
+
+
+def test_an_overdue_prefecture_round_is_flagged_on_the_prefecture_home_only(
+    client, forwarded, prefecture_clerk, clerk
+):
+    from appraisal.models import RereviewRequest
+
+    svc.receive_rereview(prefecture_clerk, forwarded.pk)
+    RereviewRequest.objects.filter(case=forwarded).update(
+        handled_at=timezone.now() - datetime.timedelta(days=90)
+    )
+    factories.login(client, prefecture_clerk)
+    page = client.get("/").content.decode()
+    overdue = page[page.index('id="overdue"') :]
+    assert forwarded.number in overdue and "作出复审鉴定结论" in overdue
+    client.logout()
+    factories.login(client, clerk)  # the county does not owe it
+    assert 'id="overdue"' not in client.get("/").content.decode()
