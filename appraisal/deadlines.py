@@ -179,6 +179,11 @@ def _earlier_reply(case, deadline, today):
     return Deadline("reply", "答复鉴定邀请", EXPERTS, due, exact, today)
 
 
+# Up to this many cases, the facts are selected by a list of ids (the planner then reads the
+# indexes); beyond it, by a subquery, whose plan costs less than preparing the parameters.
+IDS_IN_LIST = 1000
+
+
 def _preload(cases, source=None):
     """Load, in a fixed number of queries, every fact ``next_deadline`` asks of these cases.
 
@@ -189,7 +194,9 @@ def _preload(cases, source=None):
 
     if not cases:
         return
-    ids = [c.pk for c in cases] if source is None else source.order_by().values("pk")
+    ids = [c.pk for c in cases]
+    if source is not None and len(ids) > IDS_IN_LIST:
+        ids = source.order_by().values("pk")
     decided = dict(
         Decision.objects.filter(round__case_id__in=ids, round__number=Round.COUNTY).values_list(
             "round__case_id", "stamped_at"

@@ -113,8 +113,8 @@ OWED_BY = {
     ),
     PREFECTURE: Q(state=CaseState.REREVIEW_FORWARDED)
     | Q(
+        Exists(Round.objects.filter(case_id=OuterRef("pk"), number=Round.PREFECTURE)),
         state__in=[CaseState.PANEL_DRAWN, CaseState.IN_REVIEW, CaseState.OPINION_SIGNED],
-        rounds__number=Round.PREFECTURE,
     ),
 }
 

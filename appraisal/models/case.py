@@ -488,6 +488,10 @@ class Round(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "number"], name="one_round_per_number")
         ]
+        indexes = [
+            # The few cases in a prefecture's round (the prefecture's home page and deadlines).
+            models.Index(fields=["case"], condition=models.Q(number=2), name="round_prefecture")
+        ]
 
     def __str__(self):
         return f"{self.case.number} {self.get_number_display()}"
