@@ -314,3 +314,16 @@ def test_database_refuses_to_change_a_draw_or_delete_records(accepted_case, cler
             attempt()
     assert Draw.objects.get(pk=draw.pk).panel == draw.panel
     assert Seat.objects.filter(draw=draw).count() == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_draws_json_is_compressed_with_lz4_on_postgresql():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attcompression FROM pg_attribute WHERE attrelid = "
+            "'appraisal_draw'::regclass AND attname IN ('candidates', 'order', 'filters')"
+        )
+        assert dict(cursor.fetchall()) == {"candidates": "l", "order": "l", "filters": "l"}
