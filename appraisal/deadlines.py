@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .models import CaseState, Round, Seat
@@ -237,3 +237,42 @@ def with_deadlines(cases, today=None):
     for case in cases:
         case.deadline = next_deadline(case, today=today, calendar=calendar)
     return cases
+
+
+# The cases that can owe a time limit to each office, as ``next_deadline`` above assigns them:
+# a county owes everything from submission to its panel's opinion, and the handling of a
+# re-review request; the prefecture owes a forwarded request and its own round (round 2). This
+# only narrows the cases a page asks ``next_deadline`` about (a prefecture of a national data set:
+# a few dozen instead of thousands); ``next_deadline`` still decides who owes what.
+OWED_BY = {
+    COUNTY: Q(
+        state__in=[
+            CaseState.SUBMITTED,
+            CaseState.ACCEPTED,
+            CaseState.PANEL_DRAWN,
+            CaseState.IN_REVIEW,
+            CaseState.OPINION_SIGNED,
+            CaseState.REREVIEW_REQUESTED,
+        ]
+    ),
+    PREFECTURE: Q(state=CaseState.REREVIEW_FORWARDED)
+    | Q(
+        Exists(Round.objects.filter(case_id=OuterRef("pk"), number=Round.PREFECTURE)),
+        state__in=[CaseState.PANEL_DRAWN, CaseState.IN_REVIEW, CaseState.OPINION_SIGNED],
+    ),
+}
+
+
+def owed_with_deadlines(cases, owner):
+    """The cases of ``cases`` (a queryset) that may owe ``owner`` a time limit, oldest first, each
+    with its next time limit: loaded once for every list of a page that needs them."""
+    return with_deadlines(
+        cases.filter(OWED_BY[owner])
+        .select_related("institution", "bureau", "rereview_request")
+        .order_by("created_at", "id")
+    )
+
+
+def overdue(cases, owner):
+    """Of cases carrying their ``deadline``, those whose limit has passed and is owed by ``owner``."""
+    return [c for c in cases if c.deadline and c.deadline.overdue and c.deadline.owner == owner]

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_GET
 
 import audit
 from appraisal import access
-from appraisal.deadlines import COUNTY, PREFECTURE, with_deadlines
-from appraisal.models import Case, CaseState, RereviewRequest, Round
+from appraisal.deadlines import COUNTY, PREFECTURE, overdue, owed_with_deadlines, with_deadlines
+from appraisal.models import Case, CaseState, RereviewRequest
 from audit.models import Action
 
 from .forms import LoginForm
@@ -72,7 +72,7 @@ def county_home(request):
         present = {m.kind for m in case.materials.all()}
         case.checklist_missing = case.missing_kinds_from(present)
     counts = dict(visible.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
-    open_cases = open_with_deadlines(visible, COUNTY)
+    open_cases = owed_with_deadlines(visible, COUNTY)
     rereview_inbox = sorted(
         (c for c in open_cases if c.state == CaseState.REREVIEW_REQUESTED),
         key=lambda c: (c.updated_at, c.pk),
@@ -93,45 +93,6 @@ def county_home(request):
             .order_by("accepted_at")[:20],
         },
     )
-
-
-# The open cases that can owe a time limit to each office: ``next_deadline`` decides who owes
-# what; this only narrows the cases a home page asks it about (at a prefecture of a national
-# data set, a few dozen instead of thousands). County: everything from submission to the
-# panel's opinion, and a re-review request to handle; prefecture: a forwarded request and the
-# panels of its own round (round 2).
-OWED_BY = {
-    COUNTY: Q(
-        state__in=[
-            CaseState.SUBMITTED,
-            CaseState.ACCEPTED,
-            CaseState.PANEL_DRAWN,
-            CaseState.IN_REVIEW,
-            CaseState.OPINION_SIGNED,
-            CaseState.REREVIEW_REQUESTED,
-        ]
-    ),
-    PREFECTURE: Q(state=CaseState.REREVIEW_FORWARDED)
-    | Q(
-        Exists(Round.objects.filter(case_id=OuterRef("pk"), number=Round.PREFECTURE)),
-        state__in=[CaseState.PANEL_DRAWN, CaseState.IN_REVIEW, CaseState.OPINION_SIGNED],
-    ),
-}
-
-
-def open_with_deadlines(visible, owner):
-    """The open cases of a home page that may owe ``owner`` a time limit, each with its next time
-    limit (DOMAIN §2), loaded once for every list of the page that needs them."""
-    return with_deadlines(
-        visible.filter(OWED_BY[owner])
-        .select_related("institution", "bureau", "rereview_request")
-        .order_by("created_at", "id")
-    )
-
-
-def overdue(cases, owner):
-    """The cases whose next time limit has passed and is owed by ``owner``."""
-    return [c for c in cases if c.deadline and c.deadline.overdue and c.deadline.owner == owner]
 
 
 # The stages the prefecture's overview counts, each a group of states.
@@ -161,7 +122,7 @@ def prefecture_home(request):
     for b in bureaus:
         by_stage = [sum(counts.get((b.pk, s), 0) for s in states) for _, states in STAGES]
         stats.append({"bureau": b, "total": sum(by_stage), "by_stage": by_stage})
-    open_cases = open_with_deadlines(visible, PREFECTURE)
+    open_cases = owed_with_deadlines(visible, PREFECTURE)
     recent = list(
         visible.select_related("institution", "bureau")
         .annotate(has_request=Exists(RereviewRequest.objects.filter(case_id=OuterRef("pk"))))
