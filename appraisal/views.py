@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -25,7 +25,7 @@ from .forms import (
     ReasonForm,
     ReturnForm,
 )
-from .models import Case, CaseState, MaterialKind, RereviewRequest
+from .models import Case, CaseState, MaterialKind
 from .models.rereview import DECLARATION_TEXT
 from .services import ServiceError
 from .services import cases as case_services
@@ -50,10 +50,8 @@ def filtered_cases(request, queryset):
             queryset = queryset.filter(state=form.cleaned_data["state"])
         if form.cleaned_data.get("bureau"):
             queryset = queryset.filter(bureau_id=form.cleaned_data["bureau"])
-    queryset = (
-        queryset.select_related("institution", "bureau")
-        .annotate(has_request=Exists(RereviewRequest.objects.filter(case_id=OuterRef("pk"))))
-        .order_by("-created_at", "-id")
+    queryset = Case.flag_rereview_requests(
+        queryset.select_related("institution", "bureau").order_by("-created_at", "-id")
     )
     page = CappedPaginator(queryset, settings.PAGINATE_BY).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)

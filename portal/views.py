@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 import audit
 from appraisal import access
 from appraisal.deadlines import COUNTY, PREFECTURE, overdue, owed_with_deadlines, with_deadlines
-from appraisal.models import Case, CaseState, RereviewRequest
+from appraisal.models import Case, CaseState
 from audit.models import Action
 
 from .forms import LoginForm
@@ -124,9 +124,9 @@ def prefecture_home(request):
         stats.append({"bureau": b, "total": sum(by_stage), "by_stage": by_stage})
     open_cases = owed_with_deadlines(visible, PREFECTURE)
     recent = list(
-        visible.select_related("institution", "bureau")
-        .annotate(has_request=Exists(RereviewRequest.objects.filter(case_id=OuterRef("pk"))))
-        .order_by("-created_at")[:10]
+        Case.flag_rereview_requests(visible.select_related("institution", "bureau")).order_by(
+            "-created_at"
+        )[:10]
     )
     Case.attach_last_returns(recent)
     return render(

@@ -3,6 +3,7 @@
 import pgtrigger
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -135,6 +136,16 @@ class Case(FSMModelMixin, models.Model):
         ).order_by("case_id", "at", "id")
         for row in rows:
             drafts[row.case_id]._last_return = row  # the latest one wins
+
+    @staticmethod
+    def flag_rereview_requests(queryset):
+        """A list's cases, each knowing whether it has a re-review request without a query per row
+        (``has_rereview_request`` reads the ``has_request`` added here)."""
+        from .rereview import RereviewRequest
+
+        return queryset.annotate(
+            has_request=Exists(RereviewRequest.objects.filter(case_id=OuterRef("pk")))
+        )
 
     # ---- a page's read-only view of the case ------------------------------------------------
     def for_page(self):
