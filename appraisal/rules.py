@@ -53,8 +53,7 @@ def holds_accepted_seat(case, user) -> bool:
             round__case_id=case.pk, expert__user_id=user.pk, status=Seat.Status.ACCEPTED
         ).exists()
 
-    page_cached = getattr(case, "page_cached", None)  # a page's read-only case answers once
-    return page_cached(("accepted_seat", user.pk), ask) if page_cached else ask()
+    return case.page_cached(("accepted_seat", user.pk), ask)  # once per page (Case.for_page)
 
 
 def may_start_review(case, user) -> bool:
