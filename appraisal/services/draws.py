@@ -11,7 +11,7 @@ from datetime import datetime, time
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
@@ -65,20 +65,6 @@ ROW_FIELDS = (
     "knows_administrative_law",
 )
 ORDER = ("status", "eligibility", "credit", "tie", "on_case", "load")
-
-
-def _eligible(prefix: str = "") -> Q:
-    """Guide 五: an intermediate title or above, the declaration on training institutions, and
-    for a legal expert a knowledge of administrative law."""
-    return Q(
-        **{
-            f"{prefix}title_level__in": TITLE_LEVELS,
-            f"{prefix}declares_no_training_work": True,
-        }
-    ) & (
-        ~Q(**{f"{prefix}category": Expert.Category.LEGAL})
-        | Q(**{f"{prefix}knows_administrative_law": True})
-    )
 
 
 def _row_filters(rows) -> dict[str, set[int]]:
@@ -234,7 +220,8 @@ def screen(case, pool, subjects, legal_seat) -> Screening:
     removed["tie"] = _tied(facts, case, today)
     removed = _first_filter_only(removed)
     out = set().union(*removed.values())
-    names = {eid: facts[eid][1] for eid in out}
+    name = ROW_FIELDS.index("name")
+    names = {eid: facts[eid][name] for eid in out}
     filters = [
         {
             "code": "subjects",
@@ -253,9 +240,9 @@ def screen(case, pool, subjects, legal_seat) -> Screening:
                 "experts": [[i, names[i]] for i in sorted(ids)],
             }
         )
-    legal = Expert.Category.LEGAL
+    legal, category = Expert.Category.LEGAL, ROW_FIELDS.index("category")
     candidates = [
-        algorithm.Candidate(id=eid, subjects=frozenset(areas), legal=facts[eid][5] == legal)
+        algorithm.Candidate(id=eid, subjects=frozenset(areas), legal=facts[eid][category] == legal)
         for eid, areas in covered.items()
         if eid not in out
     ]
