@@ -37,20 +37,23 @@ class BackupError(Exception):
     """A backup or restore that cannot go on; the message says why, in Chinese."""
 
 
-def sha256_of(path: Path) -> str:
+def _sha256(handle) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(chunk)
+    for chunk in iter(lambda: handle.read(CHUNK), b""):
+        digest.update(chunk)
     return digest.hexdigest()
+
+
+def sha256_of(path: Path) -> str:
+    """A local file's SHA-256 (the archive's parts while it is built or read)."""
+    with open(path, "rb") as handle:
+        return _sha256(handle)
 
 
 def sha256_of_stored(name: str) -> str:
-    digest = hashlib.sha256()
+    """A stored file's SHA-256, read through the storage API (a folder or an S3 bucket)."""
     with default_storage.open(name, "rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return _sha256(handle)
 
 
 def stored_names(folder: str = ""):
