@@ -10,7 +10,6 @@ from portal.notify import bureau_staff, institution_members, notify
 
 from .. import deadlines
 from ..models import Case, CaseState, Seat
-from ..workdays import Calendar
 
 # Remind this many calendar days ahead (and again once overdue).
 SOON_DAYS = 2
@@ -69,13 +68,12 @@ def remind_invitations(today=None) -> int:
 def remind_deadlines(today=None) -> int:
     """The office owing a case's next step, when its limit is near and again once it passed."""
     today = today or timezone.localdate()
-    calendar = Calendar()
     sent = 0
     cases = Case.objects.filter(state__in=OPEN_STATES).select_related(
         "institution", "bureau", "bureau__parent"
     )
-    for case in cases:
-        deadline = deadlines.next_deadline(case, today=today, calendar=calendar)
+    for case in deadlines.with_deadlines(cases, today=today):
+        deadline = case.deadline
         if deadline is None or deadline.owner == deadlines.EXPERTS:
             continue
         if deadline.overdue:
