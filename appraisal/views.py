@@ -50,6 +50,9 @@ def filtered_cases(request, queryset):
             queryset = queryset.filter(state=form.cleaned_data["state"])
         if form.cleaned_data.get("bureau"):
             queryset = queryset.filter(bureau_id=form.cleaned_data["bureau"])
+    elif form.is_bound:  # a hand-edited address: say so rather than silently list everything
+        messages.error(request, "筛选条件有误，以下为未经筛选的列表。")
+        form_errors_to_messages(request, form)
     queryset = Case.flag_rereview_requests(
         queryset.select_related("institution", "bureau").order_by("-created_at", "-id")
     )

@@ -103,3 +103,14 @@ def test_list_filters_search_and_pages(client, applicant, clerk, settings):
     assert by_name == 3
     assert client.get(url, {"q": "不存在的机构"}).context["page"].paginator.count == 0
     assert client.get(url, {"page": "abc"}).status_code == 200
+
+
+def test_a_hand_edited_filter_says_the_list_is_unfiltered(client, applicant, clerk):
+    factories.submitted_case(applicant)
+    factories.login(client, clerk)
+    response = client.get(reverse("appraisal:case_list"), {"state": "no-such-state"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "筛选条件有误" in page and "no-such-state" in page
+    assert response.context["page"].paginator.count == 1
+    assert "筛选条件有误" not in client.get(reverse("appraisal:case_list")).content.decode()
