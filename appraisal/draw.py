@@ -160,7 +160,7 @@ def ranked_order(candidates: Iterable[Candidate], seed: str) -> list[int]:
     """The candidates' ids sorted by HMAC-SHA256(seed, "v1:<id>") (ties, never seen, by id)."""
     mac = hmac_sha256(bytes.fromhex(seed))
     ids = sorted(c.id for c in candidates)
-    return sorted(ids, key=lambda i: (mac(b"v1:%d" % i), i))
+    return sorted(ids, key=lambda i: mac(b"v1:%d" % i))  # stable: equal keys stay in id order
 
 
 def requirements_for(params: Parameters) -> list[str]:

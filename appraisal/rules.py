@@ -53,7 +53,7 @@ def holds_accepted_seat(case, user) -> bool:
             round__case_id=case.pk, expert__user_id=user.pk, status=Seat.Status.ACCEPTED
         ).exists()
 
-    return case.page_cached(("accepted_seat", user.pk), ask)  # once per page (Case.for_page)
+    return case.remembered(("accepted_seat", user.pk), ask)  # see Case.remember_answers
 
 
 def may_start_review(case, user) -> bool:

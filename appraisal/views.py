@@ -143,7 +143,7 @@ def material_checklist(case, materials):
 
 @login_required
 def case_detail(request, pk, upload_form=None):
-    case = access.get_case_for(request.user, pk).for_page()
+    case = access.get_case_for(request.user, pk).remember_answers()
     rereview = getattr(case, "rereview_request", None)  # read once; the page's parts reuse it
     materials = list(
         case.materials.filter(rereview__isnull=True)

@@ -147,21 +147,25 @@ class Case(FSMModelMixin, models.Model):
             has_request=Exists(RereviewRequest.objects.filter(case_id=OuterRef("pk")))
         )
 
-    # ---- a page's read-only view of the case ------------------------------------------------
-    def for_page(self):
-        """Mark this instance as read by one page (a GET view that changes nothing): each question
-        below is then asked of the database once, however many parts of the page ask it."""
-        self._page_memo = {}
+    # ---- answers kept while nothing they depend on changes ---------------------------------
+    def remember_answers(self):
+        """Keep the answers of the questions below on this instance, so that each is asked of the
+        database once however many callers ask it: for a page (a GET view that changes nothing),
+        or for a transition's checks (``run_transition`` forgets them before the state changes)."""
+        self._memo = {}
         return self
+
+    def forget_answers(self):
+        self.__dict__.pop("_memo", None)
 
     def calendar(self):
         """The working-day calendar: one per page (it reads the admin's years once), else new."""
         from ..workdays import Calendar
 
-        return self.page_cached("calendar", Calendar)
+        return self.remembered("calendar", Calendar)
 
-    def page_cached(self, key, compute):
-        memo = self.__dict__.get("_page_memo")
+    def remembered(self, key, compute):
+        memo = self.__dict__.get("_memo")
         if memo is None:
             return compute()
         if key not in memo:
@@ -170,7 +174,7 @@ class Case(FSMModelMixin, models.Model):
 
     def missing_material_kinds(self) -> list[str]:
         """Required kinds of material (settings.APPRAISAL_REQUIRED_MATERIALS) not yet uploaded."""
-        return self.page_cached(
+        return self.remembered(
             "missing_kinds",
             lambda: self.missing_kinds_from(set(self.materials.values_list("kind", flat=True))),
         )
@@ -206,7 +210,10 @@ class Case(FSMModelMixin, models.Model):
     @property
     def current_round(self):
         """The round under way: the county's, or the prefecture's after a forwarded re-review."""
-        return self.page_cached("current_round", lambda: self.rounds.order_by("-number").first())
+        return self.remembered(
+            "current_round",
+            lambda: self.rounds.select_related("bureau").order_by("-number").first(),
+        )
 
     def panel_complete(self) -> bool:
         """Every seat of the current round's panel has been accepted (DOMAIN §2: in_review)."""
@@ -348,7 +355,7 @@ class Case(FSMModelMixin, models.Model):
 
         if self.decided_at is None:
             return None, True
-        return self.page_cached(
+        return self.remembered(
             "rereview_window_ends",
             lambda: add_working_days_or_weekdays(
                 timezone.localtime(self.decided_at).date(),
@@ -371,9 +378,9 @@ class Case(FSMModelMixin, models.Model):
             return facts["request"] is not None
         from .rereview import RereviewRequest
 
-        if "_page_memo" in self.__dict__ and Case.rereview_request.is_cached(self):
+        if "_memo" in self.__dict__ and Case.rereview_request.is_cached(self):
             return getattr(self, "rereview_request", None) is not None
-        return self.page_cached(
+        return self.remembered(
             "has_request", lambda: RereviewRequest.objects.filter(case_id=self.pk).exists()
         )
 

@@ -3,6 +3,7 @@
 They belong to a round, so the prefecture's re-review round reuses them unchanged.
 """
 
+import json
 import secrets
 
 import pgtrigger
@@ -11,6 +12,27 @@ from django.db import models
 from django.utils import timezone
 
 from .. import draw as algorithm
+
+
+class RecordJSONField(models.JSONField):
+    """JSON written once and read whole, kept as the text it was written as: PostgreSQL's
+    ``json`` rather than ``jsonb``. A draw's candidates and order are tens of kilobytes written
+    while the clerk waits; ``jsonb`` would parse and re-encode them for queries inside them that
+    nothing makes, and the stored text is then exactly the text that was hashed. (Other
+    databases store JSON as text anyway.)"""
+
+    def db_type(self, connection):
+        return "json" if connection.vendor == "postgresql" else super().db_type(connection)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if connection.vendor != "postgresql" or value is None:
+            return super().get_db_prep_value(value, connection, prepared)
+        return json.dumps(value, cls=self.encoder)
+
+    def from_db_value(self, value, expression, connection):
+        if value is not None and not isinstance(value, str):  # the driver parsed ``json``
+            return value
+        return super().from_db_value(value, expression, connection)
 
 
 def new_system_value() -> str:
@@ -76,11 +98,11 @@ class Draw(models.Model):
     system_value = models.CharField("系统随机值", max_length=64)
     witness_value = models.CharField("监督人输入值", max_length=100, blank=True)
     seed = models.CharField("随机种子", max_length=64)
-    candidates = models.JSONField("候选专家（规范顺序）", encoder=algorithm.RowsEncoder)
+    candidates = RecordJSONField("候选专家（规范顺序）", encoder=algorithm.RowsEncoder)
     candidates_hash = models.CharField("候选名单摘要（SHA-256）", max_length=64)
-    order = models.JSONField("随机排序结果")
+    order = RecordJSONField("随机排序结果")
     panel = models.JSONField("入选专家")
-    filters = models.JSONField("筛选记录", default=list)
+    filters = RecordJSONField("筛选记录", default=list)
     drawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="抽取人", on_delete=models.PROTECT, related_name="+"
     )

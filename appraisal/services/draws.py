@@ -11,7 +11,6 @@ from datetime import datetime, time
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,6 +26,7 @@ from . import ServiceError
 from .transitions import lock_case, run_transition
 
 PANEL_SIZES = (3, 4, 5)
+EXPIRED = "抽取页面已过期，请刷新后重新操作。"
 # Cases whose panel is still at work: an expert's seats on them count towards the load cap.
 ACTIVE_STATES = (CaseState.PANEL_DRAWN, CaseState.IN_REVIEW, CaseState.OPINION_SIGNED)
 OPEN_SEAT = (Seat.Status.INVITED, Seat.Status.ACCEPTED)
@@ -49,104 +49,48 @@ class Screening:
     names: dict[int, str] = field(default_factory=dict)
 
 
+def case_subjects(case) -> dict[str, int]:
+    """The case's subject areas (those of its projects), code → id."""
+    return case.remembered(
+        "subjects",
+        lambda: dict(
+            case.projects.filter(subjects__isnull=False).values_list(
+                "subjects__code", "subjects__id"
+            )
+        ),
+    )
+
+
 def case_subject_codes(case) -> list[str]:
-    """The case's subject areas: those of its projects."""
-    return sorted(set(case.projects.values_list("subjects__code", flat=True)) - {None})
+    return sorted(case_subjects(case))
 
 
-TITLE_LEVELS = sorted(Expert.TitleLevel.values)
-ROW_FIELDS = (
-    "id",
-    "name",
-    "status",
-    "title_level",
-    "declares_no_training_work",
-    "category",
-    "knows_administrative_law",
-)
 ORDER = ("status", "eligibility", "credit", "tie", "on_case", "load")
+AFTER_TIE = frozenset({None, "on_case", "load"})  # a tie is listed before these
 
 
-def _row_filters(rows) -> dict[str, set[int]]:
-    """The status and eligibility filters, on value rows (ROW_FIELDS)."""
-    removed = {"status": set(), "eligibility": set()}
-    for eid, _name, status, level, declares, category, knows_law in rows:
-        if status != Expert.Status.ACTIVE:
-            removed["status"].add(eid)
-        elif (
-            level not in TITLE_LEVELS
-            or not declares
-            or (category == Expert.Category.LEGAL and not knows_law)
-        ):
-            removed["eligibility"].add(eid)
-    return removed
-
-
-def _case_filters(ids: set[int], case, pool_id, today) -> dict[str, set[int]]:
-    """Credit records, ties with the institution, seats on this case, the load cap."""
-    removed = {}
-    removed["credit"] = ids & set(
-        ExpertCreditRecord.objects.filter(expert__pool_id=pool_id)
-        .order_by()
-        .values_list("expert_id", flat=True)
-    )
-    removed["tie"] = _tied(ids, case, today)
-    removed["on_case"] = ids & set(
-        Seat.objects.filter(round__case_id=case.pk).order_by().values_list("expert_id", flat=True)
-    )
-    busy = (
-        Seat.objects.filter(
-            expert__pool_id=pool_id,
-            status__in=OPEN_SEAT,
-            round__case__state__in=ACTIVE_STATES,
-        )
-        .values("expert_id")
-        .annotate(n=Count("id"))
-        .filter(n__gte=settings.APPRAISAL_EXPERT_LOAD_CAP)
-        .values_list("expert_id", flat=True)
-    )
-    removed["load"] = ids & set(busy)
-    return removed
-
-
-def _first_filter_only(removed: dict[str, set[int]]) -> dict[str, set[int]]:
-    """Each expert is listed under the first filter (in ORDER) that removes them."""
-    seen = set()
-    result = {}
-    for code in ORDER:
-        result[code] = removed.get(code, set()) - seen
-        seen |= result[code]
-    return result
-
-
-def _tied(ids, case, today) -> set[int]:
-    return {
-        expert_id
-        for expert_id, kind, ended_on in ExpertTie.objects.filter(
-            institution_id=case.institution_id
-        )
-        .order_by()
-        .values_list("expert_id", "kind", "ended_on")
-        if expert_id in ids and tie_excludes(kind, ended_on, today)
-    }
-
-
-def _screening_rows(case, pool_id, subject_ids, legal_seat) -> list[tuple]:
+def _screening_rows(case, pool_id, *, subject_ids=(), legal_seat=False, expert_ids=None):
     """The pool's experts relevant to the case, one row per case area each covers (legal experts
-    with a legal seat: one row with no area), with what every filter needs: ROW_FIELDS, the area,
-    then three flags (a credit record; a seat on this case in any round; at the load cap) and the
-    pool's size.
+    with a legal seat: one row with no area); with ``expert_ids``, those experts, one row each.
+    A row is (id, name, legal?, area, the first filter in ORDER that removes the expert but the
+    tie, or None; the pool's size).
 
     One statement, written out: the ORM took longer to build it (a union with six subqueries)
-    than the database takes to run it, on the path a clerk waits for. Each flag is an
-    ``id IN (…)`` the database answers from one hashed list; the tables and columns are those of
-    the models, and the tests of every filter run it on SQLite and PostgreSQL.
+    than the database takes to run it, on the path a clerk waits for. Every rule of the guide but
+    the tie (its recusal window is worked out in Python, ``tie_excludes``) is a branch of one
+    CASE; the tables and columns are those of the models, and the tests of every filter run it
+    on SQLite and PostgreSQL.
     """
     expert, through = Expert._meta.db_table, Expert.subjects.through._meta.db_table
     seat, round_, case_table = Seat._meta.db_table, Round._meta.db_table, Case._meta.db_table
     credit = ExpertCreditRecord._meta.db_table
-    columns = ", ".join(f"e.{c}" for c in ROW_FIELDS)
+    columns = "e.id, e.name, e.status, e.title_level, e.declares_no_training_work, e.category, "
+    columns += "e.knows_administrative_law"
     parts, params = [], []
+    if expert_ids is not None:
+        marks = ", ".join(["%s"] * len(expert_ids)) or "NULL"
+        parts.append(f"SELECT {columns}, NULL AS area FROM {expert} e WHERE e.id IN ({marks})")
+        params += list(expert_ids)
     if subject_ids:
         marks = ", ".join(["%s"] * len(subject_ids))
         parts.append(
@@ -163,6 +107,7 @@ def _screening_rows(case, pool_id, subject_ids, legal_seat) -> list[tuple]:
         params += [pool_id, Expert.Category.LEGAL]
     if not parts:
         return []
+    levels = ", ".join(["%s"] * len(Expert.TitleLevel.values))
     open_seats = ", ".join(["%s"] * len(OPEN_SEAT))
     active = ", ".join(["%s"] * len(ACTIVE_STATES))
     sql = (
@@ -172,10 +117,20 @@ def _screening_rows(case, pool_id, subject_ids, legal_seat) -> list[tuple]:
         f"JOIN {expert} be ON be.id = s.expert_id "
         f"WHERE be.pool_id = %s AND s.status IN ({open_seats}) AND c.state IN ({active}) "
         "GROUP BY s.expert_id HAVING COUNT(*) >= %s) "
-        f"SELECT x.*, x.id IN (SELECT expert_id FROM {credit}), "
-        f"x.id IN (SELECT s.expert_id FROM {seat} s JOIN {round_} r ON r.id = s.round_id "
-        "WHERE r.case_id = %s), "
-        "x.id IN (SELECT expert_id FROM busy), "
+        "SELECT x.id, x.name, x.category = %s, x.area, CASE "
+        # status: suspended or retired
+        "WHEN x.status <> %s THEN %s "
+        # eligibility (guide 五; Expert.eligibility_problems)
+        f"WHEN COALESCE(x.title_level, '') NOT IN ({levels}) "
+        "OR NOT x.declares_no_training_work "
+        "OR (x.category = %s AND NOT x.knows_administrative_law) THEN %s "
+        # credit: any record ends the engagement (guide 九(三))
+        f"WHEN x.id IN (SELECT expert_id FROM {credit}) THEN %s "
+        # on_case: sat on this case in any round (guide 七(五))
+        f"WHEN x.id IN (SELECT s.expert_id FROM {seat} s JOIN {round_} r ON r.id = s.round_id "
+        "WHERE r.case_id = %s) THEN %s "
+        # load: open seats on cases still at work, at the cap
+        "WHEN x.id IN (SELECT expert_id FROM busy) THEN %s END, "
         f"(SELECT COUNT(*) FROM {expert} WHERE pool_id = %s) "
         "FROM relevant x"
     )
@@ -185,7 +140,16 @@ def _screening_rows(case, pool_id, subject_ids, legal_seat) -> list[tuple]:
         *OPEN_SEAT,
         *ACTIVE_STATES,
         settings.APPRAISAL_EXPERT_LOAD_CAP,
+        Expert.Category.LEGAL,
+        Expert.Status.ACTIVE,
+        "status",
+        *Expert.TitleLevel.values,
+        Expert.Category.LEGAL,
+        "eligibility",
+        "credit",
         case.pk,
+        "on_case",
+        "load",
         pool_id,
     ]
     with connection.cursor() as cursor:
@@ -193,69 +157,90 @@ def _screening_rows(case, pool_id, subject_ids, legal_seat) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _tied(case, today) -> set[int]:
+    """Experts whose declared tie with the case's institution is within its recusal window."""
+    return {
+        expert_id
+        for expert_id, kind, ended_on in ExpertTie.objects.filter(
+            institution_id=case.institution_id
+        )
+        .order_by()
+        .values_list("expert_id", "kind", "ended_on")
+        if tie_excludes(kind, ended_on, today)
+    }
+
+
+def _removed_by(rows, tied) -> dict[int, tuple[str, str]]:
+    """Expert id → (the first filter that removes them, name), for the rows' removed experts."""
+    removed = {}
+    for eid, name, _legal, _area, code, _size in rows:
+        if eid in tied and code in AFTER_TIE:
+            code = "tie"
+        if code is not None:
+            removed[eid] = (code, name)
+    return removed
+
+
 def screen(case, pool, subjects, legal_seat) -> Screening:
     """The candidates of ``pool`` for ``case``, and every filter with the experts it removed.
 
     The experts relevant to the case are those covering one of its subject areas (and the legal
-    experts when a legal seat is wanted). One statement reads them with the facts every filter
-    needs (``_screening_rows``); the ties with the institution are one small query more.
+    experts when a legal seat is wanted). One statement reads them with the first filter that
+    removes each (``_screening_rows``); the ties with the institution are one small query more.
     """
-    subjects = sorted(subjects)
-    today = timezone.localdate()
-    codes = dict(Subject.objects.filter(code__in=subjects).values_list("id", "code"))
-    rows = _screening_rows(case, pool.pk, list(codes), legal_seat)
-    covered: dict[int, set[str]] = {}
-    facts = {}
-    for row in rows:
-        eid, subject_id = row[0], row[len(ROW_FIELDS)]
-        areas = covered.setdefault(eid, set())
-        if subject_id is not None:
-            areas.add(codes[subject_id])
-        facts[eid] = row
+    known = case_subjects(case)
+    codes = {known[c]: c for c in subjects if c in known}
+    if len(codes) < len(set(subjects)):  # not areas of the case: looked up, though none is drawn
+        codes.update(Subject.objects.filter(code__in=subjects).values_list("id", "code").order_by())
+    rows = _screening_rows(case, pool.pk, subject_ids=sorted(codes), legal_seat=legal_seat)
+    removed = _removed_by(rows, _tied(case, timezone.localdate()))
+    areas: dict[int, set[str]] = {}
+    legal = set()
+    for eid, _name, is_legal, area, _code, _size in rows:
+        if eid in removed:
+            continue
+        covered = areas.get(eid)
+        if covered is None:
+            covered = areas[eid] = set()
+            if is_legal:
+                legal.add(eid)
+        if area is not None:
+            covered.add(codes[area])
+    relevant = len(areas) + len(removed)
     size = rows[0][-1] if rows else Expert.objects.filter(pool_id=pool.pk).count()
-    removed = _row_filters(row[: len(ROW_FIELDS)] for row in facts.values())
-    flags = len(ROW_FIELDS) + 1
-    for offset, code in enumerate(("credit", "on_case", "load")):
-        removed[code] = {eid for eid, row in facts.items() if row[flags + offset]}
-    removed["tie"] = _tied(facts, case, today)
-    removed = _first_filter_only(removed)
-    out = set().union(*removed.values())
-    name = ROW_FIELDS.index("name")
-    names = {eid: facts[eid][name] for eid in out}
     filters = [
         {
             "code": "subjects",
             "label": FILTER_LABELS["subjects"],
-            "count": size - len(covered),
+            "count": size - relevant,
             "experts": [],
         }
     ]
     for code in ORDER:
-        ids = removed[code]
+        ids = sorted(eid for eid, (why, _name) in removed.items() if why == code)
         filters.append(
             {
                 "code": code,
                 "label": FILTER_LABELS[code],
                 "count": len(ids),
-                "experts": [[i, names[i]] for i in sorted(ids)],
+                "experts": [[i, removed[i][1]] for i in ids],
             }
         )
-    legal, category = Expert.Category.LEGAL, ROW_FIELDS.index("category")
     candidates = [
-        algorithm.Candidate(id=eid, subjects=frozenset(areas), legal=facts[eid][category] == legal)
-        for eid, areas in covered.items()
-        if eid not in out
+        algorithm.Candidate(eid, frozenset(covered), eid in legal) for eid, covered in areas.items()
     ]
-    return Screening(candidates=candidates, filters=filters, names=names)
+    return Screening(
+        candidates=candidates,
+        filters=filters,
+        names={eid: name for eid, (_why, name) in removed.items()},
+    )
 
 
 def unsuitable_now(case, pool, expert_ids) -> dict[int, str]:
     """Alternates who can no longer be called (suspended, sanctioned, tied, busy), with why."""
-    rows = list(Expert.objects.filter(pk__in=list(expert_ids)).values_list(*ROW_FIELDS))
-    removed = _row_filters(rows)
-    removed.update(_case_filters({r[0] for r in rows}, case, pool.pk, timezone.localdate()))
-    removed = _first_filter_only(removed)
-    return {eid: FILTER_LABELS[code] for code, ids in removed.items() for eid in ids}
+    rows = _screening_rows(case, pool.pk, expert_ids=list(expert_ids))
+    removed = _removed_by(rows, _tied(case, timezone.localdate()))
+    return {eid: FILTER_LABELS[code] for eid, (code, _name) in removed.items()}
 
 
 # ---- the witnessed draw ----------------------------------------------------------------------
@@ -366,8 +351,6 @@ def _make_draw(
         result = algorithm.run(screening.candidates, seed, params)
     except algorithm.DrawImpossible as exc:
         raise ServiceError(f"无法完成抽取：{exc.message}本次未作任何更改。") from None
-    commitment.used_at = timezone.now()
-    commitment.save(update_fields=["used_at"])
     draw = Draw.objects.create(
         round=round,
         kind=kind,
@@ -391,13 +374,38 @@ def _make_draw(
     return draw, result
 
 
-def _lock_commitment(round, commitment_id) -> DrawCommitment:
+def _use_commitment(round, commitment_id, *, first_panel=False) -> DrawCommitment:
+    """The round's unused commitment, marked used by the same statement that finds and locks it
+    (undone with the rest if the draw fails). With ``first_panel``, a round whose panel is already
+    drawn is refused; the unique constraint on ``Draw`` would refuse it too, less kindly."""
     try:
-        commitment = DrawCommitment.objects.select_for_update().get(pk=commitment_id, round=round)
-    except (DrawCommitment.DoesNotExist, ValueError, TypeError):
-        raise ServiceError("抽取页面已过期，请刷新后重新操作。") from None
-    if commitment.used_at is not None:
-        raise ServiceError("该随机值已用于一次抽取，请刷新页面查看抽取结果。")
+        pk = int(commitment_id)
+    except (ValueError, TypeError):
+        raise ServiceError(EXPIRED) from None
+    table, draw = DrawCommitment._meta.db_table, Draw._meta.db_table
+    now = timezone.now()
+    found = list(
+        DrawCommitment.objects.raw(
+            f"UPDATE {table} SET used_at = %s WHERE id = %s AND round_id = %s "
+            f"AND used_at IS NULL RETURNING *, EXISTS (SELECT 1 FROM {draw} "
+            "WHERE round_id = %s AND kind = %s) AS panel_drawn",
+            [
+                connection.ops.adapt_datetimefield_value(now),
+                pk,
+                round.pk,
+                round.pk,
+                Draw.Kind.PANEL,
+            ],
+        )
+    )
+    if not found:
+        if DrawCommitment.objects.filter(pk=pk, round=round).exists():
+            raise ServiceError("该随机值已用于一次抽取，请刷新页面查看抽取结果。")
+        raise ServiceError(EXPIRED)
+    commitment = found[0]
+    if first_panel and commitment.panel_drawn:
+        raise ServiceError("本轮已抽取专家组，抽取不能重复进行。")
+    commitment.used_at = now
     return commitment
 
 
@@ -427,11 +435,9 @@ def draw_panel(
             raise ServiceError("本案没有可抽取专家的鉴定轮次。")
         if not case.ready_to_draw():
             raise ServiceError("州教育局须先签收报送的复审申请，才能抽取复审专家组。")
-        if current.draws.filter(kind=Draw.Kind.PANEL).exists():
-            raise ServiceError("本轮已抽取专家组，抽取不能重复进行。")
         params = _parameters(case, panel_size, subjects, legal_seat)
         value = check_witness(user, witness, current.bureau, witness_value)
-        commitment = _lock_commitment(current, commitment_id)
+        commitment = _use_commitment(current, commitment_id, first_panel=True)
         screening = screen(case, current.bureau, params.subjects, params.legal_seat)
         made["draw"], made["result"] = _make_draw(
             round=current,
@@ -500,7 +506,7 @@ def draw_for_seat(
             raise ServiceError("候补专家尚未用尽，应依次递补，不能补抽。")
         panel_draw = current.draws.get(kind=Draw.Kind.PANEL)
         value = check_witness(user, witness, current.bureau, witness_value)
-        commitment = _lock_commitment(current, commitment_id)
+        commitment = _use_commitment(current, commitment_id)
         base = panel_draw.params
         staying = staying_candidates(current, exclude_position=seat.position, params=base)
         unmet = [

@@ -34,7 +34,9 @@ def run_transition(
     the daily timer, whose transitions say so in their ``permission`` (``rules.is_system``).
     """
     with transaction.atomic():
-        case = lock_case(case_id)
+        # The checks below and ``before`` ask the same questions (the current round, …) several
+        # times; their answers hold until the state changes.
+        case = lock_case(case_id).remember_answers()
         if user is not None and not access.can_view_case(user, case):
             raise ServiceError("案件不存在或您无权操作。")
         method = getattr(case, name)
@@ -50,6 +52,7 @@ def run_transition(
         if not can_proceed(method):
             raise ServiceError(f"暂不能执行“{label}”：前提条件未满足。")
         source = case.state
+        case.forget_answers()
         method()
         case.save()
         log = CaseLog.objects.create(

@@ -188,6 +188,30 @@ def test_used_commitment_cannot_be_replayed(accepted_case, clerk, pool):
     assert svc.pending_commitment(clerk, Case.objects.get(pk=accepted_case.pk)).pk != commitment.pk
 
 
+def test_stale_or_used_commitment_is_refused_and_nothing_changes(accepted_case, clerk, pool):
+    commitment = svc.pending_commitment(clerk, accepted_case)
+    for given, message in [("x", "已过期"), (commitment.pk + 1000, "已过期")]:
+        with pytest.raises(ServiceError) as err:
+            svc.draw_panel(
+                clerk, accepted_case.pk, panel_size=3, subjects=["mathematics"], commitment_id=given
+            )
+        assert message in err.value.message
+    DrawCommitment.objects.filter(pk=commitment.pk).update(
+        used_at=datetime.datetime.now(datetime.UTC)
+    )
+    with pytest.raises(ServiceError) as err:
+        svc.draw_panel(
+            clerk,
+            accepted_case.pk,
+            panel_size=3,
+            subjects=["mathematics"],
+            commitment_id=commitment.pk,
+        )
+    assert "已用于一次抽取" in err.value.message
+    assert Case.objects.get(pk=accepted_case.pk).state == CaseState.ACCEPTED
+    assert not Draw.objects.exists() and not Seat.objects.exists()
+
+
 def test_panel_size_and_subjects_are_checked(accepted_case, clerk, pool):
     commitment = svc.pending_commitment(clerk, accepted_case)
     for size, subjects, message in [
@@ -318,12 +342,28 @@ def test_database_refuses_to_change_a_draw_or_delete_records(accepted_case, cler
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_a_draws_json_is_compressed_with_lz4_on_postgresql():
+def test_a_draws_json_is_kept_as_written_and_compressed_with_lz4_on_postgresql():
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT attname, attcompression FROM pg_attribute WHERE attrelid = "
-            "'appraisal_draw'::regclass AND attname IN ('candidates', 'order', 'filters')"
+            "SELECT attname, format_type(atttypid, atttypmod), attcompression FROM pg_attribute "
+            "WHERE attrelid = 'appraisal_draw'::regclass "
+            "AND attname IN ('candidates', 'order', 'filters')"
         )
-        assert dict(cursor.fetchall()) == {"candidates": "l", "order": "l", "filters": "l"}
+        columns = {name: (kind, compression) for name, kind, compression in cursor.fetchall()}
+    assert columns == {c: ("json", "l") for c in ("candidates", "order", "filters")}
+
+
+@pytest.mark.postgres
+def test_a_draws_stored_candidates_are_the_text_that_was_hashed(accepted_case, clerk, pool):
+    import hashlib
+
+    from django.db import connection
+
+    draw = factories.draw(clerk, accepted_case)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT candidates::text FROM appraisal_draw WHERE id = %s", [draw.pk])
+        (text,) = cursor.fetchone()
+    assert hashlib.sha256(text.encode()).hexdigest() == draw.candidates_hash
+    assert Draw.objects.get(pk=draw.pk).verify() == []
