@@ -3,11 +3,12 @@
 Each pool belongs to a bureau: the prefecture keeps its own, each county keeps its county's.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import pgtrigger
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 
@@ -155,16 +156,40 @@ class ExpertTie(models.Model):
 def tie_excludes(kind: str, ended_on: date | None, day: date) -> bool:
     """A tie of this kind, ended on this date (None: ongoing), excludes the expert on ``day``."""
     years = ExpertTie.RECUSAL_YEARS[ExpertTie.Kind(kind)]
-    if years is None or ended_on is None:
-        return True
-    return day < recusal_end(ended_on, years)
+    return years is None or ended_on is None or ended_on >= recusal_start(years, day)
+
+
+def excluding_ties(day: date) -> Q:
+    """The ties that exclude their expert on ``day`` (``tie_excludes``), as a filter on ties."""
+    q = Q(ended_on__isnull=True)
+    for kind, years in ExpertTie.RECUSAL_YEARS.items():
+        q |= (
+            Q(kind=kind) if years is None else Q(kind=kind, ended_on__gte=recusal_start(years, day))
+        )
+    return q
 
 
 def recusal_end(ended_on: date, years: int) -> date:
+    """The first day a tie that ended on ``ended_on`` no longer excludes: ``years`` later."""
     try:
         return ended_on.replace(year=ended_on.year + years)
     except ValueError:  # 29 February
         return ended_on.replace(year=ended_on.year + years, day=28)
+
+
+def recusal_start(years: int, day: date) -> date:
+    """The earliest end date of a tie that still excludes on ``day``: a tie excludes while
+    ``day < recusal_end(ended_on, years)``, and that end moves with ``ended_on``, so the ties
+    ending on or after this date are exactly those still inside their window. Counting back
+    ``years`` from ``day`` never overshoots (29 February ends on the 28th); a day or two more may
+    still be needed."""
+    try:
+        start = day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        start = day.replace(year=day.year - years, day=28)
+    while recusal_end(start, years) <= day:
+        start += timedelta(days=1)
+    return start
 
 
 class ExpertCreditRecord(models.Model):

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from experts.models import Expert, ExpertCreditRecord, ExpertTie, tie_excludes
+from experts.models import Expert, ExpertCreditRecord, ExpertTie, excluding_ties
 from portal.models import Subject, User
 from portal.notify import notify
 
@@ -66,20 +66,19 @@ def case_subject_codes(case) -> list[str]:
 
 
 ORDER = ("status", "eligibility", "credit", "tie", "on_case", "load")
-AFTER_TIE = frozenset({None, "on_case", "load"})  # a tie is listed before these
 
 
 def _screening_rows(case, pool_id, *, subject_ids=(), legal_seat=False, expert_ids=None):
     """The pool's experts relevant to the case, one row per case area each covers (legal experts
     with a legal seat: one row with no area); with ``expert_ids``, those experts, one row each.
-    A row is (id, name, legal?, area, the first filter in ORDER that removes the expert but the
-    tie, or None; the pool's size).
+    A row is (id, name, legal?, area, the first filter in ORDER that removes the expert or None,
+    the pool's size).
 
     One statement, written out: the ORM took longer to build it (a union with six subqueries)
-    than the database takes to run it, on the path a clerk waits for. Every rule of the guide but
-    the tie (its recusal window is worked out in Python, ``tie_excludes``) is a branch of one
-    CASE; the tables and columns are those of the models, and the tests of every filter run it
-    on SQLite and PostgreSQL.
+    than the database takes to run it, on the path a clerk waits for. Every rule of the guide is a
+    branch of one CASE, in the order of ORDER; the tables and columns are those of the models
+    (the ties' recusal windows are the ORM's ``excluding_ties``, compiled into it), and the tests
+    of every filter run it on SQLite and PostgreSQL.
     """
     expert, through = Expert._meta.db_table, Expert.subjects.through._meta.db_table
     seat, round_, case_table = Seat._meta.db_table, Round._meta.db_table, Case._meta.db_table
@@ -107,6 +106,13 @@ def _screening_rows(case, pool_id, *, subject_ids=(), legal_seat=False, expert_i
         params += [pool_id, Expert.Category.LEGAL]
     if not parts:
         return []
+    tied, tie_params = (
+        ExpertTie.objects.filter(excluding_ties(timezone.localdate()))
+        .filter(institution_id=case.institution_id)
+        .order_by()
+        .values("expert_id")
+        .query.sql_with_params()
+    )
     levels = ", ".join(["%s"] * len(Expert.TitleLevel.values))
     open_seats = ", ".join(["%s"] * len(OPEN_SEAT))
     active = ", ".join(["%s"] * len(ACTIVE_STATES))
@@ -126,6 +132,8 @@ def _screening_rows(case, pool_id, *, subject_ids=(), legal_seat=False, expert_i
         "OR (x.category = %s AND NOT x.knows_administrative_law) THEN %s "
         # credit: any record ends the engagement (guide 九(三))
         f"WHEN x.id IN (SELECT expert_id FROM {credit}) THEN %s "
+        # tie: a declared tie with the institution inside its recusal window (DOMAIN §3)
+        f"WHEN x.id IN ({tied}) THEN %s "
         # on_case: sat on this case in any round (guide 七(五))
         f"WHEN x.id IN (SELECT s.expert_id FROM {seat} s JOIN {round_} r ON r.id = s.round_id "
         "WHERE r.case_id = %s) THEN %s "
@@ -147,6 +155,8 @@ def _screening_rows(case, pool_id, *, subject_ids=(), legal_seat=False, expert_i
         Expert.Category.LEGAL,
         "eligibility",
         "credit",
+        *tie_params,
+        "tie",
         case.pk,
         "on_case",
         "load",
@@ -157,28 +167,9 @@ def _screening_rows(case, pool_id, *, subject_ids=(), legal_seat=False, expert_i
         return cursor.fetchall()
 
 
-def _tied(case, today) -> set[int]:
-    """Experts whose declared tie with the case's institution is within its recusal window."""
-    return {
-        expert_id
-        for expert_id, kind, ended_on in ExpertTie.objects.filter(
-            institution_id=case.institution_id
-        )
-        .order_by()
-        .values_list("expert_id", "kind", "ended_on")
-        if tie_excludes(kind, ended_on, today)
-    }
-
-
-def _removed_by(rows, tied) -> dict[int, tuple[str, str]]:
+def _removed_by(rows) -> dict[int, tuple[str, str]]:
     """Expert id → (the first filter that removes them, name), for the rows' removed experts."""
-    removed = {}
-    for eid, name, _legal, _area, code, _size in rows:
-        if eid in tied and code in AFTER_TIE:
-            code = "tie"
-        if code is not None:
-            removed[eid] = (code, name)
-    return removed
+    return {eid: (code, name) for eid, name, _legal, _area, code, _size in rows if code is not None}
 
 
 def screen(case, pool, subjects, legal_seat) -> Screening:
@@ -186,14 +177,14 @@ def screen(case, pool, subjects, legal_seat) -> Screening:
 
     The experts relevant to the case are those covering one of its subject areas (and the legal
     experts when a legal seat is wanted). One statement reads them with the first filter that
-    removes each (``_screening_rows``); the ties with the institution are one small query more.
+    removes each (``_screening_rows``).
     """
     known = case_subjects(case)
     codes = {known[c]: c for c in subjects if c in known}
     if len(codes) < len(set(subjects)):  # not areas of the case: looked up, though none is drawn
         codes.update(Subject.objects.filter(code__in=subjects).values_list("id", "code").order_by())
     rows = _screening_rows(case, pool.pk, subject_ids=sorted(codes), legal_seat=legal_seat)
-    removed = _removed_by(rows, _tied(case, timezone.localdate()))
+    removed = _removed_by(rows)
     areas: dict[int, set[str]] = {}
     legal = set()
     for eid, _name, is_legal, area, _code, _size in rows:
@@ -239,7 +230,7 @@ def screen(case, pool, subjects, legal_seat) -> Screening:
 def unsuitable_now(case, pool, expert_ids) -> dict[int, str]:
     """Alternates who can no longer be called (suspended, sanctioned, tied, busy), with why."""
     rows = _screening_rows(case, pool.pk, expert_ids=list(expert_ids))
-    removed = _removed_by(rows, _tied(case, timezone.localdate()))
+    removed = _removed_by(rows)
     return {eid: FILTER_LABELS[code] for eid, (code, _name) in removed.items()}
 
 

@@ -168,6 +168,43 @@ def test_tie_windows():
     assert ExpertTie(kind="employment", ended_on=None).excludes_on(datetime.date(2040, 1, 1))
 
 
+def test_recusal_start_is_the_earliest_end_still_inside_the_window():
+    from experts.models import recusal_end, recusal_start
+
+    days = [datetime.date(2023, 12, 20) + datetime.timedelta(days=n) for n in range(0, 1600, 7)]
+    days += [datetime.date(2028, 2, 29), datetime.date(2027, 2, 28), datetime.date(2027, 3, 1)]
+    for years in (3, 5):
+        for day in days:
+            start = recusal_start(years, day)
+            for ended in (start - datetime.timedelta(days=d) for d in range(-3, 4)):
+                assert (ended >= start) == (day < recusal_end(ended, years)), (years, day, ended)
+
+
+@pytest.mark.django_db
+def test_database_filter_of_excluding_ties_matches_tie_excludes(changji_expert, institution_a):
+    from experts.models import excluding_ties, tie_excludes
+
+    clerk = changji_expert.user
+    ends = [None] + [datetime.date(2020, 2, 29) + datetime.timedelta(days=n) for n in range(-3, 4)]
+    ends += [datetime.date(2021, 3, 1), datetime.date(2023, 2, 28), datetime.date(2023, 3, 1)]
+    ties = ExpertTie.objects.bulk_create(
+        ExpertTie(
+            expert=changji_expert,
+            institution=institution_a,
+            kind=kind,
+            ended_on=ended,
+            declared_by=clerk,
+        )
+        for kind in ExpertTie.Kind.values
+        for ended in ends
+    )
+    for day in (datetime.date(2023, 2, 28), datetime.date(2025, 2, 28), datetime.date(2025, 3, 1)):
+        expected = {t.pk for t in ties if tie_excludes(t.kind, t.ended_on, day)}
+        found = set(ExpertTie.objects.filter(excluding_ties(day)).values_list("pk", flat=True))
+        assert found == expected
+        assert 0 < len(found) < len(ties)
+
+
 def test_institution_credit_mark_visible_to_staff_on_institution_and_case(
     client, clerk, foreign_clerk, applicant, project_a
 ):
