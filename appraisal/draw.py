@@ -16,6 +16,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import NamedTuple
 
 ALGORITHM_VERSION = "hmac-sha256-sort/1"
@@ -82,7 +83,7 @@ class DrawResult:
 
 
 def canonical(candidates: Iterable[Candidate]) -> list[Candidate]:
-    result = sorted(candidates, key=lambda c: c.id)
+    result = sorted(candidates, key=itemgetter(0))  # by id
     ids = [c.id for c in result]
     if len(set(ids)) != len(ids):
         raise ValueError("duplicate candidate")
@@ -91,7 +92,19 @@ def canonical(candidates: Iterable[Candidate]) -> list[Candidate]:
 
 def candidates_json(candidates: Iterable[Candidate]) -> list[list]:
     """The canonical candidate list, as stored with the draw and hashed."""
-    return [c.as_json() for c in canonical(candidates)]
+    return _as_json(canonical(candidates))
+
+
+def _as_json(candidates: list[Candidate]) -> list[list]:
+    """``Candidate.as_json`` of each, sorting each distinct set of areas once (there are few)."""
+    areas: dict[frozenset, list[str]] = {}
+    rows = []
+    for c in candidates:
+        listed = areas.get(c.subjects)
+        if listed is None:
+            listed = areas[c.subjects] = sorted(c.subjects)
+        rows.append([c.id, listed, c.legal])
+    return rows
 
 
 class EncodedRows(list):
@@ -224,7 +237,7 @@ def run(candidates: Iterable[Candidate], seed: str, params: Parameters) -> DrawR
     ):
         raise DrawImpossible("候选专家无法满足专家组的学科组成要求。")
     taken = set(panel)
-    rows = encoded([c.as_json() for c in candidates])
+    rows = encoded(_as_json(candidates))
     return DrawResult(
         candidates_hash=hash_json(rows),
         candidates_json=rows,

@@ -14,7 +14,11 @@ from . import ServiceError
 
 def lock_case(case_id) -> Case:
     """The case row, locked until the transaction ends, so nobody else is faster."""
-    return Case.objects.select_for_update().select_related("bureau", "institution").get(pk=case_id)
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("bureau", "institution")
+        .get(pk=case_id)
+    )
 
 
 def may_start(bound_method, user) -> bool:
