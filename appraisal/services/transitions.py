@@ -57,8 +57,17 @@ def run_transition(
             raise ServiceError(f"暂不能执行“{label}”：前提条件未满足。")
         source = case.state
         case.forget_answers()
+        fields = Case._meta.concrete_fields
+        was = [getattr(case, f.attname) for f in fields]
         method()
-        case.save()
+        # Only what the transition changed is written (and the auto_now time of the change).
+        case.save(
+            update_fields=[
+                f.name
+                for f, old in zip(fields, was, strict=True)
+                if getattr(f, "auto_now", False) or getattr(case, f.attname) != old
+            ]
+        )
         log = CaseLog.objects.create(
             case=case,
             transition=name,

@@ -187,6 +187,21 @@ def test_failed_side_effect_rolls_back_the_transition(draft, applicant, clerk, m
     assert not CaseLog.objects.filter(case=case, transition="accept").exists()
 
 
+def test_a_transition_writes_only_the_columns_it_changed(draft, applicant):
+    """Saving the transition does not write back, unchanged, what it read before another write."""
+    from appraisal.services.transitions import run_transition
+
+    def meanwhile(case):
+        Case.objects.filter(pk=case.pk).update(statement="同一事务中另行写入的申请事由")
+
+    before = reload(draft).updated_at
+    run_transition(draft.pk, applicant, "submit", before=meanwhile)
+    case = reload(draft)
+    assert case.state == CaseState.SUBMITTED and case.submitted_at is not None
+    assert case.statement == "同一事务中另行写入的申请事由"
+    assert case.updated_at > before
+
+
 def test_available_actions_follow_role_and_state(draft, applicant, clerk, outsider):
     assert svc.available_actions(applicant, draft) == {"edit", "upload", "submit", "withdraw"}
     assert svc.available_actions(clerk, draft) == set()
