@@ -8,7 +8,6 @@ from datetime import date, timedelta
 import pgtrigger
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
 
@@ -159,14 +158,23 @@ def tie_excludes(kind: str, ended_on: date | None, day: date) -> bool:
     return years is None or ended_on is None or ended_on >= recusal_start(years, day)
 
 
-def excluding_ties(day: date) -> Q:
-    """The ties that exclude their expert on ``day`` (``tie_excludes``), as a filter on ties."""
-    q = Q(ended_on__isnull=True)
+def excluding_ties_sql(institution_id: int, day: date, connection) -> tuple[str, list]:
+    """``SELECT expert_id`` of the ties with the institution that exclude on ``day``
+    (``tie_excludes``, for the database): written out for the draw's screening statement."""
+    branches, params = ["ended_on IS NULL"], [institution_id]
     for kind, years in ExpertTie.RECUSAL_YEARS.items():
-        q |= (
-            Q(kind=kind) if years is None else Q(kind=kind, ended_on__gte=recusal_start(years, day))
-        )
-    return q
+        if years is None:
+            branches.append("kind = %s")
+            params.append(kind.value)
+        else:
+            branches.append("(kind = %s AND ended_on >= %s)")
+            start = recusal_start(years, day)
+            params += [kind.value, connection.ops.adapt_datefield_value(start)]
+    sql = (
+        f"SELECT expert_id FROM {ExpertTie._meta.db_table} "
+        f"WHERE institution_id = %s AND ({' OR '.join(branches)})"
+    )
+    return sql, params
 
 
 def recusal_end(ended_on: date, years: int) -> date:

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from experts.models import Expert, ExpertCreditRecord, ExpertTie, excluding_ties
+from experts.models import Expert, ExpertCreditRecord, excluding_ties_sql
 from portal.models import Subject, User
 from portal.notify import notify
 
@@ -54,9 +54,7 @@ def case_subjects(case) -> dict[str, int]:
     return case.remembered(
         "subjects",
         lambda: dict(
-            case.projects.filter(subjects__isnull=False).values_list(
-                "subjects__code", "subjects__id"
-            )
+            Subject.objects.filter(projects__cases=case.pk).order_by().values_list("code", "id")
         ),
     )
 
@@ -77,7 +75,7 @@ def _screening_rows(case, pool_id, *, subject_ids=(), legal_seat=False, expert_i
     One statement, written out: the ORM took longer to build it (a union with six subqueries)
     than the database takes to run it, on the path a clerk waits for. Every rule of the guide is a
     branch of one CASE, in the order of ORDER; the tables and columns are those of the models
-    (the ties' recusal windows are the ORM's ``excluding_ties``, compiled into it), and the tests
+    (the ties' recusal windows are ``excluding_ties_sql``, beside ``tie_excludes``), and the tests
     of every filter run it on SQLite and PostgreSQL.
     """
     expert, through = Expert._meta.db_table, Expert.subjects.through._meta.db_table
@@ -106,13 +104,7 @@ def _screening_rows(case, pool_id, *, subject_ids=(), legal_seat=False, expert_i
         params += [pool_id, Expert.Category.LEGAL]
     if not parts:
         return []
-    tied, tie_params = (
-        ExpertTie.objects.filter(excluding_ties(timezone.localdate()))
-        .filter(institution_id=case.institution_id)
-        .order_by()
-        .values("expert_id")
-        .query.sql_with_params()
-    )
+    tied, tie_params = excluding_ties_sql(case.institution_id, timezone.localdate(), connection)
     levels = ", ".join(["%s"] * len(Expert.TitleLevel.values))
     open_seats = ", ".join(["%s"] * len(OPEN_SEAT))
     active = ", ".join(["%s"] * len(ACTIVE_STATES))
