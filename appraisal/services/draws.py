@@ -177,19 +177,25 @@ def screen(case, pool, subjects, legal_seat) -> Screening:
         codes.update(Subject.objects.filter(code__in=subjects).values_list("id", "code").order_by())
     rows = _screening_rows(case, pool.pk, subject_ids=sorted(codes), legal_seat=legal_seat)
     removed = _removed_by(rows)
-    areas: dict[int, set[str]] = {}
+    # The areas each remaining expert covers, as bits (one per area), then as a shared frozenset:
+    # thousands of candidates cover only a few distinct sets of areas.
+    bit = {area: 1 << n for n, area in enumerate(codes)}
+    masks: dict[int, int] = {}
     legal = set()
-    for eid, _name, is_legal, area, _code, _size in rows:
-        if eid in removed:
+    for eid, _name, is_legal, area, code, _size in rows:
+        if code is not None:
             continue
-        covered = areas.get(eid)
-        if covered is None:
-            covered = areas[eid] = set()
+        if eid not in masks:
+            masks[eid] = 0
             if is_legal:
                 legal.add(eid)
         if area is not None:
-            covered.add(codes[area])
-    relevant = len(areas) + len(removed)
+            masks[eid] |= bit[area]
+    sets = {
+        mask: frozenset(code for area, code in codes.items() if mask & bit[area])
+        for mask in set(masks.values())
+    }
+    relevant = len(masks) + len(removed)
     size = rows[0][-1] if rows else Expert.objects.filter(pool_id=pool.pk).count()
     filters = [
         {
@@ -209,9 +215,7 @@ def screen(case, pool, subjects, legal_seat) -> Screening:
                 "experts": [[i, removed[i][1]] for i in ids],
             }
         )
-    candidates = [
-        algorithm.Candidate(eid, frozenset(covered), eid in legal) for eid, covered in areas.items()
-    ]
+    candidates = [algorithm.Candidate(eid, sets[mask], eid in legal) for eid, mask in masks.items()]
     return Screening(
         candidates=candidates,
         filters=filters,
