@@ -49,3 +49,45 @@ def test_concurrent_draws_yield_one_draw(jurisdictions):
     assert Draw.objects.count() == 1
     assert Seat.objects.count() == 3
     assert Case.objects.get(pk=case.pk).state == CaseState.PANEL_DRAWN
+
+
+def test_a_transition_locks_only_its_case_not_the_county_or_institution(jurisdictions):
+    """While one case is being drawn, the county's and the institution's rows stay free: other
+    cases of the same county (and edits to the institution) are not held up."""
+    from django.db import DatabaseError, transaction
+
+    from appraisal.services.transitions import lock_case
+    from institutions.models import Institution
+    from portal.models import Bureau
+
+    changji = factories.bureau("652301")
+    institution = factories.institution("652301")
+    applicant = factories.user("institution", institution=institution)
+    clerk = factories.user("county", bureau=changji)
+    case = factories.accepted_case(applicant, clerk, projects=[factories.project(institution)])
+    held, release, outcomes = threading.Event(), threading.Event(), []
+
+    def hold_the_case():
+        try:
+            with transaction.atomic():
+                lock_case(case.pk)
+                held.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_case)
+    holder.start()
+    try:
+        assert held.wait(timeout=30)
+        for model, pk in ((Bureau, changji.pk), (Institution, institution.pk), (Case, case.pk)):
+            try:
+                with transaction.atomic():
+                    model.objects.select_for_update(nowait=True).get(pk=pk)
+                outcomes.append((model.__name__, "free"))
+            except DatabaseError:
+                outcomes.append((model.__name__, "locked"))
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    assert outcomes == [("Bureau", "free"), ("Institution", "free"), ("Case", "locked")]
