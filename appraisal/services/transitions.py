@@ -41,6 +41,8 @@ def run_transition(
         # The checks below and ``before`` ask the same questions (the current round, …) several
         # times; their answers hold until the state changes.
         case = lock_case(case_id).remember_answers()
+        fields = Case._meta.concrete_fields
+        was = [getattr(case, f.attname) for f in fields]  # to write back only what changes
         if user is not None and not access.can_view_case(user, case):
             raise ServiceError("案件不存在或您无权操作。")
         method = getattr(case, name)
@@ -57,10 +59,8 @@ def run_transition(
             raise ServiceError(f"暂不能执行“{label}”：前提条件未满足。")
         source = case.state
         case.forget_answers()
-        fields = Case._meta.concrete_fields
-        was = [getattr(case, f.attname) for f in fields]
         method()
-        # Only what the transition changed is written (and the auto_now time of the change).
+        # Only what changed is written (and the auto_now time of the change).
         case.save(
             update_fields=[
                 f.name
