@@ -369,6 +369,8 @@ def _use_commitment(round, commitment_id, *, first_panel=False) -> DrawCommitmen
         pk = int(commitment_id)
     except (ValueError, TypeError):
         raise ServiceError(EXPIRED) from None
+    if not 0 < pk < 2**63:  # no such row, and more than a database integer holds
+        raise ServiceError(EXPIRED)
     table, draw = DrawCommitment._meta.db_table, Draw._meta.db_table
     now = timezone.now()
     found = list(

@@ -190,7 +190,12 @@ def test_used_commitment_cannot_be_replayed(accepted_case, clerk, pool):
 
 def test_stale_or_used_commitment_is_refused_and_nothing_changes(accepted_case, clerk, pool):
     commitment = svc.pending_commitment(clerk, accepted_case)
-    for given, message in [("x", "已过期"), (commitment.pk + 1000, "已过期")]:
+    for given, message in [
+        ("x", "已过期"),
+        (commitment.pk + 1000, "已过期"),
+        ("99999999999999999999999", "已过期"),
+        (-1, "已过期"),
+    ]:
         with pytest.raises(ServiceError) as err:
             svc.draw_panel(
                 clerk, accepted_case.pk, panel_size=3, subjects=["mathematics"], commitment_id=given
