@@ -190,29 +190,20 @@ def test_used_commitment_cannot_be_replayed(accepted_case, clerk, pool):
 
 def test_stale_or_used_commitment_is_refused_and_nothing_changes(accepted_case, clerk, pool):
     commitment = svc.pending_commitment(clerk, accepted_case)
-    for given, message in [
-        ("x", "已过期"),
-        (commitment.pk + 1000, "已过期"),
-        ("99999999999999999999999", "已过期"),
-        (-1, "已过期"),
-    ]:
+
+    def refusal(given) -> str:
         with pytest.raises(ServiceError) as err:
             svc.draw_panel(
                 clerk, accepted_case.pk, panel_size=3, subjects=["mathematics"], commitment_id=given
             )
-        assert message in err.value.message
+        return err.value.message
+
+    for given in ["x", commitment.pk + 1000, "99999999999999999999999", -1]:
+        assert "已过期" in refusal(given)
     DrawCommitment.objects.filter(pk=commitment.pk).update(
         used_at=datetime.datetime.now(datetime.UTC)
     )
-    with pytest.raises(ServiceError) as err:
-        svc.draw_panel(
-            clerk,
-            accepted_case.pk,
-            panel_size=3,
-            subjects=["mathematics"],
-            commitment_id=commitment.pk,
-        )
-    assert "已用于一次抽取" in err.value.message
+    assert "已用于一次抽取" in refusal(commitment.pk)
     assert Case.objects.get(pk=accepted_case.pk).state == CaseState.ACCEPTED
     assert not Draw.objects.exists() and not Seat.objects.exists()
 
