@@ -7,7 +7,11 @@ class TrainingProjectInline(admin.TabularInline):
     model = TrainingProject
     extra = 0
     fields = ["name", "grades", "mode", "is_active"]
+    readonly_fields = ["name", "grades", "mode"]  # changed on the project's own page, if not held
     show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Institution)
@@ -26,6 +30,12 @@ class TrainingProjectAdmin(admin.ModelAdmin):
     list_display = ["name", "institution", "mode", "is_active"]
     search_fields = ["name", "institution__name"]
     filter_horizontal = ["subjects"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """A project named by a submitted application stays as submitted (``held_cases``)."""
+        if obj is not None and obj.held_cases().exists():
+            return ["institution", "name", "subjects", "grades", "mode", "description"]
+        return []
 
     def has_delete_permission(self, request, obj=None):
         return False

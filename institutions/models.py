@@ -80,6 +80,20 @@ class TrainingProject(models.Model):
     def __str__(self):
         return self.name
 
+    def held_cases(self):
+        """The applications naming this project that a bureau holds or has held: submitted and
+        not back in draft for 补正. What the experts appraise and the documents name is the project
+        as submitted, so while any such case exists only its 在办 mark may change; an institution
+        that changes the project registers a new one."""
+        return self.cases.filter(held_condition())
+
+
+def held_condition(prefix: str = "") -> models.Q:
+    """Of a case (``prefix`` leads to it): submitted, and not back in draft for 补正."""
+    return models.Q(**{f"{prefix}submitted_at__isnull": False}) & ~models.Q(
+        **{f"{prefix}state": "draft"}
+    )
+
 
 class InstitutionCreditMark(models.Model):
     """信用评价记录 (guide 九(二)): the institution hid facts or submitted false material.

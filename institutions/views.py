@@ -2,6 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -9,6 +11,7 @@ from appraisal import access
 from portal.ui import form_errors_to_messages
 
 from .forms import InstitutionForm, TrainingProjectForm
+from .models import TrainingProject, held_condition
 
 
 @login_required
@@ -25,7 +28,14 @@ def profile(request):
 @login_required
 def project_list(request):
     institution = access.own_institution(request.user)
-    projects = institution.projects.prefetch_related("subjects").order_by("-is_active", "name")
+    held = TrainingProject.cases.through.objects.filter(
+        held_condition("case__"), trainingproject=OuterRef("pk")
+    )
+    projects = (
+        institution.projects.prefetch_related("subjects")
+        .annotate(held=Exists(held))
+        .order_by("-is_active", "name")
+    )
     return render(
         request,
         "institutions/project_list.html",
@@ -33,21 +43,71 @@ def project_list(request):
     )
 
 
+PROJECT_FIELDS = ("name", "grades", "mode", "description", "is_active")
+
+
+def _held_numbers(project) -> list[str]:
+    return list(project.held_cases().order_by("number").values_list("number", flat=True))
+
+
 @login_required
 def project_edit(request, pk=None):
+    """Register a project, or change one no submitted application names yet. A project named by
+    a submitted application is shown as it was submitted; only its 在办 mark may change."""
     institution = access.own_institution(request.user)
-    project = None
-    if pk is not None:
-        project = access.get_project_for(request.user, pk)
-    form = TrainingProjectForm(request.POST or None, instance=project)
+    project = access.get_project_for(request.user, pk) if pk is not None else None
+    if project is not None and _held_numbers(project):
+        return _held_project(request, project)
+    initial = {}
+    if project is None and request.GET.get("copy"):  # 以此为基础登记新项目
+        source = access.get_project_for(request.user, request.GET["copy"])
+        initial = {f: getattr(source, f) for f in PROJECT_FIELDS}
+        initial["subjects"] = list(source.subjects.values_list("pk", flat=True))
+    form = TrainingProjectForm(request.POST or None, instance=project, initial=initial)
     if request.method == "POST" and form.is_valid():
-        project = form.save(commit=False)
-        project.institution = institution
-        project.save()
-        form.save_m2m()
+        with transaction.atomic():
+            if project is not None:  # submitted meanwhile? (submission locks its projects)
+                TrainingProject.objects.select_for_update().filter(pk=project.pk).first()
+                if _held_numbers(project):
+                    messages.error(
+                        request,
+                        "该培训项目已列入刚报送的鉴定申请，不能再修改；本次修改未保存。",
+                    )
+                    return redirect("institutions:project_edit", project.pk)
+            project = form.save(commit=False)
+            project.institution = institution
+            project.save()
+            form.save_m2m()
         messages.success(request, f"培训项目“{project.name}”已保存。")
         return redirect("institutions:project_list")
     return render(request, "institutions/project_form.html", {"form": form, "project": project})
+
+
+def _held_project(request, project):
+    numbers = _held_numbers(project)
+    if request.method == "POST":
+        wanted = request.POST.get("set_active")
+        if wanted in ("0", "1") and not any(
+            f in request.POST for f in TrainingProjectForm.Meta.fields
+        ):
+            project.is_active = wanted == "1"
+            project.save(update_fields=["is_active", "updated_at"])
+            messages.success(
+                request,
+                f"培训项目“{project.name}”已标为{'在办' if project.is_active else '停办'}。",
+            )
+        else:  # a form opened before the application was submitted, or a hand-made request
+            messages.error(
+                request,
+                f"该培训项目已列入已报送的鉴定申请（案件 {'、'.join(numbers)}），"
+                "不能再修改；本次修改未保存。",
+            )
+        return redirect("institutions:project_edit", project.pk)
+    return render(
+        request,
+        "institutions/project_held.html",
+        {"project": project, "numbers": numbers},
+    )
 
 
 @login_required

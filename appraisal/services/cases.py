@@ -6,6 +6,7 @@ from django.utils import timezone
 
 import audit
 from audit.models import Action
+from institutions.models import TrainingProject
 from portal.notify import bureau_staff, institution_members, notify
 
 from .. import access, rules
@@ -86,6 +87,9 @@ def tell_institution(case, subject, body):
 
 def submit_case(user, case_id, *, ip=None) -> Case:
     def before(case):
+        # From now on the projects are what the bureau holds (TrainingProject.held_cases): lock
+        # them, so that an edit saved at this moment is either in the submission or refused.
+        list(TrainingProject.objects.select_for_update(of=("self",)).filter(cases=case))
         problems = case.submission_problems()
         if problems:
             raise ServiceError("申请还不能提交：" + "".join(problems))

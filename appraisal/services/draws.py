@@ -173,8 +173,9 @@ def screen(case, pool, subjects, legal_seat) -> Screening:
     """
     known = case_subjects(case)
     codes = {known[c]: c for c in subjects if c in known}
-    if len(codes) < len(set(subjects)):  # areas the case no longer has (a project edited since
-        # the panel draw whose mix a seat draw repeats): looked up by code
+    if len(codes) < len(set(subjects)):  # areas the case no longer has: a seat draw repeats the
+        # panel draw's mix, and a held project cannot change in the portal (TrainingProject.
+        # held_cases), but its rows can be changed outside it; looked up by code
         codes.update(Subject.objects.filter(code__in=subjects).values_list("id", "code").order_by())
     rows = _screening_rows(case, pool.pk, subject_ids=sorted(codes), legal_seat=legal_seat)
     removed = _removed_by(rows)
