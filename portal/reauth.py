@@ -41,6 +41,11 @@ class ReauthField(forms.CharField):
         super().__init__(**kwargs)
 
 
+def is_app_code(token: str) -> bool:
+    """A code from the phone app: six digits (backup codes are eight letters and digits)."""
+    return token.isdigit() and len(token) == 6
+
+
 def recent_failures(user) -> int:
     since = timezone.now() - REAUTH_WINDOW
     return AuditEvent.objects.filter(actor=user, action=Action.REAUTH_FAILED, at__gte=since).count()
@@ -51,7 +56,7 @@ def check_reauth(user, value: str, *, request=None) -> str | None:
     if recent_failures(user) >= REAUTH_FAILURE_LIMIT:
         return TOO_MANY
     value = (value or "").strip()
-    if value.isdigit() and len(value) == 6:
+    if is_app_code(value):
         for device in TOTPDevice.objects.filter(user=user, confirmed=True):
             allowed, _ = device.verify_is_allowed()
             if allowed and device.verify_token(value):

@@ -20,7 +20,7 @@ import audit
 from audit.models import Action
 
 from .middleware import requires_second_factor, safe_next
-from .reauth import ReauthForm
+from .reauth import ReauthForm, is_app_code
 
 TOTP_DEVICE_NAME = "手机动态口令"
 BACKUP_DEVICE_NAME = "备用验证码"
@@ -38,7 +38,15 @@ class TokenForm(forms.Form):
     )
 
     def clean_token(self):
-        return "".join(self.cleaned_data["token"].split())
+        return "".join(self.cleaned_data["token"].split()).lower()  # backup codes: lower case
+
+
+def devices_for_token(user, token: str) -> list:
+    """The user's devices a token can be for: the app's for a six-digit code, the backup codes'
+    for anything else. Each device counts its own failures and then makes the user wait (django-otp
+    throttling), so a backup code must not be tried on the app's device, nor the reverse."""
+    kind = TOTPDevice if is_app_code(token) else StaticDevice
+    return [d for d in devices_for_user(user, for_verify=True) if isinstance(d, kind)]
 
 
 def qr_data_uri(text: str) -> str:
@@ -131,9 +139,10 @@ def otp_verify(request):
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            for device in devices_for_user(user, for_verify=True):
+            token = form.cleaned_data["token"]
+            for device in devices_for_token(user, token):
                 allowed, _ = device.verify_is_allowed()
-                if allowed and device.verify_token(form.cleaned_data["token"]):
+                if allowed and device.verify_token(token):
                     otp_login(request, device)
                     audit.record(request, Action.OTP_VERIFIED, user, device=device.name)
                     return redirect(safe_next(request))

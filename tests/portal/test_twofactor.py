@@ -244,3 +244,30 @@ def test_after_a_lost_phone_a_backup_code_lets_the_user_bind_a_new_one(client, c
     client.post(reverse("otp_verify"), {"token": code})
     page = client.get(reverse("otp_setup")).content.decode()
     assert "data:image/svg+xml;base64," in page  # the enrolment of a new phone
+
+
+@pytest.mark.django_db
+def test_a_backup_code_does_not_count_against_the_app_nor_a_code_against_the_backups(clerk):
+    """Each device makes the user wait after its own failures: a backup code is checked only
+    against the backup codes, an app code only against the app, so neither slows the other."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from portal.twofactor import new_backup_codes
+
+    device = factories.otp_device(clerk)
+    codes = new_backup_codes(clerk)
+    backups = StaticDevice.objects.get(user=clerk)
+    for code in codes[:3]:  # a user without their phone for a few days
+        client = Client()
+        password_login(client, "clerk")
+        assert client.post(reverse("otp_verify"), {"token": code.upper()}).status_code == 302
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 0
+    client = Client()  # the phone is back: its code is accepted at once
+    password_login(client, "clerk")
+    assert (
+        client.post(reverse("otp_verify"), {"token": factories.totp_code(device)}).status_code
+        == 302
+    )
+    backups.refresh_from_db()
+    assert backups.throttling_failure_count == 0
