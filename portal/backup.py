@@ -23,7 +23,7 @@ from django.apps import apps
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from audit.context import restoring
@@ -227,15 +227,40 @@ def restore_backup(archive_path: Path) -> dict:
     return {"counts": counts, "files": len(manifest["files"])}
 
 
-def stored_file_problems() -> list[str]:
-    """Every stored file the database knows (materials, issued documents) against its SHA-256."""
-    from appraisal.models import IssuedDocument, Material
+def file_fields():
+    """(model, field name, has a SHA-256) for every file field of every model."""
+    for model in apps.get_models():
+        fields = model._meta.concrete_fields
+        hashed = any(f.name == "sha256" for f in fields)
+        for f in fields:
+            if isinstance(f, models.FileField):
+                yield model, f.name, hashed
 
+
+def stored_file_problems(*, hashes: bool = True) -> list[str]:
+    """Every stored file a row names (materials, issued documents, activity records, seals) that
+    is missing or, with ``hashes``, no longer matches the SHA-256 registered with it."""
     problems = []
-    for model in (Material, IssuedDocument):
-        for row in model.objects.only("pk", "file", "sha256").iterator():
-            if not default_storage.exists(row.file.name):
-                problems.append(f"{model._meta.verbose_name} {row.pk} 的文件缺失")
-            elif sha256_of_stored(row.file.name) != row.sha256:
-                problems.append(f"{model._meta.verbose_name} {row.pk} 的文件与登记的 SHA-256 不符")
+    for model, field, hashed in file_fields():
+        if not hashed:
+            continue
+        label = model._meta.verbose_name
+        rows = model._default_manager.exclude(**{field: ""}).values_list("pk", field, "sha256")
+        for pk, name, sha256 in rows.iterator():
+            if not default_storage.exists(name):
+                problems.append(f"{label} {pk} 的文件缺失（{name}）")
+            elif hashes and sha256_of_stored(name) != sha256:
+                problems.append(f"{label} {pk} 的文件与登记的 SHA-256 不符（{name}）")
     return problems
+
+
+STAGING = ("imports/",)  # expert sheets between their preview and their import
+
+
+def unregistered_files() -> list[str]:
+    """Stored files no row names, less the staged import sheets: typically a document written by
+    an action that was then rolled back. Nothing refers to them; they are reported, not removed."""
+    known = set()
+    for model, field, _hashed in file_fields():
+        known.update(model._default_manager.values_list(field, flat=True).iterator())
+    return [n for n in stored_names() if n not in known and not n.startswith(STAGING)]
