@@ -19,11 +19,22 @@ class ApplicationForm(forms.Form):
         error_messages={"required": "请填写申请事由。"},
     )
 
-    def __init__(self, *args, institution, **kwargs):
+    def __init__(self, *args, institution, case=None, **kwargs):
+        from .services.cases import open_applications
+
         super().__init__(*args, **kwargs)
-        self.fields["projects"].queryset = TrainingProject.objects.filter(
+        field = self.fields["projects"]
+        field.queryset = TrainingProject.objects.filter(
             institution=institution, is_active=True
         ).prefetch_related("subjects")
+        taken = open_applications(field.queryset, case)  # named by another application
+
+        def label(project):
+            if project.pk in taken:
+                return f"{project.name}（已在鉴定申请 {taken[project.pk][0]} 中）"
+            return project.name
+
+        field.label_from_instance = label
 
 
 class MaterialUploadForm(forms.Form):

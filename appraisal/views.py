@@ -106,7 +106,9 @@ def case_create(request):
 def case_edit(request, pk):
     case = access.get_case_to_edit(request.user, pk)
     initial = {"projects": list(case.projects.all()), "statement": case.statement}
-    form = ApplicationForm(request.POST or None, institution=case.institution, initial=initial)
+    form = ApplicationForm(
+        request.POST or None, institution=case.institution, case=case, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             case_services.update_application(

@@ -79,6 +79,12 @@ def project(inst: Institution, subject_codes=("mathematics",), **fields) -> Trai
     return p
 
 
+def same_as(p: TrainingProject) -> TrainingProject:
+    """A new project with ``p``'s subject areas: an application's projects are its own until it
+    is refused or withdrawn, so each further case of a test names a project of its own."""
+    return project(p.institution, tuple(p.subjects.values_list("code", flat=True)))
+
+
 def pdf_upload(name="材料.pdf", content=PDF_BYTES):
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 

@@ -19,12 +19,41 @@ from .transitions import run_transition
 CASE_COUNTER = "case"
 
 
-def _check_projects(institution, projects):
+# Cases that leave their projects free for a new application: never taken up, or withdrawn.
+# A project in any other case is being appraised or has its result (contested by re-review, not
+# by a second application); a project that has changed is registered anew.
+RELEASED = (CaseState.REFUSED, CaseState.WITHDRAWN)
+
+
+def open_applications(projects, case=None) -> dict[int, tuple[str, str]]:
+    """Project id → (number, state label) of another case naming it that has not released it."""
+    rows = (
+        Case.projects.through.objects.filter(trainingproject__in=projects)
+        .exclude(case__state__in=RELEASED)
+        .exclude(case_id=getattr(case, "pk", None))
+        .order_by("case__number")
+        .values_list("trainingproject_id", "case__number", "case__state")
+    )
+    return {pk: (number, CaseState(state).label) for pk, number, state in rows}
+
+
+def _check_projects(institution, projects, case=None):
     projects = list(projects)
     if not projects:
         raise ServiceError("请至少选择一个申请鉴定的培训项目。")
     if any(p.institution_id != institution.pk for p in projects):
         raise ServiceError("只能选择本机构登记的培训项目。")
+    taken = open_applications(projects, case)
+    if taken:
+        where = [
+            f"“{p.name}”已在鉴定申请 {taken[p.pk][0]}（{taken[p.pk][1]}）中"
+            for p in projects
+            if p.pk in taken
+        ]
+        raise ServiceError(
+            "培训项目" + "；".join(where) + "，不能重复申请鉴定。"
+            "对结论有异议的，请在规定期限内申请复审；项目内容有变化的，请登记新项目后申请。"
+        )
     return projects
 
 
@@ -68,7 +97,7 @@ def update_application(user, case_id, *, projects, statement: str) -> Case:
         case = Case.objects.select_for_update().get(pk=case_id)
         if not access.can_edit_application(user, case):
             raise ServiceError("只有草稿状态的申请可以由申请机构修改。")
-        projects = _check_projects(case.institution, projects)
+        projects = _check_projects(case.institution, projects, case)
         if not statement.strip():
             raise ServiceError("请填写申请事由。")
         case.statement = statement.strip()
@@ -89,10 +118,11 @@ def submit_case(user, case_id, *, ip=None) -> Case:
     def before(case):
         # From now on the projects are what the bureau holds (TrainingProject.held_cases): lock
         # them, so that an edit saved at this moment is either in the submission or refused.
-        list(TrainingProject.objects.select_for_update(of=("self",)).filter(cases=case))
+        projects = list(TrainingProject.objects.select_for_update(of=("self",)).filter(cases=case))
         problems = case.submission_problems()
         if problems:
             raise ServiceError("申请还不能提交：" + "".join(problems))
+        _check_projects(case.institution, projects, case)  # another draft submitted first
 
     def after(case, log):
         again = CaseLog.objects.filter(case=case, transition="return_for_completion").exists()

@@ -31,14 +31,17 @@ def run_daily(django_capture_on_commit_callbacks):
 @pytest.fixture
 def lapsed_window(applicant, clerk, project_a, pool):
     return decided_case(
-        applicant, clerk, projects=[project_a], at=timezone.now() - datetime.timedelta(days=40)
+        applicant,
+        clerk,
+        projects=[factories.same_as(project_a)],
+        at=timezone.now() - datetime.timedelta(days=40),
     )
 
 
 def test_closes_cases_whose_window_passed_once(
     run_daily, lapsed_window, applicant, clerk, project_a
 ):
-    fresh = decided_case(applicant, clerk, projects=[project_a])
+    fresh = decided_case(applicant, clerk, projects=[factories.same_as(project_a)])
     applicant.email = "staff@example.cn"
     applicant.save(update_fields=["email"])
     mail.outbox.clear()
@@ -71,7 +74,7 @@ def test_nobody_but_the_timer_closes_after_the_window(lapsed_window, applicant, 
 def test_reminders_for_a_lapsing_invitation_and_an_overdue_case(
     run_daily, applicant, clerk, project_a, pool
 ):
-    case = factories.accepted_case(applicant, clerk, projects=[project_a])
+    case = factories.accepted_case(applicant, clerk, projects=[factories.same_as(project_a)])
     draw = factories.draw(clerk, case, subjects=["mathematics"])
     seat = draw.seats.select_related("expert__user").first()
     # Its reply is due tonight; the others in a week.
@@ -80,7 +83,7 @@ def test_reminders_for_a_lapsing_invitation_and_an_overdue_case(
     )
     Seat.objects.filter(round__case=case).update(reply_by=tonight + datetime.timedelta(days=7))
     Seat.objects.filter(pk=seat.pk).update(reply_by=tonight)
-    late = factories.submitted_case(applicant, projects=[project_a])
+    late = factories.submitted_case(applicant, projects=[factories.same_as(project_a)])
     Case.objects.filter(pk=late.pk).update(
         submitted_at=timezone.now() - datetime.timedelta(days=20)
     )
@@ -111,7 +114,7 @@ def test_reminds_the_institution_before_its_window_ends(
     case = decided_case(
         applicant,
         clerk,
-        projects=[project_a],
+        projects=[factories.same_as(project_a)],
         at=timezone.make_aware(datetime.datetime.combine(day, datetime.time(12))),
     )
     run_daily()

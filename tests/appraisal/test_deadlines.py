@@ -24,7 +24,7 @@ def at(y, m, d, hour=10):
 @pytest.fixture
 def case_decided_on(applicant, clerk, project_a, pool):
     def make(moment):
-        return decided_case(applicant, clerk, projects=[project_a], at=moment)
+        return decided_case(applicant, clerk, projects=[factories.same_as(project_a)], at=moment)
 
     return make
 
@@ -84,10 +84,10 @@ def test_request_on_the_window_boundary(case_decided_on, applicant, settings):
 
 
 def test_deadlines_by_state(applicant, clerk, project_a, pool):
-    submitted = factories.submitted_case(applicant, projects=[project_a])
+    submitted = factories.submitted_case(applicant, projects=[factories.same_as(project_a)])
     deadline = next_deadline(submitted)
     assert (deadline.code, deadline.owner_label) == ("accept", "县（市）教育局")
-    accepted = factories.accepted_case(applicant, clerk, projects=[project_a])
+    accepted = factories.accepted_case(applicant, clerk, projects=[factories.same_as(project_a)])
     assert next_deadline(accepted).code == "opinion"
     factories.draw(clerk, accepted, subjects=["mathematics"])
     deadline = next_deadline(Case.objects.get(pk=accepted.pk))
@@ -97,7 +97,7 @@ def test_deadlines_by_state(applicant, clerk, project_a, pool):
 
 
 def test_overdue_case_flagged_on_the_county_home(client, applicant, clerk, project_a):
-    case = factories.submitted_case(applicant, projects=[project_a])
+    case = factories.submitted_case(applicant, projects=[factories.same_as(project_a)])
     Case.objects.filter(pk=case.pk).update(
         submitted_at=timezone.now() - datetime.timedelta(days=20)
     )
@@ -112,8 +112,8 @@ def test_a_list_of_cases_gets_the_deadlines_each_case_gets_alone(
     from appraisal.deadlines import with_deadlines
 
     decided = case_decided_on(at(2025, 9, 26))
-    submitted = factories.submitted_case(applicant, projects=[project_a])
-    accepted = factories.accepted_case(applicant, clerk, projects=[project_a])
+    submitted = factories.submitted_case(applicant, projects=[factories.same_as(project_a)])
+    accepted = factories.accepted_case(applicant, clerk, projects=[factories.same_as(project_a)])
     factories.draw(clerk, accepted, subjects=["mathematics"])
     ids = [decided.pk, submitted.pk, accepted.pk]
     today = datetime.date(2025, 10, 20)

@@ -20,7 +20,7 @@ def reload(case):
 
 def test_case_number_is_per_bureau_and_year(applicant, project_a, outsider):
     first = factories.draft_case(applicant, [project_a], with_materials=False)
-    second = factories.draft_case(applicant, [project_a], with_materials=False)
+    second = factories.draft_case(applicant, [factories.same_as(project_a)], with_materials=False)
     other = factories.draft_case(outsider, with_materials=False)
     assert first.number.startswith("昌市-") and first.number.endswith("-0001")
     assert second.number.endswith("-0002")

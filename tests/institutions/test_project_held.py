@@ -102,9 +102,7 @@ def test_the_held_mark_cannot_carry_other_changes(client, applicant, project_a):
     assert snapshot(project_a) == before
 
 
-def test_returned_for_completion_the_project_is_editable_again(
-    client, applicant, clerk, project_a
-):
+def test_returned_for_completion_the_project_is_editable_again(client, applicant, clerk, project_a):
     case = factories.submitted_case(applicant, projects=[project_a])
     svc.return_case(clerk, case.pk, missing_kinds=["syllabus"], note="")
     factories.login(client, applicant)

@@ -33,7 +33,9 @@ def test_a_changed_file_is_reported(material):
     err = StringIO()
     with pytest.raises(CommandError, match="1 个登记的文件缺失或已被改动"):
         call_command("check_files", stdout=StringIO(), stderr=err)
-    assert f"{Material._meta.verbose_name} {material.pk} 的文件与登记的 SHA-256 不符" in err.getvalue()
+    assert (
+        f"{Material._meta.verbose_name} {material.pk} 的文件与登记的 SHA-256 不符" in err.getvalue()
+    )
     assert "登记的文件全部存在" in run("--no-hash")  # present, the content is not read
 
 
