@@ -134,9 +134,11 @@ def main():
         started = time.perf_counter()
         clerk = build_pool(args.experts)
         print(f"专家库：{args.experts} 名专家，建库用时 {time.perf_counter() - started:.1f} 秒")
-        project = factories.project(institution, ("mathematics", "integrated-practice"))
-        cases = [
-            factories.accepted_case(applicant, clerk, projects=[project])
+        areas = ("mathematics", "integrated-practice")
+        cases = [  # one project each: a project is in one application at a time
+            factories.accepted_case(
+                applicant, clerk, projects=[factories.project(institution, areas)]
+            )
             for _ in range(args.runs + 1)
         ]
         timings, cpu_timings = [], []
