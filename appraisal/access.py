@@ -299,27 +299,44 @@ def _opinion_issued(case, round_id) -> bool:
 
 
 def can_view_document(user, document: IssuedDocument) -> bool:
-    """Whoever sees the case sees its documents, except that the applicant sees the experts'
-    sheets (附件1, which name the expert) only once the opinion of their round is issued: the
-    institution does not learn who sits on its panel before the result (DOMAIN §3)."""
-    if not can_view_case(user, document.case):
+    """Whoever sees the case sees its documents, except the experts' sheets (附件1, which name the
+    expert and give their vote): the applicant sees them only once the opinion of their round is
+    issued (the institution does not learn who sits on its panel before the result, DOMAIN §3),
+    and a panel member sees another member's only once their own is submitted (as the sheet
+    itself, ``can_view_sheet``)."""
+    case = document.case
+    if not can_view_case(user, case):
         return False
-    if document.kind == IssuedDocument.Kind.SHEET and rules.is_case_institution_member(
-        document.case, user
-    ):
-        return _opinion_issued(document.case, document.round_id)
-    return True
+    if document.kind != IssuedDocument.Kind.SHEET or is_case_staff(user, case):
+        return True
+    if rules.is_case_institution_member(case, user):
+        return _opinion_issued(case, document.round_id)
+    sheet = getattr(document, "sheet", None)
+    return sheet is not None and can_view_sheet(user, sheet)
 
 
 def documents_visible_to(user, case: Case) -> list[IssuedDocument]:
-    """The case's issued documents this user may open, in the order they were issued."""
+    """The case's issued documents this user may open (``can_view_document``), in the order they
+    were issued."""
+    if not can_view_case(user, case):
+        return []
     documents = list(case.documents.order_by("issued_at", "id"))
-    if not rules.is_case_institution_member(case, user):
-        return documents if can_view_case(user, case) else []
-    opinion_rounds = {d.round_id for d in documents if d.kind == IssuedDocument.Kind.OPINION}
-    return [
-        d for d in documents if d.kind != IssuedDocument.Kind.SHEET or d.round_id in opinion_rounds
-    ]
+    if is_case_staff(user, case):
+        return documents
+    if rules.is_case_institution_member(case, user):
+        rounds = {d.round_id for d in documents if d.kind == IssuedDocument.Kind.OPINION}
+    else:  # a panel member: the rounds in which their own sheet is submitted
+        from .models import ReviewSheet
+
+        rounds = set(
+            ReviewSheet.objects.filter(
+                round__case=case,
+                seat__expert__user_id=user.pk,
+                seat__status=Seat.Status.ACCEPTED,
+                submitted_at__isnull=False,
+            ).values_list("round_id", flat=True)
+        )
+    return [d for d in documents if d.kind != IssuedDocument.Kind.SHEET or d.round_id in rounds]
 
 
 def get_document_for(user, pk) -> IssuedDocument:

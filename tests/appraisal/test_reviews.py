@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -299,6 +300,27 @@ def test_experts_do_not_see_each_others_sheets_before_their_own(review, indicato
     assert access.can_view_sheet(seats[0].expert.user, sheet)
     fill(seats[1], round, case, indicator_template, "academic")
     assert access.can_view_sheet(other, sheet)
+
+
+def test_nor_each_others_issued_sheet_documents(client, review, indicator_template):
+    """The issued 附件1 names the expert and gives the vote: a member who has not submitted
+    their own sees neither the document in the case's list nor its download."""
+    from appraisal import access
+
+    case, round, seats = review
+    document = fill(seats[0], round, case, indicator_template, "academic").document
+    other = seats[1].expert.user
+    assert document not in access.documents_visible_to(other, case)
+    assert not access.can_view_document(other, document)
+    factories.login(client, other)
+    url = reverse("appraisal:document_download", args=[document.pk])
+    assert client.get(url).status_code == 404
+    assert document.serial not in client.get(f"/cases/{case.pk}/").content.decode()
+    assert access.can_view_document(seats[0].expert.user, document)  # their own
+
+    fill(seats[1], round, case, indicator_template, "academic")
+    assert document in access.documents_visible_to(other, case)
+    assert client.get(url).status_code == 200
 
 
 # ---- signatures --------------------------------------------------------------------------------
