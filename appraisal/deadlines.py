@@ -111,6 +111,8 @@ def next_deadline(case, *, today=None, calendar=None) -> Deadline | None:
             settings.APPRAISAL_DAYS_TO_ACCEPT,
         )
     if state == CaseState.DECIDED:
+        if _request(case) is not None:  # refused by the county: the result is final
+            return None
         return make(
             "request",
             "申请复审（逾期视为接受鉴定结论）",

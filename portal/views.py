@@ -46,7 +46,9 @@ def institution_home(request):
     )
     Case.attach_last_returns(cases)
     todo = [c for c in cases if c.state == CaseState.DRAFT]
-    decided = with_deadlines([c for c in cases if c.state == CaseState.DECIDED])
+    decided = [  # those that may still ask for a re-review
+        c for c in with_deadlines([c for c in cases if c.state == CaseState.DECIDED]) if c.deadline
+    ]
     return render(
         request,
         "portal/home_institution.html",

@@ -17,7 +17,9 @@ def test_a_project_in_a_submitted_application_cannot_be_applied_for_again(applic
     other = factories.same_as(project_a)
     with pytest.raises(ServiceError) as refused:
         svc.create_case(applicant, projects=[other, project_a], statement=STATEMENT)
-    assert f"“{project_a.name}”已在鉴定申请 {first.number}（已提交待受理）中" in refused.value.message
+    assert (
+        f"“{project_a.name}”已在鉴定申请 {first.number}（已提交待受理）中" in refused.value.message
+    )
     assert other.name not in refused.value.message
     assert Case.objects.count() == 1
 
@@ -29,9 +31,7 @@ def test_a_second_draft_for_the_same_project_is_refused_too(applicant, project_a
 
 
 @pytest.mark.parametrize("end", ["refuse", "withdraw"])
-def test_a_refused_or_withdrawn_application_releases_its_projects(
-    applicant, clerk, project_a, end
-):
+def test_a_refused_or_withdrawn_application_releases_its_projects(applicant, clerk, project_a, end):
     first = factories.submitted_case(applicant, projects=[project_a])
     if end == "refuse":
         svc.refuse_case(clerk, first.pk, reason="不属于本局受理范围。")

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from appraisal.deadlines import next_deadline
 from appraisal.models import (
     Case,
     CaseLog,
@@ -181,6 +182,10 @@ def test_refusal_is_final_and_shown(client, decided, applicant, clerk):
     assert "所附材料与原申报材料相同" in page and "不能再次申请复审" in page
     assert 'id="rereview-form"' not in page  # not offered again
     assert "接受鉴定结论" in page
+    assert "申请复审（逾期视为接受鉴定结论）" not in page  # no time limit runs any more
+    assert next_deadline(case) is None
+    home = client.get("/").content.decode()
+    assert case.number in home and "前申请复审" not in home
 
 
 # ---- the prefecture ---------------------------------------------------------------------------
