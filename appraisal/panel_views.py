@@ -45,11 +45,13 @@ def panel_context(user, case) -> dict:
         .order_by("round__number", "position", "invited_at", "id")
     )
     accepted = [s for s in seats if s.status == Seat.Status.ACCEPTED]
+    current = case.current_round
     return {
         "panel_names_visible": names_visible,
         "seats": seats if names_visible else [],
         "panel_members": accepted if names_visible else [],
-        "panel_count": len(accepted),
+        # the current round's panel, as far as it has formed (a second round starts again)
+        "panel_count": sum(1 for s in accepted if current and s.round_id == current.pk),
         "draws": list(case_draws(case)) if access.can_view_draws_of(user, case) else [],
         "can_manage_panel": access.can_manage_panel(user, case),
         "may_draw": case.state in DRAWABLE

@@ -146,6 +146,25 @@ def test_institution_never_sees_panel_names_before_the_result(client, request, w
     assert access.panel_names_visible_to(user, Case.objects.get(pk=case.pk))
 
 
+def test_institution_is_told_the_panel_forms_only_once_every_seat_accepted(
+    client, applicant, drawn
+):
+    case, _draw = drawn
+    url = reverse("appraisal:case_detail", args=[case.pk])
+    first, *others = seats(case)
+    invitations.accept_invitation(
+        first.expert.user, first.pk, confirmed=invitations.DECLARATION_KEYS
+    )
+    body = page(client, applicant, url).content.decode()
+    assert "正在确认专家参加" in body and "专家组已组成" not in body
+    for seat in others:
+        invitations.accept_invitation(
+            seat.expert.user, seat.pk, confirmed=invitations.DECLARATION_KEYS
+        )
+    body = client.get(url).content.decode()
+    assert f"专家组已组成（{len(others) + 1} 人）" in body and "正在确认" not in body
+
+
 def test_staff_see_record_and_verification(client, clerk, prefecture_clerk, drawn):
     case, draw = drawn
     for user in (clerk, prefecture_clerk):
