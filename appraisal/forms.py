@@ -107,8 +107,15 @@ class WitnessFields(forms.Form):
         required=False,
         max_length=100,
         help_text="由监督人当场自行选定并输入（数字或文字均可），与系统随机值共同决定抽取结果。",
+        error_messages={"max_length": "监督人随机数不能超过 100 个字符。"},
     )
-    commitment = forms.IntegerField(widget=forms.HiddenInput)
+    commitment = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={  # a hand-edited or lost hidden field: the page is no longer the one shown
+            "required": "抽取页面已过期，请刷新后重新操作。",
+            "invalid": "抽取页面已过期，请刷新后重新操作。",
+        },
+    )
 
     def __init__(self, *args, request=None, **kwargs):
         self.request = request
@@ -139,6 +146,10 @@ class DrawForm(WitnessFields):
         coerce=int,
         initial=3,
         help_text="3 至 5 人，一般取单数。",
+        error_messages={
+            "required": "请选择专家组人数（3 至 5 人）。",
+            "invalid_choice": "专家组人数须为 3 至 5 人。",
+        },
     )
     subjects = forms.MultipleChoiceField(
         label="学科组成要求",

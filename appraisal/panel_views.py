@@ -154,6 +154,9 @@ def draw_seat(request, pk, seat_pk):
         return redirect("appraisal:case_detail", pk=case.pk)
     except ServiceError as exc:
         raise PermissionDenied(exc.message) from None
+    if case.state != CaseState.PANEL_DRAWN or not seat.is_vacant:  # as the case page offers it
+        messages.error(request, "该席位不是空缺席位，无需补抽。")
+        return redirect("appraisal:case_detail", pk=case.pk)
     form = WitnessFields(
         request.POST or None, request=request, initial={"commitment": commitment.pk}
     )

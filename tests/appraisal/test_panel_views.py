@@ -67,6 +67,36 @@ def test_clerk_draws_through_the_page(client, clerk, accepted_case, pool):
     assert Draw.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"panel_size": 7}, "专家组人数须为 3 至 5 人。"),
+        ({"panel_size": ""}, "请选择专家组人数（3 至 5 人）。"),
+        ({"commitment": "abc"}, "抽取页面已过期，请刷新后重新操作。"),
+        ({"commitment": ""}, "抽取页面已过期，请刷新后重新操作。"),
+        ({"witness_value": "x" * 101}, "监督人随机数不能超过 100 个字符。"),
+    ],
+)
+def test_every_wrong_draw_field_is_explained(client, clerk, accepted_case, pool, change, message):
+    factories.login(client, clerk)
+    url = reverse("appraisal:draw_panel", args=[accepted_case.pk])
+    commitment = client.get(url).context["commitment"]
+    data = {"panel_size": 3, "subjects": ["mathematics"], "commitment": commitment.pk}
+    response = client.post(url, {**data, **change})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Draw.objects.exists()
+
+
+def test_a_seat_that_is_not_vacant_offers_no_seat_draw(client, clerk, drawn):
+    case, _draw = drawn
+    seat = seats(case)[0]
+    factories.login(client, clerk)
+    response = client.get(reverse("appraisal:draw_seat", args=[case.pk, seat.pk]), follow=True)
+    body = response.content.decode()
+    assert "该席位不是空缺席位，无需补抽。" in body and 'id="draw-form"' not in body
+
+
 def test_wrong_witness_password_changes_nothing(client, clerk, supervisor, accepted_case, pool):
     factories.login(client, clerk)
     url = reverse("appraisal:draw_panel", args=[accepted_case.pk])
