@@ -106,7 +106,14 @@ class Case(FSMModelMixin, models.Model):
             return "待机构补正材料后重新提交"
         if self.state == CaseState.DECIDED and self.has_rereview_request():
             return "复审申请不予批准，鉴定结论为最终结论，期限届满后办结"
+        if self.state == CaseState.REREVIEW_FORWARDED and self._rereview_received():
+            return "州教育局已签收，待抽取复审专家"
         return self.WAITING[CaseState(self.state)][1]
+
+    def _rereview_received(self) -> bool:
+        if "request_received" in self.__dict__:  # lists: ``flag_rereview_requests``
+            return self.__dict__["request_received"]
+        return self.ready_to_draw()
 
     @property
     def was_returned(self) -> bool:
@@ -143,8 +150,10 @@ class Case(FSMModelMixin, models.Model):
         (``has_rereview_request`` reads the ``has_request`` added here)."""
         from .rereview import RereviewRequest
 
+        requests = RereviewRequest.objects.filter(case_id=OuterRef("pk"))
         return queryset.annotate(
-            has_request=Exists(RereviewRequest.objects.filter(case_id=OuterRef("pk")))
+            has_request=Exists(requests),
+            request_received=Exists(requests.filter(received_at__isnull=False)),
         )
 
     # ---- answers kept while nothing they depend on changes ---------------------------------

@@ -196,6 +196,18 @@ def forwarded(decided, applicant, clerk):
     return Case.objects.get(pk=decided.pk)
 
 
+def test_the_stage_shown_moves_on_once_the_prefecture_receives_the_request(
+    client, forwarded, prefecture_clerk
+):
+    assert Case.objects.get(pk=forwarded.pk).waiting_for == "待州教育局签收并组织复审"
+    svc.receive_rereview(prefecture_clerk, forwarded.pk, note="材料齐全")
+    assert Case.objects.get(pk=forwarded.pk).waiting_for == "州教育局已签收，待抽取复审专家"
+    factories.login(client, prefecture_clerk)
+    for url in (f"/cases/{forwarded.pk}/", "/cases/"):  # the page, and a list (annotated)
+        body = client.get(url).content.decode()
+        assert "州教育局已签收，待抽取复审专家" in body and "待州教育局签收并组织复审" not in body
+
+
 def test_prefecture_draws_after_receipt_without_first_round_experts(
     forwarded, prefecture_clerk, prefecture_pool
 ):
