@@ -33,6 +33,11 @@ def _refused_upload(request, case):
     return None
 
 
+def typed_reasons_key(case) -> str:
+    """Where the reasons typed into a refused re-review request wait for the form's next showing."""
+    return f"rereview_reasons:{case.pk}"
+
+
 @login_required
 @require_POST
 def rereview_request(request, pk):
@@ -40,19 +45,29 @@ def rereview_request(request, pk):
     form = RereviewRequestForm(request.POST)
     form.is_valid()
     data = form.cleaned_data
-    return _refused_upload(request, case) or _run(
-        request,
-        case,
-        lambda: services.request_rereview(
+    reasons = data.get("reasons", "")
+    files = request.FILES.getlist("files")
+    refused = _refused_upload(request, case)
+    try:
+        if refused:
+            raise ServiceError("")
+        services.request_rereview(
             request.user,
             case.pk,
-            reasons=data.get("reasons", ""),
+            reasons=reasons,
             declared=data.get("declared", False),
-            files=request.FILES.getlist("files"),
+            files=files,
             ip=client_ip(request),
-        ),
-        "复审申请已提交，请等待县（市）教育局审核。",
-    )
+        )
+    except ServiceError as exc:
+        if exc.message:
+            messages.error(request, exc.message)
+        request.session[typed_reasons_key(case)] = reasons  # shown again, not lost
+        if files:
+            messages.info(request, "已填写的理由已保留；补充材料请重新选择后再提交。")
+    else:
+        messages.success(request, "复审申请已提交，请等待县（市）教育局审核。")
+    return redirect("appraisal:case_detail", pk=case.pk)
 
 
 @login_required

@@ -157,6 +157,7 @@ def case_detail(request, pk, upload_form=None):
 
     actions = case_services.available_actions(request.user, case)
     panel = panel_context(request.user, case)
+    from .rereview_views import typed_reasons_key
     from .review_views import review_context
 
     review = review_context(request.user, case)
@@ -184,6 +185,7 @@ def case_detail(request, pk, upload_form=None):
             if case.state == CaseState.DECIDED
             else (None, True),
             "declaration_text": DECLARATION_TEXT,
+            "typed_reasons": request.session.pop(typed_reasons_key(case), ""),
             "days_to_request": settings.APPRAISAL_DAYS_TO_REQUEST_REREVIEW,
             "log": log,
             "actions": actions,

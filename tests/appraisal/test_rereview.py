@@ -282,6 +282,20 @@ def test_prefecture_home_lists_forwarded_cases(client, forwarded, prefecture_cle
     assert "作出复审鉴定结论" in page  # the deadline and who owes it
 
 
+def test_a_refused_request_keeps_the_typed_reasons(client, decided, applicant):
+    factories.login(client, applicant)
+    url = f"/cases/{decided.pk}/rereview/"
+    response = client.post(
+        url, {"reasons": REASONS, "files": [factories.pdf_upload("补充.pdf")]}, follow=True
+    )
+    page = response.content.decode()
+    assert "请确认真实性声明" in page and "补充材料请重新选择" in page
+    assert f'name="reasons" rows="6">{REASONS}</textarea>' in page
+    assert state(decided) == CaseState.DECIDED
+    page = client.get(f"/cases/{decided.pk}/").content.decode()  # shown once, then forgotten
+    assert 'name="reasons" rows="6"></textarea>' in page
+
+
 def test_case_page_offers_and_shows_each_step(client, decided, applicant, clerk, prefecture_clerk):
     factories.login(client, applicant)
     page = client.get(f"/cases/{decided.pk}/").content.decode()
