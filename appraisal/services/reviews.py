@@ -154,6 +154,9 @@ def record_activity(
         _require_state(case, *RECORDING_STATES, doing="记录鉴定活动")
         if date > timezone.localdate():
             raise ServiceError("活动日期不能晚于今天。")
+        opened = timezone.localdate(round.opened_at)
+        if date < opened:  # the round began with the acceptance (or the re-review's forwarding)
+            raise ServiceError(f"活动日期不能早于本轮鉴定开始之日（{opened:%Y年%m月%d日}）。")
         activity = ReviewActivity.objects.create(
             round=round,
             kind=kind,

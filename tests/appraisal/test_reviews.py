@@ -160,6 +160,19 @@ def test_clerk_records_activity_with_a_photo(review, clerk, foreign_clerk):
     assert ReviewActivity.objects.filter(round=round).count() == 1
 
 
+def test_an_activity_cannot_be_dated_before_its_round_began(review, clerk):
+    import datetime
+
+    case, round, seats = review
+    opened = timezone.localdate(round.opened_at)
+    record = {"kind": "interview", "place": "机构", "attendees": "专家组", "findings": "访谈"}
+    with pytest.raises(ServiceError, match="不能早于本轮鉴定开始之日"):
+        svc.record_activity(clerk, round, date=opened - datetime.timedelta(days=1), **record)
+    assert not ReviewActivity.objects.filter(round=round).exists()
+    svc.record_activity(clerk, round, date=opened, **record)
+    assert ReviewActivity.objects.filter(round=round).count() == 1
+
+
 # ---- sheets -----------------------------------------------------------------------------------
 def test_rule_suggestion_is_stored_and_sheet_locks(review, indicator_template):
     case, round, seats = review
