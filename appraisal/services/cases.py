@@ -8,6 +8,7 @@ import audit
 from audit.models import Action
 from institutions.models import TrainingProject
 from portal.notify import bureau_staff, institution_members, notify
+from portal.ui import as_sentence
 
 from .. import access, rules
 from ..documents import issue_document
@@ -178,7 +179,7 @@ def return_case(user, case_id, *, missing_kinds, note: str, ip=None) -> Case:
             f"鉴定申请需补正：{case.number}",
             "县（市）教育局要求补正："
             + "、".join(missing_labels)
-            + (f"。{note}" if note else "。")
+            + (f"。{as_sentence(note)}" if note else "。")
             + "请补正后重新提交。",
         )
 
@@ -228,7 +229,9 @@ def refuse_case(user, case_id, *, reason: str, ip=None) -> Case:
             context={**_notice_context(case), "reason": reason},
             user=user,
         )
-        tell_institution(case, f"鉴定申请不予受理：{case.number}", f"不予受理的理由：{reason}")
+        tell_institution(
+            case, f"鉴定申请不予受理：{case.number}", f"不予受理的理由：{as_sentence(reason)}"
+        )
 
     return run_transition(case_id, user, "refuse", note=reason, ip=ip, after=after)
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.notify import bureau_staff, institution_members, notify
+from portal.ui import as_sentence
 
 from .. import access, rules
 from ..documents import issue_document
@@ -234,7 +235,7 @@ def _handle(user, case_id, name, *, opinion: str, approved: bool, ip=None):
         else:
             tell = (
                 "复审申请不予批准",
-                f"县（市）教育局不予批准您的复审申请，理由：{opinion}。原鉴定结论为最终结论。",
+                f"县（市）教育局不予批准您的复审申请，理由：{as_sentence(opinion)}原鉴定结论为最终结论。",
             )
         notify(
             institution_members(case.institution),

@@ -76,3 +76,15 @@ def test_issued_file_is_served_as_stored(client, accepted, applicant):
     factories.login(client, applicant)
     response = client.get(f"/cases/documents/{notice.pk}/download/")
     assert b"".join(response.streaming_content) == stored
+
+
+@pytest.mark.parametrize("note", ["请补充完整教材", "请补充完整教材。"])
+def test_the_institution_is_told_in_whole_sentences(applicant, project_a, clerk, note):
+    """A clerk's note ends its sentence whether or not the clerk typed the 。, never doubled."""
+    from portal.models import Notification
+
+    case = factories.submitted_case(applicant, projects=[project_a])
+    svc.return_case(clerk, case.pk, missing_kinds=["textbooks"], note=note)
+    body = Notification.objects.filter(recipient=applicant, case=case).latest("id").body
+    assert body.endswith("。请补充完整教材。请补正后重新提交。"), body
+    assert "。。" not in body

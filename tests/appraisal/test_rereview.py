@@ -184,6 +184,8 @@ def test_refusal_is_final_and_shown(client, decided, applicant, clerk):
     assert "接受鉴定结论" in page
     assert "申请复审（逾期视为接受鉴定结论）" not in page  # no time limit runs any more
     assert next_deadline(case) is None
+    told = Notification.objects.filter(recipient=applicant, case=case).latest("id").body
+    assert "理由：所附材料与原申报材料相同，未提出新的事实。原鉴定结论为最终结论。" in told
     home = client.get("/").content.decode()
     assert case.number in home and "前申请复审" not in home
 
