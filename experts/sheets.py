@@ -35,6 +35,7 @@ COLUMNS = [
     ("备注", "note", False, ""),
 ]
 HEADERS = [c[0] for c in COLUMNS]
+EXAMPLE_NOTE = "示例行，导入前请删除"  # the template's example expert is not a real one
 
 
 @dataclass
@@ -108,6 +109,8 @@ def parse(data: bytes) -> Parsed:
             return Parsed(rows=rows, problems=[f"一次最多导入 {MAX_ROWS} 行。"])
         row = Row(number=number, values=cells)
         p = row.problems
+        if cells["note"] == EXAMPLE_NOTE:
+            p.append("这是模板中的示例行，不是真实专家，请删除后再导入")
         for header, attr, required, _ in COLUMNS:
             if required and not cells[attr]:
                 p.append(f"“{header}”不能为空")
@@ -151,6 +154,7 @@ def parse(data: bytes) -> Parsed:
             seen_users.setdefault(username, number)
         cells["username"] = username
         cells["title_level"] = levels.get(cells["title_level"], cells["title_level"])
+        cells["category_label"] = cells["category"]  # as typed: the preview shows it
         cells["category"] = categories.get(cells["category"], cells["category"])
         cells["declares"] = declares
         cells["knows_law"] = knows_law
@@ -190,7 +194,7 @@ def template_bytes() -> bytes:
             "是",
             "否",
             "",
-            "示例行，导入前请删除",
+            EXAMPLE_NOTE,
         ]
     )
     subjects = workbook.create_sheet("学科或领域")

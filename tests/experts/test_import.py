@@ -154,3 +154,32 @@ def test_institution_user_cannot_import(client, applicant):
     factories.login(client, applicant)
     assert client.get(reverse("experts:expert_import")).status_code == 403
     assert client.get(reverse("experts:expert_export")).status_code == 403
+
+
+def test_the_template_uploaded_unchanged_imports_nobody(client, clerk, changji):
+    """Its example expert (张三) is no real expert: the row is refused, with why."""
+    factories.login(client, clerk)
+    template = client.get(reverse("experts:import_template")).content
+    page = upload(client, template).content.decode()
+    assert "这是模板中的示例行" in page and "确认导入" not in page
+    assert not Expert.objects.filter(name="张三").exists()
+
+
+def test_the_preview_shows_the_category_in_words(client, clerk, changji):
+    factories.login(client, clerk)
+    page = upload(
+        client,
+        sheet(
+            row(),
+            row(
+                name="王律",
+                phone="13911113333",
+                category="法律专业人士",
+                subjects="",
+                knows_law="是",
+            ),
+        ),
+    )
+    body = page.content.decode()
+    assert "<td>教育教学专家</td>" in body and "<td>法律专业人士</td>" in body
+    assert "<td>education</td>" not in body and "<td>legal</td>" not in body
