@@ -1,6 +1,7 @@
 from django import forms
 
 from institutions.models import TrainingProject
+from portal.ui import NamesRequiredFields
 
 from .models import CaseState, MaterialKind
 
@@ -197,7 +198,7 @@ class DeclineInvitationForm(forms.Form):
 
 
 # ---- the review of a round ---------------------------------------------------------------------
-class ActivityForm(forms.Form):
+class ActivityForm(NamesRequiredFields, forms.Form):
     """A review record (guide 八); its files come as ``files`` (several allowed)."""
 
     kind = forms.ChoiceField(label="活动类别", choices=[("", "请选择")])

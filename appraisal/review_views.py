@@ -371,6 +371,9 @@ def review_context(user, case) -> dict:
                 and rules.may_stamp(round, user),
                 "in_review": current and case.state == CaseState.IN_REVIEW,
                 "valid_count": sum(1 for s in state["signatures"] if s["valid"]),
+                "all_sheets_in": all(
+                    m["sheet"] is not None and m["sheet"].is_submitted for m in state["members"]
+                ),
             }
         )
         rounds.append(state)

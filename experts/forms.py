@@ -2,11 +2,12 @@ from django import forms
 
 from institutions.models import Institution
 from portal.models import Subject
+from portal.ui import NamesRequiredFields
 
 from .models import Expert, ExpertCreditRecord, ExpertTie
 
 
-class ExpertForm(forms.ModelForm):
+class ExpertForm(NamesRequiredFields, forms.ModelForm):
     username = forms.RegexField(
         label="登录账号",
         regex=r"^[\w.@+-]{3,150}$",
@@ -67,7 +68,7 @@ class ExpertForm(forms.ModelForm):
         return data
 
 
-class TieForm(forms.ModelForm):
+class TieForm(NamesRequiredFields, forms.ModelForm):
     institution = forms.ModelChoiceField(
         label="关联机构",
         queryset=Institution.objects.order_by("county", "name"),
@@ -83,7 +84,7 @@ class TieForm(forms.ModelForm):
         }
 
 
-class CreditRecordForm(forms.ModelForm):
+class CreditRecordForm(NamesRequiredFields, forms.ModelForm):
     class Meta:
         model = ExpertCreditRecord
         fields = ["kind", "reason", "evidence", "case_number"]

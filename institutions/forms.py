@@ -1,12 +1,13 @@
 from django import forms
 
 from portal.models import Bureau, Subject
+from portal.ui import NamesRequiredFields
 
 from .models import Institution, TrainingProject
 from .validators import normalize_uscc
 
 
-class InstitutionForm(forms.ModelForm):
+class InstitutionForm(NamesRequiredFields, forms.ModelForm):
     class Meta:
         model = Institution
         fields = [
@@ -26,9 +27,6 @@ class InstitutionForm(forms.ModelForm):
         self.fields["county"].queryset = Bureau.objects.filter(
             level=Bureau.Level.COUNTY, is_active=True
         )
-        for field in self.fields.values():
-            if field.required:
-                field.error_messages["required"] = f"请填写{field.label}。"
         self.fields["credit_code"].error_messages["unique"] = "该统一社会信用代码已登记。"
 
     def clean_credit_code(self):
@@ -47,7 +45,7 @@ class InstitutionForm(forms.ModelForm):
         return county
 
 
-class TrainingProjectForm(forms.ModelForm):
+class TrainingProjectForm(NamesRequiredFields, forms.ModelForm):
     class Meta:
         model = TrainingProject
         fields = ["name", "subjects", "grades", "mode", "description", "is_active"]
@@ -59,13 +57,10 @@ class TrainingProjectForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["subjects"].queryset = Subject.objects.filter(is_active=True)
-        for field in self.fields.values():
-            if field.required:
-                field.error_messages["required"] = f"请填写{field.label}。"
         self.fields["subjects"].error_messages["required"] = "请至少选择一个学科或领域。"
 
 
-class CreditMarkForm(forms.ModelForm):
+class CreditMarkForm(NamesRequiredFields, forms.ModelForm):
     class Meta:
         from .models import InstitutionCreditMark
 

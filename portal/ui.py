@@ -15,3 +15,19 @@ def as_sentence(text: str) -> str:
     and the text that follows it in a message must not run on (nor follow a doubled 。)."""
     text = (text or "").strip()
     return text if not text or text[-1] in "。！？!?…" else text + "。"
+
+
+class NamesRequiredFields:
+    """Form mixin: a required field left empty says which one (“请填写工作单位。”, “请选择活动类别。”)
+    instead of Django's “这个字段是必填项。”; messages a form sets itself are kept."""
+
+    def __init__(self, *args, **kwargs):
+        from django import forms
+
+        super().__init__(*args, **kwargs)
+        generic = str(forms.Field.default_error_messages["required"])
+        for field in self.fields.values():
+            if not field.required or str(field.error_messages.get("required")) != generic:
+                continue
+            chosen = isinstance(field, forms.ChoiceField | forms.ModelChoiceField | forms.FileField)
+            field.error_messages["required"] = f"请{'选择' if chosen else '填写'}{field.label}。"

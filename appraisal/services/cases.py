@@ -27,7 +27,7 @@ RELEASED = (CaseState.REFUSED, CaseState.WITHDRAWN)
 
 
 def open_applications(projects, case=None) -> dict[int, tuple[str, str]]:
-    """Project id → (number, state label) of another case naming it that has not released it."""
+    """Project id → (number, state) of another case naming it that has not released it."""
     rows = (
         Case.projects.through.objects.filter(trainingproject__in=projects)
         .exclude(case__state__in=RELEASED)
@@ -35,7 +35,7 @@ def open_applications(projects, case=None) -> dict[int, tuple[str, str]]:
         .order_by("case__number")
         .values_list("trainingproject_id", "case__number", "case__state")
     )
-    return {pk: (number, CaseState(state).label) for pk, number, state in rows}
+    return {pk: (number, CaseState(state)) for pk, number, state in rows}
 
 
 def _check_projects(institution, projects, case=None):
@@ -47,13 +47,17 @@ def _check_projects(institution, projects, case=None):
     taken = open_applications(projects, case)
     if taken:
         where = [
-            f"“{p.name}”已在鉴定申请 {taken[p.pk][0]}（{taken[p.pk][1]}）中"
+            f"“{p.name}”已在鉴定申请 {taken[p.pk][0]}（{taken[p.pk][1].label}）中"
             for p in projects
             if p.pk in taken
         ]
+        decided = any(state == CaseState.DECIDED for _number, state in taken.values())
         raise ServiceError(
-            "培训项目" + "；".join(where) + "，不能重复申请鉴定。"
-            "对结论有异议的，请在规定期限内申请复审；项目内容有变化的，请登记新项目后申请。"
+            "培训项目"
+            + "；".join(where)
+            + "，不能重复申请鉴定。"
+            + ("对结论有异议的，请在规定期限内申请复审；" if decided else "")
+            + "项目内容有变化的，请登记新项目后申请。"
         )
     return projects
 

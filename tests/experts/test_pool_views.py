@@ -112,6 +112,15 @@ def test_wrong_title_level_and_duplicate_are_refused(client, clerk, changji_expe
     assert Expert.objects.count() == 1
 
 
+def test_an_empty_form_names_each_missing_field(client, clerk, jurisdictions):
+    factories.login(client, clerk)
+    body = client.post(reverse("experts:expert_create"), {"name": ""}).content.decode()
+    assert "这个字段是必填项" not in body
+    for message in ("请填写姓名。", "请填写工作单位。", "请选择职称等级。"):
+        assert message in body
+    assert not Expert.objects.exists()
+
+
 def test_credit_record_is_kept_and_ends_engagement(client, clerk, changji_expert):
     factories.login(client, clerk)
     response = client.post(
