@@ -84,3 +84,59 @@ class AuditEvent(models.Model):
             return Action(self.action).label
         except ValueError:
             return self.action
+
+    # The details' keys in words; a key not listed is shown as it is.
+    DETAIL_LABELS = {
+        "transition": "操作",
+        "source": "原状态",
+        "target": "新状态",
+        "serial": "文号",
+        "sha256": "SHA-256",
+        "size": "大小",
+        "device": "验证方式",
+        "username": "账户",
+        "opinion": "鉴定意见",
+        "revision": "版本",
+        "round": "轮次",
+        "results": "确定类别",
+        "changes": "变更",
+        "change": "变更",
+        "of": "对象",
+        "items": "项目",
+        "after": "内容",
+    }
+    CHANGES = {"add": "增加", "remove": "移除", "clear": "清空"}
+    CATEGORIES = {"academic": "学科类", "non_academic": "非学科类"}
+
+    def details(self) -> list[tuple[str, str]]:
+        """The event's details as (label, value) in words: states and operations by their names,
+        a file's size in KB, a hash shortened (the full value stays in the record)."""
+        from appraisal.models import CaseLog, CaseState  # the cases' words, read at display
+
+        def state(value):
+            return CaseState(value).label if value in CaseState.values else str(value)
+
+        def shown(key, value):
+            if key == "transition":
+                return CaseLog.TRANSITION_LABELS.get(value, str(value))
+            if key in ("source", "target"):
+                return state(value)
+            if key == "sha256" and isinstance(value, str):
+                return value[:16] + "…"
+            if key == "size" and isinstance(value, int):
+                return f"{value / 1024:.1f} KB"
+            if key == "round":
+                return {1: "县（市）鉴定", 2: "州复审"}.get(value, str(value))
+            if key == "results" and isinstance(value, dict):
+                return "；".join(f"{k}：{self.CATEGORIES.get(v, v)}" for k, v in value.items())
+            if key == "change":
+                return self.CHANGES.get(value, str(value))
+            if key == "changes" and isinstance(value, dict):
+                return "；".join(f"{k}：{a} → {b}" for k, (a, b) in value.items())
+            if isinstance(value, list):
+                return "、".join(str(v) for v in value)
+            if isinstance(value, dict):
+                return "；".join(f"{k}：{v}" for k, v in value.items())
+            return str(value)
+
+        return [(self.DETAIL_LABELS.get(k, k), shown(k, v)) for k, v in (self.data or {}).items()]

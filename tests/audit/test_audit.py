@@ -128,6 +128,34 @@ def test_county_staff_see_only_their_county(client, clerk, events):
 
 
 @pytest.mark.django_db
+def test_details_are_shown_in_words(client, clerk, events):
+    factories.login(client, clerk)
+    page = client.get(reverse("audit:event_list")).content.decode()
+    assert "原状态：草稿" in page and "新状态：已提交待受理" in page
+    assert "'transition'" not in page and "submitted" not in page.split("<tbody>")[1]
+
+
+def test_every_detail_key_recorded_has_a_label():
+    """The details' keys the code records (``audit.record`` keyword arguments) are all named."""
+    import re
+    from pathlib import Path
+
+    from audit.models import AuditEvent
+
+    root = Path(__file__).resolve().parents[2]
+    keys = set()
+    for path in [
+        *root.glob("appraisal/**/*.py"),
+        *root.glob("portal/*.py"),
+        root / "audit/signals.py",
+    ]:
+        for call in re.findall(r"\brecord\((.*?)\)\n", path.read_text(), re.S):
+            keys.update(re.findall(r"\b([a-z_][a-z0-9_]*)=", call))
+    keys -= {"ip", "bureau", "data"}  # arguments of record itself, not details
+    assert keys and keys <= set(AuditEvent.DETAIL_LABELS), keys - set(AuditEvent.DETAIL_LABELS)
+
+
+@pytest.mark.django_db
 def test_prefecture_staff_see_every_county(client, prefecture_clerk, events):
     factories.login(client, prefecture_clerk)
     page = client.get(reverse("audit:event_list")).content.decode()
