@@ -200,6 +200,10 @@ def opinion_edit(request, pk):
     opinion = _opinion(round)
     if seat is None or opinion is None or opinion.leader_id != seat.pk:
         raise PermissionDenied("只有教育局指定的专家组组长可以起草鉴定意见。")
+    problems = svc.opinion_problems(round)
+    if problems:  # the page shows every member's vote and reasons: not before all are in
+        messages.info(request, "全部评分表提交后方可起草鉴定意见：" + "".join(problems))
+        return redirect("appraisal:case_detail", pk=round.case_id)
     first = ReviewSheet.objects.filter(round=round).select_related("template").first()
     names = [d.name for d in first.template.dimensions.order_by("order", "id")] if first else []
     initial = {"reasoning": opinion.reasoning}

@@ -550,7 +550,12 @@ def save_opinion(user, round, *, reasoning: str, findings: dict | None = None, i
         new_findings = [{"dimension": n, "text": (findings.get(n) or "").strip()} for n in names]
         results, dissent = tally(round)
         before = opinion.content_hash if opinion.is_drafted else None
-        had_signatures = opinion.is_drafted and opinion.valid_signatures().exists()
+        signed = (
+            set(opinion.valid_signatures().values_list("seat_id", flat=True))
+            if opinion.is_drafted
+            else set()
+        )
+        had_signatures = bool(signed)
         opinion.reasoning, opinion.findings = reasoning, new_findings
         opinion.results, opinion.dissent = results, dissent
         if not opinion.is_drafted:
@@ -562,7 +567,7 @@ def save_opinion(user, round, *, reasoning: str, findings: dict | None = None, i
         if opinion.content_hash == before:
             return opinion  # nothing changed: nothing to void
         opinion.save()
-        members = [s.expert.user for s in accepted_seats(round)]
+        seats = accepted_seats(round)
         if had_signatures:
             _log(
                 case,
@@ -572,10 +577,19 @@ def save_opinion(user, round, *, reasoning: str, findings: dict | None = None, i
                 data={"revision": opinion.revision, "sha256": opinion.content_hash},
                 ip=ip,
             )
+            voided = [s.expert.user for s in seats if s.pk in signed and s.pk != seat.pk]
+            unsigned = [s.expert.user for s in seats if s.pk not in signed and s.pk != seat.pk]
             notify(
-                members,
+                voided,
                 f"鉴定意见已修改，请重新签署：{case.number}",
                 f"组长修改了鉴定意见（第{opinion.revision}版），您此前的签名已作废，请核对后重新签署。",
+                url=_case_url(case),
+                case=case,
+            )
+            notify(
+                unsigned,
+                f"鉴定意见已修改，请核对后签署：{case.number}",
+                f"组长修改了鉴定意见（现为第{opinion.revision}版），请核对全文和结果后在线签署。",
                 url=_case_url(case),
                 case=case,
             )
@@ -590,7 +604,7 @@ def save_opinion(user, round, *, reasoning: str, findings: dict | None = None, i
             )
             if before is None:
                 notify(
-                    members,
+                    [s.expert.user for s in seats if s.pk != seat.pk],
                     f"鉴定意见待签署：{case.number}",
                     "组长已起草鉴定意见，请核对全文和结果后在线签署。",
                     url=_case_url(case),

@@ -160,6 +160,25 @@ def test_opinion_editor_is_the_leaders(client, review, clerk, indicator_template
     assert client.get(url("opinion_edit", round)).status_code == 200
 
 
+def test_the_leader_drafts_only_once_every_sheet_is_in(client, review, clerk, indicator_template):
+    """The drafting page shows every member's vote and reasons: a leader whose own sheet (or a
+    colleague's) is still open is sent back, and the case page offers no drafting link."""
+    from .test_reviews import fill
+
+    case, round, seats = review
+    svc.set_leader(clerk, round, seats[0].pk)
+    fill(seats[1], round, case, indicator_template, "non_academic", reasons="以游戏为主，不排名。")
+    factories.login(client, seats[0].expert.user)
+    response = client.get(url("opinion_edit", round), follow=True)
+    body = response.content.decode()
+    assert "全部评分表提交后方可起草鉴定意见" in body and "以游戏为主，不排名" not in body
+    assert 'id="opinion-edit-link"' not in body
+    for seat in (seats[0], seats[2]):
+        fill(seat, round, case, indicator_template, "academic")
+    assert client.get(url("opinion_edit", round)).status_code == 200
+    assert 'id="opinion-edit-link"' in client.get(f"/cases/{case.pk}/").content.decode()
+
+
 def test_stamp_page_issues_opinion_verifiable_and_signed(
     client, review, clerk, applicant, foreign_clerk, indicator_template
 ):

@@ -391,12 +391,16 @@ def test_changing_the_opinion_voids_signatures(review, clerk, indicator_template
     assert opinion.revision == 2 and opinion.content_hash != first_hash
     old = Signature.objects.get()
     assert not old.is_valid_for(opinion) and opinion.valid_signatures().count() == 0
-    told = set(
-        Notification.objects.filter(subject__contains="重新签署").values_list(
-            "recipient_id", flat=True
-        )
-    )
-    assert told == {s.expert.user_id for s in seats}
+
+    def told(subject):
+        rows = Notification.objects.filter(subject__contains=subject)
+        return set(rows.values_list("recipient_id", flat=True))
+
+    # Only the member whose signature was voided is told so; the one who had not signed is
+    # asked to sign the new version; the leader, who made the change, is told nothing.
+    assert told("重新签署") == {seats[1].expert.user_id}
+    assert told("请核对后签署") == {seats[2].expert.user_id}
+    assert leader.pk not in set(Notification.objects.values_list("recipient_id", flat=True))
     assert CaseLog.objects.filter(case=case, transition="revise_opinion").exists()
     # Everyone signs the new revision; the void signature does not count.
     all_sign(review, opinion)
