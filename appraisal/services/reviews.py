@@ -760,13 +760,24 @@ def stamp_decision(
                 results={r["name"]: r["category"] for r in results},
             )
             lines = "；".join(f"{r['name']}：{CATEGORY_LABELS[r['category']]}" for r in results)
-            notify(
-                institution_members(case.institution),
-                f"鉴定结论已出具：{case.number}",
-                f"鉴定结果：{lines}。鉴定意见书（{decision.document.serial}）可在案件页面下载。",
-                url=_case_url(case),
-                case=case,
-            )
+            if round.number == Round.PREFECTURE:  # the re-review's result ends the case
+                notify(
+                    institution_members(case.institution),
+                    f"复审结论已出具，案件办结：{case.number}",
+                    f"{round.bureau.bureau_name}的复审鉴定结果：{lines}。此为最终结论，案件已办结。"
+                    f"鉴定意见书（{decision.document.serial}）可在案件页面下载。",
+                    url=_case_url(case),
+                    case=case,
+                )
+            else:
+                notify(
+                    institution_members(case.institution),
+                    f"鉴定结论已出具：{case.number}",
+                    f"鉴定结果：{lines}。鉴定意见书（{decision.document.serial}）可在案件页面下载。"
+                    f"对结论有不同意见的，可在规定期限内申请复审。",
+                    url=_case_url(case),
+                    case=case,
+                )
             if round.number == Round.PREFECTURE:
                 notify(
                     bureau_staff(case.bureau),

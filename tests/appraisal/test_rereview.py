@@ -397,6 +397,9 @@ def test_full_lifecycle_through_both_rounds(
         recipient=clerk, subject__startswith="复审结论已出具"
     ).exists()
     assert Notification.objects.filter(recipient=applicant, case=case).count() >= 4
+    told = Notification.objects.filter(recipient=applicant, case=case).latest("id")
+    assert told.subject.startswith("复审结论已出具，案件办结")
+    assert "此为最终结论，案件已办结" in told.body and "申请复审" not in told.body
     with pytest.raises(ServiceError):
         request(case, applicant)
 
