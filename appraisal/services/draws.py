@@ -339,7 +339,10 @@ def _make_draw(
     try:
         result = algorithm.run(screening.candidates, seed, params)
     except algorithm.DrawImpossible as exc:
-        raise ServiceError(f"无法完成抽取：{exc.message}本次未作任何更改。") from None
+        raise ServiceError(
+            f"无法完成抽取：{exc.message}本次未作任何更改。"
+            "可调整专家组人数或学科组成要求（如增加一名法律专业人士），或补充专家库后重新抽取。"
+        ) from None
     draw = Draw.objects.create(
         round=round,
         kind=kind,

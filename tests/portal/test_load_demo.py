@@ -90,3 +90,21 @@ def test_load_demo_has_a_rereview_for_the_prefecture(db, settings, tmp_path):
         commitment_id=commitment.pk,
     )
     assert draw.pool == clerk.bureau
+
+
+def test_the_case_in_review_can_later_be_re_reviewed_from_the_prefecture_pool(
+    db, settings, tmp_path
+):
+    """The README's journey takes 数独与逻辑游戏 through its re-review: the prefecture's pool has
+    enough experts of its areas for a panel of three with an alternate, none of them from the
+    first round."""
+    from appraisal.models import Case
+    from appraisal.services import draws
+    from portal.models import Bureau
+
+    settings.APPRAISAL_SIGNING_DIR = tmp_path / "signing"
+    call_command("load_demo", stdout=io.StringIO())
+    case = Case.objects.get(projects__name="数独与逻辑游戏")
+    prefecture = Bureau.objects.get(code="652300")
+    screening = draws.screen(case, prefecture, draws.case_subject_codes(case), False)
+    assert len(screening.candidates) >= 4
