@@ -66,21 +66,63 @@ def project_edit(request, pk=None):
     form = TrainingProjectForm(request.POST or None, instance=project, initial=initial)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
+            before = None
             if project is not None:  # submitted meanwhile? (submission locks its projects)
-                TrainingProject.objects.select_for_update().filter(pk=project.pk).first()
+                stored = TrainingProject.objects.select_for_update().get(pk=project.pk)
                 if _held_numbers(project):
                     messages.error(
                         request,
                         "该培训项目已列入刚报送的鉴定申请，不能再修改；本次修改未保存。",
                     )
                     return redirect("institutions:project_edit", project.pk)
+                before = _described(stored)  # as stored: the form has changed ``project``
             project = form.save(commit=False)
             project.institution = institution
             project.save()
             form.save_m2m()
+            if before is not None:
+                _record_amendment(project, before, request.user)
         messages.success(request, f"培训项目“{project.name}”已保存。")
         return redirect("institutions:project_list")
     return render(request, "institutions/project_form.html", {"form": form, "project": project})
+
+
+def _described(project) -> dict[str, str]:
+    """The project's fields in words, to say what an amendment changed."""
+    return {
+        "项目名称": project.name,
+        "涉及学科或领域": "、".join(s.name for s in project.subjects.order_by("order", "id")),
+        "面向年级或年龄": project.grades,
+        "培训形式": project.get_mode_display(),
+        "项目简介": project.description,
+    }
+
+
+def _record_amendment(project, before: dict, user) -> None:
+    """A project changed while an application naming it is back for 补正: the change goes on that
+    case's timeline, so the bureau sees what differs from what it returned."""
+    from appraisal.models import CaseLog, CaseState
+
+    after = _described(project)
+    changes = [
+        f"{label}由“{before[label]}”改为“{after[label]}”"
+        if label != "项目简介"
+        else "修改了项目简介"
+        for label in after
+        if before[label] != after[label]
+    ]
+    if not changes:
+        return
+    for case in project.cases.filter(state=CaseState.DRAFT, submitted_at__isnull=False):
+        CaseLog.objects.create(
+            case=case,
+            transition="amend_project",
+            source=case.state,
+            target=case.state,
+            actor=user,
+            note=f"培训项目“{project.name}”：" + "；".join(changes) + "。",
+            data={"project": project.pk, "before": before, "after": after},
+        )
 
 
 def _held_project(request, project):

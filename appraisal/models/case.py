@@ -578,6 +578,7 @@ class CaseLog(models.Model):
         "complete_opinion": "专家组全体成员签署鉴定意见",
         "decide": "确定类别并盖章，鉴定结论生效",
         "record_activity": "记录鉴定活动",
+        "amend_project": "补正期间修改培训项目",
         "submit_sheet": "专家提交鉴定指标评分表",
         "set_leader": "指定专家组组长",
         "save_opinion": "组长起草鉴定意见",

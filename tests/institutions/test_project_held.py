@@ -217,3 +217,25 @@ def test_the_admin_site_shows_a_held_project_read_only(client, applicant, projec
     free = factories.project(applicant.institution, name="未报送")
     free_url = f"/admin/institutions/trainingproject/{free.pk}/change/"
     assert 'name="name"' in client.get(free_url).content.decode()
+
+
+def test_a_change_during_completion_goes_on_the_returned_cases_timeline(
+    client, applicant, clerk, project_a
+):
+    from appraisal.models import CaseLog
+
+    case = factories.submitted_case(applicant, projects=[project_a])
+    svc.return_case(clerk, case.pk, missing_kinds=["syllabus"], note="")
+    factories.login(client, applicant)
+    edit(client, project_a, grades="小学四至六年级", description="新的简介")
+    entry = CaseLog.objects.get(case=case, transition="amend_project")
+    assert "面向年级或年龄由“小学三至六年级”改为“小学四至六年级”" in entry.note
+    assert "修改了项目简介" in entry.note and entry.actor == applicant
+    factories.login(client, clerk)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "补正期间修改培训项目" in page and "小学四至六年级" in page
+    edit_count = CaseLog.objects.filter(transition="amend_project").count()
+    factories.login(client, applicant)
+    project_a.refresh_from_db()
+    edit(client, project_a)  # saved unchanged: nothing to record
+    assert CaseLog.objects.filter(transition="amend_project").count() == edit_count
