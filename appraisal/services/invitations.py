@@ -9,10 +9,10 @@ from experts.models import Expert, ExpertTie
 from portal.notify import bureau_staff, notify
 
 from .. import draw as algorithm
-from ..models import CaseLog, CaseState, Draw, Seat
+from ..models import CaseState, Draw, Seat
 from . import ServiceError
 from .draws import invite, unsuitable_now
-from .transitions import lock_case, run_transition
+from .transitions import lock_case, log_step, run_transition
 
 # What an expert declares on accepting (guide 五(五), 六(二)); every item must be confirmed.
 DECLARATION_ITEMS = [
@@ -28,17 +28,7 @@ DECLARATION_ITEMS = [
 DECLARATION_KEYS = [key for key, _ in DECLARATION_ITEMS]
 
 
-def _log(case, name, actor, *, note="", data=None, ip=None):
-    return CaseLog.objects.create(
-        case=case,
-        transition=name,
-        source=case.state,
-        target=case.state,
-        actor=actor,
-        note=note,
-        data=data or {},
-        ip=ip,
-    )
+_log = log_step
 
 
 def _expert_candidate(expert_id, params) -> algorithm.Candidate:

@@ -25,7 +25,6 @@ from ..documents.issue import public_summary
 from ..indicators import suggest_category
 from ..models import (
     ActivityFile,
-    CaseLog,
     CaseState,
     Decision,
     IndicatorSign,
@@ -42,7 +41,7 @@ from ..models import (
 from ..models.review import ACADEMIC, NON_ACADEMIC
 from ..uploads import check_upload
 from . import ServiceError
-from .transitions import lock_case, run_transition
+from .transitions import lock_case, log_step, run_transition
 
 # The transition that makes a round's decision take effect: the county's decides the case (a
 # re-review may follow); the prefecture's re-review result is final and closes it.
@@ -60,18 +59,7 @@ ACTIVITY_METHODS = {
 }
 
 
-def _log(case, name, actor, *, note="", data=None, ip=None):
-    """A step inside a state, on the case's timeline like a transition."""
-    return CaseLog.objects.create(
-        case=case,
-        transition=name,
-        source=case.state,
-        target=case.state,
-        actor=actor,
-        note=note,
-        data=data or {},
-        ip=ip,
-    )
+_log = log_step
 
 
 def _staff_role(round) -> str:

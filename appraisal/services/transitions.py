@@ -21,6 +21,21 @@ def lock_case(case_id) -> Case:
     )
 
 
+def log_step(case, name, actor, *, note="", data=None, ip=None) -> CaseLog:
+    """A step inside the case's state (an invitation answered, a sheet submitted, a project
+    amended): on the case's timeline like a transition, its state unchanged."""
+    return CaseLog.objects.create(
+        case=case,
+        transition=name,
+        source=case.state,
+        target=case.state,
+        actor=actor,
+        note=note,
+        data=data or {},
+        ip=ip,
+    )
+
+
 def may_start(bound_method, user) -> bool:
     """The transition's own ``permission`` for this user, whatever its conditions say."""
     meta = bound_method._django_fsm
