@@ -2,12 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from appraisal import access
+from appraisal.services import ServiceError
+from appraisal.services import cases as case_services
 from portal.ui import form_errors_to_messages
 
 from .forms import InstitutionForm, TrainingProjectForm
@@ -43,9 +44,6 @@ def project_list(request):
     )
 
 
-PROJECT_FIELDS = ("name", "grades", "mode", "description", "is_active")
-
-
 def _held_numbers(project) -> list[str]:
     return list(project.held_cases().order_by("number").values_list("number", flat=True))
 
@@ -54,75 +52,27 @@ def _held_numbers(project) -> list[str]:
 def project_edit(request, pk=None):
     """Register a project, or change one no submitted application names yet. A project named by
     a submitted application is shown as it was submitted; only its 在办 mark may change."""
-    institution = access.own_institution(request.user)
+    access.own_institution(request.user)  # 403 for anyone but an institution's member
     project = access.get_project_for(request.user, pk) if pk is not None else None
     if project is not None and _held_numbers(project):
         return _held_project(request, project)
     initial = {}
     if project is None and request.GET.get("copy"):  # 以此为基础登记新项目
         source = access.get_project_for(request.user, request.GET["copy"])
-        initial = {f: getattr(source, f) for f in PROJECT_FIELDS}
+        initial = {f: getattr(source, f) for f in case_services.PROJECT_FIELDS}
         initial["subjects"] = list(source.subjects.values_list("pk", flat=True))
     form = TrainingProjectForm(request.POST or None, instance=project, initial=initial)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            before = None
-            if project is not None:  # submitted meanwhile? (submission locks its projects)
-                stored = TrainingProject.objects.select_for_update().get(pk=project.pk)
-                if _held_numbers(project):
-                    messages.error(
-                        request,
-                        "该培训项目已列入刚报送的鉴定申请，不能再修改；本次修改未保存。",
-                    )
-                    return redirect("institutions:project_edit", project.pk)
-                before = _described(stored)  # as stored: the form has changed ``project``
-            project = form.save(commit=False)
-            project.institution = institution
-            project.save()
-            form.save_m2m()
-            if before is not None:
-                _record_amendment(project, before, request.user)
-        messages.success(request, f"培训项目“{project.name}”已保存。")
+        try:
+            saved = case_services.save_project(
+                request.user, None if project is None else project.pk, form.cleaned_data
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+            return redirect("institutions:project_edit", project.pk)
+        messages.success(request, f"培训项目“{saved.name}”已保存。")
         return redirect("institutions:project_list")
     return render(request, "institutions/project_form.html", {"form": form, "project": project})
-
-
-def _described(project) -> dict[str, str]:
-    """The project's fields in words, to say what an amendment changed."""
-    return {
-        "项目名称": project.name,
-        "涉及学科或领域": "、".join(s.name for s in project.subjects.order_by("order", "id")),
-        "面向年级或年龄": project.grades,
-        "培训形式": project.get_mode_display(),
-        "项目简介": project.description,
-    }
-
-
-def _record_amendment(project, before: dict, user) -> None:
-    """A project changed while an application naming it is back for 补正: the change goes on that
-    case's timeline, so the bureau sees what differs from what it returned."""
-    from appraisal.models import CaseLog, CaseState
-
-    after = _described(project)
-    changes = [
-        f"{label}由“{before[label]}”改为“{after[label]}”"
-        if label != "项目简介"
-        else "修改了项目简介"
-        for label in after
-        if before[label] != after[label]
-    ]
-    if not changes:
-        return
-    for case in project.cases.filter(state=CaseState.DRAFT, submitted_at__isnull=False):
-        CaseLog.objects.create(
-            case=case,
-            transition="amend_project",
-            source=case.state,
-            target=case.state,
-            actor=user,
-            note=f"培训项目“{project.name}”：" + "；".join(changes) + "。",
-            data={"project": project.pk, "before": before, "after": after},
-        )
 
 
 def _held_project(request, project):
@@ -132,8 +82,7 @@ def _held_project(request, project):
         if wanted in ("0", "1") and not any(
             f in request.POST for f in TrainingProjectForm.Meta.fields
         ):
-            project.is_active = wanted == "1"
-            project.save(update_fields=["is_active", "updated_at"])
+            project = case_services.set_project_active(request.user, project.pk, wanted == "1")
             messages.success(
                 request,
                 f"培训项目“{project.name}”已标为{'在办' if project.is_active else '停办'}。",

@@ -15,7 +15,7 @@ from ..documents import issue_document
 from ..models import Case, CaseLog, CaseState, IssuedDocument, MaterialKind
 from ..models.document import SerialCounter
 from . import ServiceError
-from .transitions import run_transition
+from .transitions import log_step, run_transition
 
 CASE_COUNTER = "case"
 
@@ -26,7 +26,7 @@ CASE_COUNTER = "case"
 RELEASED = (CaseState.REFUSED, CaseState.WITHDRAWN)
 
 
-def open_applications(projects, case=None) -> dict[int, tuple[str, str]]:
+def open_applications(projects, case=None) -> dict[int, tuple[str, CaseState]]:
     """Project id → (number, state) of another case naming it that has not released it."""
     rows = (
         Case.projects.through.objects.filter(trainingproject__in=projects)
@@ -283,3 +283,74 @@ def available_actions(user, case) -> set[str]:
 
 
 REVIEW_STATES = (CaseState.PANEL_DRAWN, CaseState.IN_REVIEW, CaseState.OPINION_SIGNED)
+
+
+# ---- training projects -------------------------------------------------------------------------
+PROJECT_FIELDS = ("name", "grades", "mode", "description", "is_active")  # and its subjects
+
+
+def save_project(user, project_id, data) -> TrainingProject:
+    """Register a project of the user's institution (``project_id`` None), or change one that no
+    submitted application holds (``TrainingProject.held_cases``): what the experts appraise is the
+    project as submitted. A change while an application naming it is back for 补正 goes on that
+    case's timeline. ``data``: the project form's cleaned data."""
+    with transaction.atomic():
+        before = None
+        if project_id is None:
+            project = TrainingProject(institution=user.institution)
+        else:  # locked: a submission locks its projects too, so one of the two waits
+            project = TrainingProject.objects.select_for_update().get(
+                pk=project_id, institution=user.institution
+            )
+            if project.held_cases().exists():
+                raise ServiceError("该培训项目已列入刚报送的鉴定申请，不能再修改；本次修改未保存。")
+            before = _described(project)
+        for f in PROJECT_FIELDS:
+            setattr(project, f, data[f])
+        project.save()
+        project.subjects.set(data["subjects"])
+        if before is not None:
+            _record_amendment(project, before, user)
+    return project
+
+
+def set_project_active(user, project_id, active: bool) -> TrainingProject:
+    """在办 / 停办: the one mark that may change on a held project too."""
+    project = TrainingProject.objects.get(pk=project_id, institution=user.institution)
+    project.is_active = active
+    project.save(update_fields=["is_active", "updated_at"])
+    return project
+
+
+def _described(project) -> dict[str, str]:
+    """The project's fields in words, to say what an amendment changed."""
+    return {
+        "项目名称": project.name,
+        "涉及学科或领域": "、".join(s.name for s in project.subjects.order_by("order", "id")),
+        "面向年级或年龄": project.grades,
+        "培训形式": project.get_mode_display(),
+        "项目简介": project.description,
+    }
+
+
+def _record_amendment(project, before: dict, user) -> None:
+    """A project changed while an application naming it is back for 补正: the change goes on that
+    case's timeline, so the bureau sees what differs from what it returned."""
+    after = _described(project)
+    changes = [
+        f"{label}由“{before[label]}”改为“{after[label]}”"
+        if label != "项目简介"
+        else "修改了项目简介"
+        for label in after
+        if before[label] != after[label]
+    ]
+    if not changes:
+        return
+    for case in project.cases.filter(state=CaseState.DRAFT, submitted_at__isnull=False):
+        log_step(
+            case,
+            "amend_project",
+            user,
+            note=f"培训项目“{project.name}”：" + "；".join(changes) + "。",
+            data={"project": project.pk, "before": before, "after": after},
+        )
