@@ -84,14 +84,7 @@ def create_case(user, *, projects, statement: str, ip=None) -> Case:
             created_by=user,
         )
         case.projects.set(projects)
-        CaseLog.objects.create(
-            case=case,
-            transition="create",
-            source=CaseState.DRAFT,
-            target=CaseState.DRAFT,
-            actor=user,
-            ip=ip,
-        )
+        log_step(case, "create", user, ip=ip)  # a new case is a draft
         audit.record(user, Action.TRANSITION, case, ip=ip, transition="create", target=case.state)
     return case
 

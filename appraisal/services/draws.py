@@ -20,10 +20,10 @@ from portal.notify import notify
 
 from .. import access
 from .. import draw as algorithm
-from ..models import Case, CaseLog, CaseState, Draw, DrawCommitment, Round, Seat
+from ..models import Case, CaseState, Draw, DrawCommitment, Round, Seat
 from ..workdays import add_working_days_or_weekdays
 from . import ServiceError
-from .transitions import lock_case, run_transition
+from .transitions import lock_case, log_step, run_transition
 
 PANEL_SIZES = (3, 4, 5)
 EXPIRED = "抽取页面已过期，请刷新后重新操作。"
@@ -535,12 +535,10 @@ def draw_for_seat(
             rank=draw.order.index(draw.panel[0]) + 1,
             replaces=seat,
         )
-        CaseLog.objects.create(
-            case=case,
-            transition="draw_seat",
-            source=case.state,
-            target=case.state,
-            actor=user,
+        log_step(
+            case,
+            "draw_seat",
+            user,
             note=f"席位{seat.position}候补已用尽，补抽 1 人",
             data={"draw": draw.pk, "seat": new.pk, "expert": new.expert.name},
             ip=ip,

@@ -14,12 +14,12 @@ from .. import access, rules
 from ..documents import issue_document
 from ..documents.context import CATEGORY_LABELS
 from ..documents.issue import public_summary
-from ..models import CaseLog, CaseState, IssuedDocument, MaterialKind, RereviewRequest, Round
+from ..models import CaseState, IssuedDocument, MaterialKind, RereviewRequest, Round
 from ..models.rereview import DECLARATION_TEXT
 from ..uploads import check_upload
 from . import ServiceError
 from .materials import store_material
-from .transitions import lock_case, run_transition
+from .transitions import lock_case, log_step, run_transition
 
 
 def case_url(case) -> str:
@@ -284,15 +284,7 @@ def receive_rereview(user, case_id, *, note: str = "", ip=None):
         request.received_at = timezone.now()
         request.receipt_note = (note or "").strip()[:200]
         request.save(update_fields=["received_by", "received_at", "receipt_note"])
-        CaseLog.objects.create(
-            case=case,
-            transition="receive_rereview",
-            source=case.state,
-            target=case.state,
-            actor=user,
-            note=request.receipt_note,
-            ip=ip,
-        )
+        log_step(case, "receive_rereview", user, note=request.receipt_note, ip=ip)
         notify(
             bureau_staff(case.bureau) + institution_members(case.institution),
             f"州教育局已签收复审申请：{case.number}",
