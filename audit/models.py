@@ -17,6 +17,7 @@ class Action(models.TextChoices):
     OTP_VERIFIED = "otp_verified", "动态口令验证通过"
     OTP_FAILED = "otp_failed", "动态口令验证失败"
     BACKUP_CODES = "backup_codes", "生成备用验证码"
+    OTP_RESET = "otp_reset", "停用动态口令（须重新绑定）"
     REAUTH_FAILED = "reauth_failed", "重新验证身份失败"
     TRANSITION = "transition", "案件办理"
     DOCUMENT_ISSUED = "document_issued", "出具文书"

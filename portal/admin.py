@@ -1,7 +1,19 @@
-from django.contrib import admin
+import django_otp.plugins.otp_static.admin  # noqa: F401  (registered first, to be replaced)
+import django_otp.plugins.otp_totp.admin  # noqa: F401
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Bureau, Subject, User
+from .twofactor import switch_off_second_factor
+
+# django-otp's own pages show every user's TOTP secret and QR code and the backup codes in clear,
+# in English: whoever reads them can pass anyone's second factor. The user's page below says
+# whether a phone is bound and switches it off when lost; the secrets stay out of sight.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 
 @admin.register(Bureau)
@@ -31,10 +43,37 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["username", "full_name", "institution__name"]
     fieldsets = BaseUserAdmin.fieldsets + (
         ("平台角色", {"fields": ("role", "full_name", "phone", "bureau", "institution")}),
+        ("第二重验证", {"fields": ("second_factor",)}),
     )
+    readonly_fields = ["second_factor"]
+    actions = ["switch_off_second_factor"]
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         ("平台角色", {"fields": ("role", "full_name", "bureau", "institution")}),
     )
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="动态口令")
+    def second_factor(self, user):
+        if user.pk is None:
+            return "—"
+        phone = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if phone is None:
+            return "未绑定（下次登录时扫码绑定手机）"
+        used = phone.last_used_at or phone.created_at
+        when = timezone.localtime(used).strftime("%Y-%m-%d %H:%M") if used else "—"
+        return f"已绑定手机（最近使用 {when}）；手机遗失或更换时，在账户列表选中该账户执行“停用动态口令”"
+
+    @admin.action(description="停用动态口令（手机遗失或更换，下次登录重新绑定）")
+    def switch_off_second_factor(self, request, queryset):
+        done = [user for user in queryset if switch_off_second_factor(user, by=request)]
+        if done:
+            names = "、".join(user.get_username() for user in done)
+            messages.success(
+                request,
+                f"已停用 {names} 的动态口令和备用验证码，已登录的会话须重新验证；"
+                "下次登录时须绑定新手机。",
+            )
+        else:
+            messages.warning(request, "所选账户都没有在用的动态口令，未作更改。")

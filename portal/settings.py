@@ -148,6 +148,7 @@ AXES_CLIENT_IP_CALLABLE = "audit.recording.client_ip"
 OTP_REQUIRED_ROLES = ("county", "prefecture", "expert", "supervisor", "admin")
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "校外培训鉴定平台")
 OTP_BACKUP_CODE_COUNT = 10
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # were its pages shown (portal/admin.py replaces them)
 # Pages a user who still owes the second factor may open (URL names; static files always).
 OTP_EXEMPT_URL_NAMES = (
     "login",

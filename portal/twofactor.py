@@ -62,10 +62,30 @@ def new_backup_codes(user) -> list[str]:
     device, _ = StaticDevice.objects.get_or_create(
         user=user, name=BACKUP_DEVICE_NAME, defaults={"confirmed": True}
     )
+    if not device.confirmed:  # switched off with the phone (switch_off_second_factor)
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
     device.token_set.all().delete()  # spent or superseded secrets, not records
     codes = [StaticToken.random_token() for _ in range(settings.OTP_BACKUP_CODE_COUNT)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
     return codes
+
+
+def switch_off_second_factor(user, *, by) -> int:
+    """A lost or replaced phone: the user's app and backup codes stop working at once (a session
+    verified with them loses its verification, django-otp's middleware checks ``confirmed``), and
+    the next login binds a new phone. The devices stay, switched off; the backup codes, secrets,
+    go. Returns how many devices were switched off."""
+    with transaction.atomic():
+        count = TOTPDevice.objects.filter(user=user, confirmed=True).update(confirmed=False)
+        for device in StaticDevice.objects.filter(user=user, confirmed=True):
+            device.token_set.all().delete()
+            device.confirmed = False
+            device.save(update_fields=["confirmed"])
+            count += 1
+        if count:
+            audit.record(by, Action.OTP_RESET, user, devices=count)
+    return count
 
 
 def _secret_groups(device) -> str:

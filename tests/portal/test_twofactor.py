@@ -271,3 +271,65 @@ def test_a_backup_code_does_not_count_against_the_app_nor_a_code_against_the_bac
     )
     backups.refresh_from_db()
     assert backups.throttling_failure_count == 0
+
+
+@pytest.mark.django_db
+def test_the_admin_switches_off_a_lost_phone_and_never_sees_a_secret(changji):
+    """The user's admin page says whether a phone is bound; its action switches the phone and
+    the backup codes off (the sessions they verified lose the verification), audited; django-otp's
+    own pages, which show every secret and QR code, are not there."""
+    from portal.twofactor import new_backup_codes
+
+    admin = factories.user("admin", username="sysadmin", is_staff=True, is_superuser=True)
+    clerk = factories.user("county", bureau=changji, username="lost_phone")
+    phone = factories.otp_device(clerk)
+    code = new_backup_codes(clerk)[0]
+    staff, user_session = Client(), Client()
+    factories.login(staff, admin)
+    factories.login(user_session, clerk)
+    assert user_session.get(reverse("home")).status_code == 200
+
+    for url in ("/admin/otp_totp/totpdevice/", "/admin/otp_static/staticdevice/"):
+        assert staff.get(url).status_code == 404
+    page = staff.get(f"/admin/portal/user/{clerk.pk}/change/").content.decode()
+    assert "已绑定手机" in page
+    assert phone.key not in page and code not in page
+
+    changelist = "/admin/portal/user/"
+    done = staff.post(
+        changelist,
+        {"action": "switch_off_second_factor", "_selected_action": [clerk.pk]},
+        follow=True,
+    )
+    assert "已停用 lost_phone 的动态口令和备用验证码" in done.content.decode()
+    phone.refresh_from_db()
+    assert not phone.confirmed
+    assert not StaticToken.objects.filter(device__user=clerk).exists()
+    event = AuditEvent.objects.get(action=Action.OTP_RESET)
+    assert (event.actor, event.object_id) == (admin, str(clerk.pk))
+    # The session the lost phone verified must verify again; the next login binds a new phone.
+    assert user_session.get(reverse("home"))["Location"].startswith(reverse("otp_setup"))
+    page = staff.get(f"/admin/portal/user/{clerk.pk}/change/").content.decode()
+    assert "未绑定" in page
+
+    again = staff.post(
+        changelist,
+        {"action": "switch_off_second_factor", "_selected_action": [clerk.pk]},
+        follow=True,
+    )
+    assert "都没有在用的动态口令，未作更改" in again.content.decode()
+    assert AuditEvent.objects.filter(action=Action.OTP_RESET).count() == 1
+
+
+@pytest.mark.django_db
+def test_backup_codes_work_again_once_a_new_phone_is_bound(client, clerk):
+    from portal.twofactor import new_backup_codes, switch_off_second_factor
+
+    factories.otp_device(clerk)
+    new_backup_codes(clerk)
+    switch_off_second_factor(clerk, by=None)
+    code = new_backup_codes(clerk)[0]  # given with the new phone's enrolment
+    password_login(client, "clerk")
+    factories.otp_device(clerk)
+    assert client.post(reverse("otp_verify"), {"token": code}).status_code == 302
+    assert client.get(reverse("home")).status_code == 200
