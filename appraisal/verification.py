@@ -15,8 +15,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portal.templatetags.portal_tags import cn_date
+
 from .documents.signing import verify_pdf
-from .models import IssuedDocument
+from .models import CaseState, IssuedDocument, Round
 
 CODE = re.compile(r"^[0-9A-F]{8,32}$")
 RESULT_LABELS = {"academic": "学科类", "non_academic": "非学科类"}
@@ -37,7 +39,11 @@ def find_document(code: str) -> IssuedDocument | None:
     code = (code or "").strip().upper()
     if not CODE.match(code):
         return None
-    return IssuedDocument.objects.select_related("bureau").filter(verification_code=code).first()
+    return (
+        IssuedDocument.objects.select_related("bureau", "round", "case")
+        .filter(verification_code=code)
+        .first()
+    )
 
 
 def _over_limit(request) -> bool:
@@ -72,6 +78,46 @@ def public_projects(document: IssuedDocument) -> list[dict]:
         {"name": p.get("name", ""), "result": RESULT_LABELS.get(p.get("result") or "", "")}
         for p in document.public_summary.get("projects", [])
     ]
+
+
+def standing(document: IssuedDocument) -> dict | None:
+    """Whether a 鉴定意见书's result is the final one (guide 七(五)): a county opinion may still be
+    open to a re-review, await one, or have been replaced by the prefecture's; the re-review's
+    opinion is final. Someone holding the county's paper must not be told it stands when it does
+    not. ``status`` is final, open, pending or replaced; None for other documents."""
+    if document.kind != IssuedDocument.Kind.OPINION or document.round is None:
+        return None
+    if document.round.number == Round.PREFECTURE:
+        return {"status": "final", "text": "本意见书为州级复审鉴定结论，为最终结论。"}
+    later = (
+        IssuedDocument.objects.filter(
+            case_id=document.case_id,
+            kind=IssuedDocument.Kind.OPINION,
+            round__number=Round.PREFECTURE,
+        )
+        .select_related("bureau")
+        .first()
+    )
+    if later is not None:
+        return {
+            "status": "replaced",
+            "text": "该鉴定结果已被复审结论取代，不再有效（见下方的复审鉴定意见书）。",
+            "replacement": later,
+            "projects": public_projects(later),
+        }
+    case = document.case
+    if case.state in (CaseState.REREVIEW_REQUESTED, CaseState.REREVIEW_FORWARDED):
+        return {
+            "status": "pending",
+            "text": "培训机构已对该鉴定结果申请复审，复审结论出具前该结果尚非最终结论。",
+        }
+    if case.state == CaseState.DECIDED and case.may_request_rereview():
+        ends, _ = case.rereview_window_ends()
+        return {
+            "status": "open",
+            "text": f"复审申请期至 {cn_date(ends)}；期满未申请复审的，该鉴定结果为最终结论。",
+        }
+    return {"status": "final", "text": "未申请复审或复审申请未获批准，该鉴定结果为最终结论。"}
 
 
 @never_cache
@@ -122,6 +168,7 @@ def verify_document(request, code):
             "document": document,
             "summary": document.public_summary,
             "projects": public_projects(document),
+            "standing": standing(document),
             "upload_form": upload_form,
             "result": result,
             "error": error,

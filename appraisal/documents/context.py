@@ -13,11 +13,14 @@ context: ``document`` (serial, verification_code), ``bureau``, ``issued_at``, ``
     basis:       text (defaults to BASIS, the guide's 三、鉴定依据)
     methods:     [{code, label, used: bool, dates: [date], note}]  (use ``methods()`` to build)
     findings:    [{dimension: "培训目的", text}]                       one per template dimension
-    opinion:     {reasoning, votes_academic, votes_non_academic, dissent: [{name, reason}],
+    opinion:     {paragraphs: [text], votes_academic, votes_non_academic,
+                  dissent: [{name, project, vote: "学科类"|"非学科类", reason}],
                   votes: [{name, academic, non_academic, tie}] (optional: per project, shown
                   when there are several projects, and a tie is said to be held 学科类)}
     experts:     [{name, title, employer, is_leader: bool, signed_at: datetime|None}]
     decision:    {text, decided_at: datetime}  (the bureau's 类别确定 line; optional)
+    standing:    text: for the county, the right to a re-review and its last day; for the
+                 prefecture, that the result is final and which opinion it replaces (optional)
 
 附件1 (documents/sheet.html) takes::
 
@@ -193,20 +196,22 @@ def sample_opinion_context(experts: int = 5) -> dict:
         ),
         "findings": [{"dimension": d, "text": t} for d, t in SAMPLE_FINDINGS],
         "opinion": {
-            "reasoning": (
+            "paragraphs": [
                 "专家组依据鉴定指标，对申请机构提交的培训课程方案、教材、教学计划、课时教案和评价方案进行了"
-                "书面审查，并实地查看了培训场所、观摩了课堂教学、访谈了机构员工和学员家长。"
+                "书面审查，并实地查看了培训场所、观摩了课堂教学、访谈了机构员工和学员家长。",
                 "“少儿思维训练”项目的培训内容主要为小学数学课程标准规定的内容，以教师讲授和练习巩固为主要过程，"
                 "以测验分数评价学习结果，在培训目的、内容、方式和评价四个维度均表现出学科类特征，"
                 "专家组认定为学科类。“机器人编程”项目以项目式学习和动手搭建为主，以作品展示评价学习成果，"
-                "在四个维度均符合非学科类特征，专家组认定为非学科类。"
-            ),
+                "在四个维度均符合非学科类特征，专家组认定为非学科类。",
+            ],
             "votes_academic": max(experts - 1, 0),
             "votes_non_academic": 1 if experts > 1 else 0,
             "dissent": [
                 {
                     "name": panel[-1][0],
-                    "reason": "“少儿思维训练”项目含有较多益智游戏和动手操作，认为应认定为非学科类。",
+                    "project": "少儿思维训练",
+                    "vote": "非学科类",
+                    "reason": "该项目含有较多益智游戏和动手操作。",
                 }
             ]
             if experts > 1
@@ -226,6 +231,8 @@ def sample_opinion_context(experts: int = 5) -> dict:
             "text": "依据专家组鉴定意见，确定上述培训项目的类别如上表“鉴定结果”栏所列。",
             "decided_at": signed + datetime.timedelta(days=1),
         },
+        "standing": "培训机构对鉴定结果有不同意见的，可于 2026年12月15日 前向昌吉市教育局提出复审申请"
+        "并如实填写复审申请书（附件3）；期满未申请的，本鉴定结果为最终结论。",
     }
 
 

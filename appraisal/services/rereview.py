@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.notify import bureau_staff, institution_members, notify
+from portal.templatetags.portal_tags import cn_date
 from portal.ui import as_sentence
 
 from .. import access, rules
@@ -24,10 +25,6 @@ from .transitions import lock_case, log_step, run_transition
 
 def case_url(case) -> str:
     return reverse("appraisal:case_detail", args=[case.pk])
-
-
-def _cn_date(day) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _check_files(files):
@@ -51,7 +48,7 @@ def _veto_request(case):
     if ends is None:
         return "本案尚未作出鉴定结论，不能申请复审。"
     if timezone.localdate() > ends:
-        return f"已超过复审申请期限（{_cn_date(ends)}），不能再申请复审。"
+        return f"已超过复审申请期限（{cn_date(ends)}），不能再申请复审。"
     return None
 
 

@@ -8,6 +8,7 @@ locks the case row first, checks, changes, logs, and (where the state changes) g
 
 from collections import Counter
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -17,6 +18,7 @@ import audit
 from audit.models import Action
 from portal.notify import bureau_staff, institution_members, notify
 from portal.reauth import check_reauth
+from portal.templatetags.portal_tags import cn_date
 
 from .. import rules
 from ..documents import issue_document
@@ -40,6 +42,7 @@ from ..models import (
 )
 from ..models.review import ACADEMIC, NON_ACADEMIC
 from ..uploads import check_upload
+from ..workdays import add_working_days_or_weekdays
 from . import ServiceError
 from .transitions import lock_case, log_step, run_transition
 
@@ -847,6 +850,28 @@ def opinion_context(round, decision: Decision) -> dict:
         for r in opinion.results
     ]
     text = "依据专家组鉴定意见，确定上述培训项目的类别如“鉴定结果”栏所列。"
+    if round.number == Round.PREFECTURE:
+        replaced = (
+            IssuedDocument.objects.filter(
+                case=case, kind=IssuedDocument.Kind.OPINION, round__number=Round.COUNTY
+            )
+            .values_list("serial", flat=True)
+            .first()
+        )
+        standing = "本意见书为州级复审鉴定结论，为最终结论"
+        standing += (
+            f"；原鉴定意见书（{replaced}）所列鉴定结果以本意见书为准。" if replaced else "。"
+        )
+    else:  # guide 七(五): the institution may disagree, within the window counted from the seal
+        ends, _ = add_working_days_or_weekdays(
+            timezone.localtime(decision.stamped_at).date(),
+            settings.APPRAISAL_DAYS_TO_REQUEST_REREVIEW,
+            case.calendar(),
+        )
+        standing = (
+            f"培训机构对鉴定结果有不同意见的，可于 {cn_date(ends)} 前向{round.bureau.bureau_name}"
+            "提出复审申请并如实填写复审申请书（附件3）；期满未申请的，本鉴定结果为最终结论。"
+        )
     if decision.reason:
         text = f"经研究，确定上述培训项目的类别如“鉴定结果”栏所列。与专家组意见不同的理由：{decision.reason}"
     return {
@@ -863,21 +888,23 @@ def opinion_context(round, decision: Decision) -> dict:
         "findings": [f for f in opinion.findings if f.get("text")]
         or [{"dimension": "综合", "text": "见专家组意见。"}],
         "opinion": {
-            "reasoning": opinion.reasoning,
+            "paragraphs": [line.strip() for line in opinion.reasoning.splitlines() if line.strip()],
             "votes_academic": sum(v["academic"] for v in votes),
             "votes_non_academic": sum(v["non_academic"] for v in votes),
             "votes": votes,
             "dissent": [
                 {
                     "name": d["name"],
-                    "reason": f"（{d['project_name']}，认为应为"
-                    f"{CATEGORY_LABELS.get(d['vote'], '')}）{d['reason']}",
+                    "project": d["project_name"],
+                    "vote": CATEGORY_LABELS.get(d["vote"], ""),
+                    "reason": d["reason"],
                 }
                 for d in opinion.dissent
             ],
         },
         "experts": experts,
         "decision": {"text": text, "decided_at": decision.decided_at},
+        "standing": standing,
     }
 
 

@@ -460,3 +460,76 @@ def test_an_overdue_prefecture_round_is_flagged_on_the_prefecture_home_only(
     client.logout()
     factories.login(client, clerk)  # the county does not owe it
     assert 'id="overdue"' not in client.get("/").content.decode()
+
+
+def _pdf_text(document) -> str:
+    from pypdf import PdfReader
+
+    with document.file.open("rb") as fh:
+        return "".join(p.extract_text() for p in PdfReader(fh).pages).replace("\n", "")
+
+
+def _standing(client, document) -> str:
+    html = client.get(f"/verify/{document.verification_code}/").content.decode()
+    return html.split("<th>结论效力</th>", 1)[1].split("</tr>", 1)[0]
+
+
+def test_a_county_opinion_says_whether_it_still_stands(
+    client, applicant, clerk, prefecture_clerk, project_a, pool, prefecture_pool
+):
+    """Whoever holds the county's 鉴定意见书 learns, on paper and on the public verification page,
+    that it may be re-reviewed until a day, that a re-review is under way, and at last that the
+    prefecture's opinion replaced it: that one says it is final and which opinion it replaces."""
+    from django.core.cache import cache
+
+    from appraisal.models import Decision
+    from appraisal.services import reviews
+    from tests.appraisal.rereview_world import grant_stamp, panel, sign_round
+
+    cache.clear()  # the verification page's rate limit
+    case = decided_case(applicant, clerk, projects=[project_a], vote="academic")
+    county = Decision.objects.get(round__case=case, round__number=1).document
+    ends, _ = Case.objects.get(pk=case.pk).rereview_window_ends()
+    last_day = f"{ends.year}年{ends.month}月{ends.day}日"
+    text = _pdf_text(county)
+    assert f"可于 {last_day} 前向昌吉市教育局提出复审申请" in text
+    assert "复审申请期至 " + last_day in _standing(client, county)
+
+    request(case, applicant)
+    assert "已对该鉴定结果申请复审" in _standing(client, county)
+    svc.forward_rereview(clerk, case.pk, opinion="同意复审，报送州教育局。")
+    svc.receive_rereview(prefecture_clerk, case.pk)
+    panel(prefecture_clerk, case)
+    second = sign_round(prefecture_clerk, case, vote="non_academic")
+    final = reviews.stamp_decision(
+        grant_stamp(prefecture_clerk), second, reauth=factories.PASSWORD
+    ).document
+
+    assert f"为最终结论；原鉴定意见书（{county.serial}）所列鉴定结果以本意见书为准" in _pdf_text(
+        final
+    )
+    assert "提出复审申请" not in _pdf_text(final)
+    assert "为最终结论" in _standing(client, final)
+    replaced = client.get(f"/verify/{county.verification_code}/").content.decode()
+    assert "已被复审结论取代" in _standing(client, county)
+    assert final.serial in replaced and f"/verify/{final.verification_code}/" in replaced
+    assert "鉴定结果为<strong>非学科类</strong>" in replaced.split("该结果已被复审结论取代")[1]
+
+
+def test_a_county_opinion_is_final_once_the_request_is_refused_or_the_result_accepted(
+    client, applicant, clerk, project_a, pool
+):
+    from django.core.cache import cache
+
+    from appraisal.models import Decision
+
+    cache.clear()
+    refused = decided_case(applicant, clerk, projects=[project_a])
+    request(refused, applicant)
+    svc.refuse_rereview(clerk, refused.pk, reason="未提出新的事实。")
+    other = factories.project(applicant.institution, ("mathematics",), name="趣味数学")
+    accepted = decided_case(applicant, clerk, projects=[other])
+    svc.accept_result(applicant, accepted.pk)
+    for case in (refused, accepted):
+        document = Decision.objects.get(round__case=case, round__number=1).document
+        assert "该鉴定结果为最终结论" in _standing(client, document)
