@@ -95,6 +95,7 @@ class AuditEvent(models.Model):
         "sha256": "SHA-256",
         "size": "大小",
         "device": "验证方式",
+        "devices": "停用的设备数",
         "username": "账户",
         "opinion": "鉴定意见",
         "revision": "版本",
