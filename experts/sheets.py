@@ -35,6 +35,13 @@ COLUMNS = [
     ("备注", "note", False, ""),
 ]
 HEADERS = [c[0] for c in COLUMNS]
+# The model's length limits, which the web form enforces too (the database refuses longer text).
+LIMITS = {
+    attr: Expert._meta.get_field(attr).max_length
+    for _h, attr, *_ in COLUMNS
+    if attr in {f.name for f in Expert._meta.get_fields()}
+    and getattr(Expert._meta.get_field(attr), "max_length", None)
+}
 EXAMPLE_NOTE = "示例行，导入前请删除"  # the template's example expert is not a real one
 
 
@@ -114,6 +121,8 @@ def parse(data: bytes) -> Parsed:
         for header, attr, required, _ in COLUMNS:
             if required and not cells[attr]:
                 p.append(f"“{header}”不能为空")
+            elif attr in LIMITS and len(cells[attr]) > LIMITS[attr]:
+                p.append(f"“{header}”不能超过 {LIMITS[attr]} 个字符（现有 {len(cells[attr])} 个）")
         phone = cells["phone"].replace(" ", "").replace("-", "")
         cells["phone"] = phone
         if phone and not MOBILE_RE.match(phone):
@@ -234,6 +243,10 @@ def export_bytes(experts) -> bytes:
                 len(e.credit_records.all()),
             ]
         )
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text a clerk typed, never a live formula in the bureau's Excel
     buf = io.BytesIO()
     workbook.save(buf)
     return buf.getvalue()

@@ -94,6 +94,7 @@ def test_good_sheet_previews_then_imports_into_own_pool(client, clerk, changji):
         (row(phone="13911115555", declares="否"), "不能入库"),
         (row(phone="13911115555", category="法律专业人士", knows_law="否"), "行政管理法律法规"),
         (row(name=""), "不能为空"),
+        (row(phone="13911115555", name="李" * 41), "“姓名”不能超过 40 个字符（现有 41 个）"),
         (row(), "重复"),  # the same phone as the good row
     ],
 )
@@ -183,3 +184,12 @@ def test_the_preview_shows_the_category_in_words(client, clerk, changji):
     body = page.content.decode()
     assert "<td>教育教学专家</td>" in body and "<td>法律专业人士</td>" in body
     assert "<td>education</td>" not in body and "<td>legal</td>" not in body
+
+
+def test_text_that_looks_like_a_formula_is_exported_as_text(client, clerk, changji):
+    factories.expert(changji, name="=1+1", note='=HYPERLINK("http://evil.example/x","点此查看")')
+    factories.login(client, clerk)
+    export = load_workbook(io.BytesIO(client.get(reverse("experts:expert_export")).content))
+    cells = [c for c in export.active[2] if isinstance(c.value, str) and c.value.startswith("=")]
+    assert len(cells) == 2
+    assert all(c.data_type == "s" for c in cells)
