@@ -246,7 +246,9 @@ def export_bytes(experts) -> bytes:
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text a clerk typed, never a live formula in the bureau's Excel
+                cell.data_type = (
+                    "s"  # text a clerk typed, never a live formula in the bureau's Excel
+                )
     buf = io.BytesIO()
     workbook.save(buf)
     return buf.getvalue()

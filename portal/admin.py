@@ -1,5 +1,7 @@
+import axes.admin
 import django_otp.plugins.otp_static.admin  # noqa: F401  (registered first, to be replaced)
 import django_otp.plugins.otp_totp.admin  # noqa: F401
+from axes.models import AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
@@ -14,6 +16,25 @@ from .twofactor import switch_off_second_factor
 # whether a phone is bound and switches it off when lost; the secrets stay out of sight.
 admin.site.unregister(TOTPDevice)
 admin.site.unregister(StaticDevice)
+
+
+class ReadOnly:
+    """Logins and failed logins are security records, like the audit trail: read, never changed or
+    deleted. (A lockout is lifted by deleting its AccessAttempt, which these logs outlive.)"""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+for model, model_admin in (
+    (AccessLog, axes.admin.AccessLogAdmin),
+    (AccessFailureLog, axes.admin.AccessFailureLogAdmin),
+):
+    admin.site.unregister(model)
+    admin.site.register(model, type(model_admin.__name__, (ReadOnly, model_admin), {}))
 
 
 @admin.register(Bureau)

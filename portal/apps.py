@@ -1,6 +1,13 @@
+from axes.apps import AppConfig as AxesConfig
 from django.apps import AppConfig
 
 
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = "平台与账户"
+
+
+class LoginProtectionConfig(AxesConfig):
+    """django-axes (login throttling), named in Chinese where the admin lists it."""
+
+    verbose_name = "登录保护"

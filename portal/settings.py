@@ -48,7 +48,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "axes",
+    "portal.apps.LoginProtectionConfig",  # django-axes
     "pgtrigger",
     "csp",
     "portal",
@@ -165,6 +165,9 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "zh-hans"
+# Our catalogs (portal/locale): found for the templates through the app, for the admin's scripts
+# only through LOCALE_PATHS.
+LOCALE_PATHS = [BASE_DIR / "portal" / "locale"]
 LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
