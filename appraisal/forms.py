@@ -126,6 +126,8 @@ class WitnessFields(forms.Form):
         from portal.models import User
         from portal.reauth import check_reauth
 
+        from .services.draws import WITNESS_REFUSED
+
         data = super().clean()
         username = (data.get("witness_username") or "").strip()
         data["witness"] = None
@@ -133,7 +135,7 @@ class WitnessFields(forms.Form):
             witness = User.objects.filter(username=username, is_active=True).first()
             # Failures count against the witness's account, like any re-authentication.
             if witness is None or check_reauth(witness, data.get("witness_password") or ""):
-                raise forms.ValidationError("监督人账户或密码（动态口令）不正确。")
+                raise forms.ValidationError(WITNESS_REFUSED)
             data["witness"] = witness
         elif data.get("witness_value"):
             raise forms.ValidationError("请监督人输入账户和密码，或清空监督人随机数。")

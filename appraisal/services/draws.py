@@ -27,6 +27,12 @@ from .transitions import lock_case, log_step, run_transition
 
 PANEL_SIZES = (3, 4, 5)
 EXPIRED = "抽取页面已过期，请刷新后重新操作。"
+# One answer for a wrong password and for an account that may not witness: the draw page must not
+# tell a clerk whether some account's password is right.
+WITNESS_REFUSED = (
+    "监督人身份未通过验证：请核对监督人账户和密码（动态口令）；"
+    "监督人须为本单位的其他工作人员或本辖区的监督人账户。"
+)
 # Cases whose panel is still at work: an expert's seats on them count towards the load cap.
 ACTIVE_STATES = (CaseState.PANEL_DRAWN, CaseState.IN_REVIEW, CaseState.OPINION_SIGNED)
 OPEN_SEAT = (Seat.Status.INVITED, Seat.Status.ACCEPTED)
@@ -257,7 +263,7 @@ def check_witness(user, witness, bureau, witness_value: str) -> str:
         witness.role == "supervisor" and witness.bureau_id in (bureau.pk, bureau.parent_id)
     ) or (witness.role in ("county", "prefecture") and witness.bureau_id == bureau.pk)
     if not (witness.is_active and allowed):
-        raise ServiceError("监督人须为本单位的其他工作人员或本辖区的监督人账户。")
+        raise ServiceError(WITNESS_REFUSED)
     if not witness_value:
         raise ServiceError("请监督人输入自己选定的随机数或字符串。")
     if len(witness_value) > 100:

@@ -261,7 +261,7 @@ def test_witness_must_be_someone_else_of_the_jurisdiction(
     commitment = svc.pending_commitment(clerk, accepted_case)
     for witness, value, message in [
         (clerk, "1", "本人"),
-        (foreign_clerk, "1", "本单位"),
+        (foreign_clerk, "1", "监督人身份未通过验证"),
     ]:
         with pytest.raises(ServiceError) as err:
             svc.draw_panel(

@@ -101,6 +101,22 @@ def test_decline_for_conflict_records_a_tie_and_needs_a_note(drawn):
     assert tie.institution_id == case.institution_id and tie.excludes_on(datetime.date.today())
 
 
+def test_why_an_expert_declined_is_shown_to_bureau_staff_only(client, drawn, clerk):
+    """A conflict's note is personal (a relative's job): the clerk reads it, the panel does not."""
+    case, _ = drawn
+    declined, member = seats_of(case)[:2]
+    svc.decline_invitation(
+        declined.expert.user, declined.pk, reason="conflict", note="配偶在该机构兼职"
+    )
+    svc.accept_invitation(member.expert.user, member.pk, confirmed=ALL)
+    factories.login(client, clerk)
+    assert "配偶在该机构兼职" in client.get(f"/cases/{case.pk}/").content.decode()
+    factories.login(client, member.expert.user)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert declined.expert.name in page and "已谢绝" in page  # who, and that the seat moved on
+    assert "配偶在该机构兼职" not in page
+
+
 def test_alternates_never_repeat_anyone_called(drawn):
     """Decline seat after seat: every expert is called once, in the draw's order, until the
     alternates run out; then the exhaustion is recorded."""
