@@ -273,6 +273,12 @@ def opinion_sign(request, pk):
             else:
                 messages.success(request, "您已签署鉴定意见。")
                 return redirect("appraisal:opinion_sign", pk=round.pk)
+        if opinion is not None and form.data.get("content_hash") != opinion.content_hash:
+            # The text changed since the page was opened: the page now shows the new text, and
+            # the next signature is for it, once the member confirms having read it again.
+            form.data = form.data.copy()
+            form.data["content_hash"] = opinion.content_hash
+            form.data.pop("confirm", None)
     state = svc.review_state(round)
     signed_now = bool(
         opinion

@@ -1,5 +1,7 @@
 """The review pages, each with an owner, a colleague and an outsider; bad input gives a message."""
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -138,6 +140,29 @@ def test_signing_page_wrong_password_then_right(client, review, clerk, indicator
     factories.login(client, clerk)
     assert client.get(url("opinion_sign", round)).status_code == 200
     assert client.post(url("opinion_sign", round), {**data, "reauth": PW}).status_code == 403
+
+
+def test_signing_after_the_text_changed_offers_the_new_text(
+    client, review, clerk, indicator_template
+):
+    """The leader edits while a member has the page open: the member is refused once, told why,
+    and the page then carries the new text's fingerprint, so that signing again works."""
+    case, round, seats = review
+    opinion = drafted(review, clerk, indicator_template)
+    factories.login(client, seats[1].expert.user)
+    stale = {"content_hash": opinion.content_hash, "confirm": "on", "reauth": PW}
+    changed = svc.save_opinion(seats[0].expert.user, round, reasoning="修改后的理由。")
+    page = client.post(url("opinion_sign", round), stale)
+    html = page.content.decode()
+    assert "已被修改" in html and not Signature.objects.exists()
+    assert (
+        f'value="{changed.content_hash}"' in html and f'value="{opinion.content_hash}"' not in html
+    )
+    box = re.search(r'<input[^>]*name="confirm"[^>]*>', html).group(0)
+    assert "checked" not in box  # read the new text, then confirm again
+    again = {"content_hash": changed.content_hash, "confirm": "on", "reauth": PW}
+    client.post(url("opinion_sign", round), again)
+    assert Signature.objects.get().content_hash == changed.content_hash
 
 
 def test_void_signatures_are_shown_as_void(client, review, clerk, indicator_template):
