@@ -213,6 +213,9 @@ def suggestion_for(answer: SheetAnswer, dimensions=None):
     return suggest_category(answer.ticked.all(), dimensions)
 
 
+PAGE_MAX, EVIDENCE_MAX = 40, 2000  # a page reference, one dimension's evidence
+
+
 def save_sheet(user, round, *, answers: dict, ip=None) -> ReviewSheet:
     """Save the expert's draft: per project the ticked signs, the evidence per dimension, the vote
     and reasons. ``answers`` maps a project id to ``{"ticked": [sign ids], "evidence": {dimension
@@ -230,7 +233,7 @@ def save_sheet(user, round, *, answers: dict, ip=None) -> ReviewSheet:
         signs = {
             s.pk: s for s in IndicatorSign.objects.filter(dimension__template_id=sheet.template_id)
         }
-        dimension_ids = {str(k) for k, _ in _dimension_keys(sheet.template)}
+        dimension_names = {str(k): name for k, name in _dimension_keys(sheet.template)}
         materials = set(case.materials.values_list("pk", flat=True))
         activities = set(round.activities.values_list("pk", flat=True))
         for project_id, data in (answers or {}).items():
@@ -246,19 +249,30 @@ def save_sheet(user, round, *, answers: dict, ip=None) -> ReviewSheet:
                     raise ServiceError("所勾选的特征不属于本评分表的指标版本。") from None
             evidence = {}
             for dim, row in (data.get("evidence") or {}).items():
-                if str(dim) not in dimension_ids:
+                if str(dim) not in dimension_names:
                     raise ServiceError("依据所对应的维度不属于本评分表的指标版本。")
+                where = f"“{project.name}”的“{dimension_names[str(dim)]}”"
                 material = _int_or_none(row.get("material"))
                 activity = _int_or_none(row.get("activity"))
                 if material is not None and material not in materials:
                     raise ServiceError("所引用的材料不属于本案件。")
                 if activity is not None and activity not in activities:
                     raise ServiceError("所引用的鉴定活动不属于本轮鉴定。")
+                # "第3页" typed in full is kept as "3": the sheet prints 第…页 around it.
+                page = (row.get("page") or "").strip().removeprefix("第").removesuffix("页")
+                text = (row.get("text") or "").strip()
+                if len(page) > PAGE_MAX:
+                    raise ServiceError(f"{where}页码不能超过 {PAGE_MAX} 个字符。")
+                if len(text) > EVIDENCE_MAX:
+                    raise ServiceError(
+                        f"{where}依据说明不能超过 {EVIDENCE_MAX} 个字（现有 {len(text)} 个），"
+                        "本次未保存。"
+                    )
                 entry = {
                     "material": material,
-                    "page": (row.get("page") or "").strip()[:40],
+                    "page": page.strip(),
                     "activity": activity,
-                    "text": (row.get("text") or "").strip()[:2000],
+                    "text": text,
                 }
                 if any(entry.values()):
                     evidence[str(dim)] = entry

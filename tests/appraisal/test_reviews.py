@@ -248,6 +248,35 @@ def test_sheet_refuses_foreign_signs_materials_and_projects(review, applicant):
         svc.save_sheet(user, round, answers={project.pk: {"ticked": [999999]}})
 
 
+def test_evidence_too_long_is_refused_not_cut_and_a_typed_page_word_is_kept_once(review):
+    """Text past the limits is refused with where and why (nothing saved); "第3页" is kept as 3,
+    which 附件1 prints as 第3页."""
+    from appraisal.models import IndicatorDimension, SheetAnswer
+
+    case, round, seats = review
+    user = seats[0].expert.user
+    project = case.projects.get()
+    dimension = IndicatorDimension.objects.filter(template__is_active=True).first()
+
+    def save(**row):
+        svc.save_sheet(user, round, answers={project.pk: {"evidence": {str(dimension.pk): row}}})
+
+    with pytest.raises(
+        ServiceError, match=f"“{dimension.name}”依据说明不能超过 2000 个字（现有 2001 个）"
+    ):
+        save(text="理" * 2001)
+    with pytest.raises(ServiceError, match="页码不能超过 40 个字符"):
+        save(page="3" * 41)
+    assert not SheetAnswer.objects.exists()
+    save(page="第3页", text="理" * 2000)
+    entry = SheetAnswer.objects.get().evidence[str(dimension.pk)]
+    assert entry["page"] == "3" and len(entry["text"]) == 2000
+    material = case.materials.first()
+    entry["material"] = material.pk
+    words = svc.evidence_text(entry, {material.pk: material}, {})
+    assert "第3页" in words and "第第" not in words
+
+
 def test_expert_who_did_not_accept_cannot_fill_a_sheet(
     accepted_case, clerk, pool, indicator_template
 ):
