@@ -31,6 +31,12 @@ class Action(models.TextChoices):
     ROLE_CHANGE = "role_change", "账户角色或权限变更"
     GROUP_CHANGE = "group_change", "账户用户组变更"
     PERMISSION_CHANGE = "permission_change", "权限变更"
+    EXPERT_CREATED = "expert_created", "专家入库"
+    EXPERT_CHANGED = "expert_changed", "修改专家信息"
+    EXPERTS_IMPORTED = "experts_imported", "批量导入专家"
+    EXPERT_TIE = "expert_tie", "登记专家关联关系"
+    EXPERT_CREDIT = "expert_credit", "记录专家信用管理情况"
+    INSTITUTION_CREDIT = "institution_credit", "记录机构信用评价"
 
 
 class AuditEvent(models.Model):
@@ -106,6 +112,11 @@ class AuditEvent(models.Model):
         "of": "对象",
         "items": "项目",
         "after": "内容",
+        "count": "人数",
+        "pool": "专家库",
+        "institution": "机构",
+        "kind": "类别",
+        "case_number": "相关案件",
     }
     CHANGES = {"add": "增加", "remove": "移除", "clear": "清空"}
     CATEGORIES = {"academic": "学科类", "non_academic": "非学科类"}

@@ -7,8 +7,10 @@ writes in one transaction; records of ties and credit are only ever added, never
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+import audit
 from appraisal import access
 from appraisal.services import ServiceError
+from audit.models import Action
 
 from . import sheets
 from .models import Expert, ExpertCreditRecord, ExpertTie
@@ -39,6 +41,21 @@ def _new_account(username, name, email):
     return user
 
 
+def _profile(expert) -> dict:
+    """The profile in words, field label → value, as the audit trail keeps its changes."""
+    shown = {}
+    for name in PROFILE_FIELDS:
+        field = Expert._meta.get_field(name)
+        value = getattr(expert, name)
+        if field.choices:
+            value = getattr(expert, f"get_{name}_display")()
+        elif isinstance(value, bool):
+            value = "是" if value else "否"
+        shown[str(field.verbose_name)] = value
+    shown["擅长学科或领域"] = "、".join(sorted(s.name for s in expert.subjects.all()))
+    return shown
+
+
 def _check_profile(data):
     if Expert.objects.filter(phone=data["phone"]).exclude(pk=data.get("pk")).exists():
         raise ServiceError("该手机号码的专家已在库中，不能重复入库。")
@@ -56,6 +73,7 @@ def create_expert(user, *, username, subjects, **data) -> Expert:
         account = _new_account(username.strip(), data["name"], data.get("email"))
         expert = Expert.objects.create(user=account, pool=pools.get(), **data)
         expert.subjects.set(subjects)
+        audit.record(user, Action.EXPERT_CREATED, expert, bureau=expert.pool, pool=str(expert.pool))
     return expert
 
 
@@ -65,11 +83,18 @@ def update_expert(user, expert_id, *, subjects, **data) -> Expert:
         if not access.can_manage_expert(user, expert):
             raise ServiceError("只能维护本局专家库中的专家。")
         _check_profile({**data, "pk": expert.pk})
+        before = _profile(expert)
         for name in PROFILE_FIELDS:
             if name in data:
                 setattr(expert, name, data[name])
         expert.save()
         expert.subjects.set(subjects)
+        # Who may be drawn hangs on these (status, title level, the declaration): every change
+        # is on the audit trail, old and new.
+        after = _profile(expert)
+        changes = {k: [before[k], v] for k, v in after.items() if before[k] != v}
+        if changes:
+            audit.record(user, Action.EXPERT_CHANGED, expert, bureau=expert.pool, changes=changes)
         account = expert.user
         account.full_name, account.email = expert.name, expert.email
         account.is_active = expert.status != Expert.Status.RETIRED
@@ -89,15 +114,25 @@ def add_tie(
         raise ServiceError("请选择关联类型。")
     if started_on and ended_on and ended_on < started_on:
         raise ServiceError("结束日期不能早于开始日期。")
-    return ExpertTie.objects.create(
-        expert=expert,
-        institution=institution,
-        kind=kind,
-        started_on=started_on,
-        ended_on=ended_on,
-        note=(note or "").strip()[:200],
-        declared_by=user,
-    )
+    with transaction.atomic():
+        tie = ExpertTie.objects.create(
+            expert=expert,
+            institution=institution,
+            kind=kind,
+            started_on=started_on,
+            ended_on=ended_on,
+            note=(note or "").strip()[:200],
+            declared_by=user,
+        )
+        audit.record(
+            user,
+            Action.EXPERT_TIE,
+            expert,
+            bureau=expert.pool,
+            institution=institution.name,
+            kind=tie.get_kind_display(),
+        )
+    return tie
 
 
 def add_credit_record(
@@ -113,15 +148,32 @@ def add_credit_record(
         expert = Expert.objects.select_for_update().get(pk=expert_id)
         if not access.experts_visible_to(user).filter(pk=expert.pk).exists():
             raise ServiceError("您无权为该专家记录信用情况。")
-        return ExpertCreditRecord.objects.create(
+        record = ExpertCreditRecord.objects.create(
             expert=expert,
             kind=kind,
             reason=reason,
             evidence=evidence,
-            case_number=(case_number or "").strip()[:40],
+            case_number=checked_case_number(user, case_number),
             bureau=user.bureau,
             recorded_by=user,
         )
+        audit.record(
+            user,
+            Action.EXPERT_CREDIT,
+            expert,
+            bureau=expert.pool,
+            kind=record.get_kind_display(),
+            case_number=record.case_number,
+        )
+    return record
+
+
+def checked_case_number(user, number) -> str:
+    """The case a credit record names: empty, or a case the recording clerk can see."""
+    number = (number or "").strip()
+    if number and not access.cases_visible_to(user).filter(number=number).exists():
+        raise ServiceError(f"案件编号“{number[:40]}”不存在或不在您的辖区内，请核对（可留空）。")
+    return number
 
 
 def import_sheet(user, data: bytes) -> list[Expert]:
@@ -157,4 +209,7 @@ def import_sheet(user, data: bytes) -> list[Expert]:
             )
             expert.subjects.set(row.subjects)
             created.append(expert)
+        audit.record(
+            user, Action.EXPERTS_IMPORTED, None, bureau=pool, count=len(created), pool=str(pool)
+        )
     return created

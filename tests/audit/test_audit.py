@@ -147,6 +147,8 @@ def test_every_detail_key_recorded_has_a_label():
     for path in [
         *root.glob("appraisal/**/*.py"),
         *root.glob("portal/*.py"),
+        *root.glob("experts/*.py"),
+        *root.glob("institutions/*.py"),
         root / "audit/signals.py",
     ]:
         for call in re.findall(r"\brecord\((.*?)\)\n", path.read_text(), re.S):

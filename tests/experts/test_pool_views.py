@@ -251,3 +251,56 @@ def test_institution_credit_mark_visible_to_staff_on_institution_and_case(
     assert (
         client.get(reverse("institutions:staff_detail", args=[institution.pk])).status_code == 404
     )
+
+
+def test_every_change_to_who_may_be_drawn_is_on_the_audit_trail(
+    client, clerk, changji_expert, institution_a, applicant, project_a
+):
+    """Status, title level, the declaration, ties, credit records and institution marks decide
+    who is drawn: each change is audited with old and new, by whom; a credit record naming a case
+    that does not exist, or not in the clerk's county, is refused."""
+    from audit.models import Action, AuditEvent
+
+    case = factories.submitted_case(applicant, projects=[project_a])
+    factories.login(client, clerk)
+    client.post(
+        reverse("experts:expert_edit", args=[changji_expert.pk]),
+        form_data(
+            name=changji_expert.name,
+            phone=changji_expert.phone,
+            employer=changji_expert.employer,
+            title=changji_expert.title,
+            title_level=changji_expert.title_level,
+            subjects=list(changji_expert.subjects.values_list("pk", flat=True)),
+            status="suspended",
+        ),
+    )
+    changed = AuditEvent.objects.get(action=Action.EXPERT_CHANGED)
+    assert changed.actor == clerk and changed.bureau == changji_expert.pool
+    assert changed.data["changes"]["状态"] == ["在库", "暂停"]
+    client.post(
+        reverse("experts:tie_add", args=[changji_expert.pk]),
+        {"institution": institution_a.pk, "kind": "family", "note": "配偶任教"},
+    )
+    assert (
+        AuditEvent.objects.get(action=Action.EXPERT_TIE).data["institution"] == institution_a.name
+    )
+    refused = client.post(
+        reverse("experts:credit_add", args=[changji_expert.pk]),
+        {"kind": "favouritism", "reason": "r", "evidence": "e", "case_number": "不存在-9999"},
+        follow=True,
+    )
+    assert "案件编号“不存在-9999”不存在或不在您的辖区内" in refused.content.decode()
+    assert not ExpertCreditRecord.objects.exists()
+    client.post(
+        reverse("experts:credit_add", args=[changji_expert.pk]),
+        {"kind": "favouritism", "reason": "r", "evidence": "e", "case_number": case.number},
+    )
+    assert AuditEvent.objects.get(action=Action.EXPERT_CREDIT).data["case_number"] == case.number
+    client.post(
+        reverse("institutions:credit_mark_add", args=[case.institution.pk]),
+        {"kind": "false_material", "reason": "教案系伪造", "evidence": "现场核查记录"},
+    )
+    assert AuditEvent.objects.filter(action=Action.INSTITUTION_CREDIT, actor=clerk).exists()
+    page = client.get(reverse("audit:event_list")).content.decode()
+    assert "状态：在库 → 暂停" in page and "记录机构信用评价" in page
