@@ -88,6 +88,9 @@ class Expert(models.Model):
             problems.append("未声明本人及近亲属未在校外培训机构任职或兼职")
         if self.category == self.Category.LEGAL and not self.knows_administrative_law:
             problems.append("法律专业人士须熟悉行政管理法律法规")
+        if self.pk and self.ties.filter(kind=ExpertTie.Kind.EMPLOYMENT).exists():
+            # 五（五）: never a (part-time) post at a training institution, whenever it was.
+            problems.append("登记有在校外培训机构任职或兼职的关联关系（指南五（五））")
         return problems
 
     @property

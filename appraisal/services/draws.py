@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from experts.models import Expert, ExpertCreditRecord, excluding_ties_sql
+from experts.models import Expert, ExpertCreditRecord, ExpertTie, excluding_ties_sql
 from portal.models import Subject, User
 from portal.notify import notify
 
@@ -86,7 +86,7 @@ def _screening_rows(case, pool_id, *, subject_ids=(), legal_seat=False, expert_i
     """
     expert, through = Expert._meta.db_table, Expert.subjects.through._meta.db_table
     seat, round_, case_table = Seat._meta.db_table, Round._meta.db_table, Case._meta.db_table
-    credit = ExpertCreditRecord._meta.db_table
+    credit, tie = ExpertCreditRecord._meta.db_table, ExpertTie._meta.db_table
     columns = "e.id, e.name, e.status, e.title_level, e.declares_no_training_work, e.category, "
     columns += "e.knows_administrative_law"
     parts, params = [], []
@@ -124,10 +124,12 @@ def _screening_rows(case, pool_id, *, subject_ids=(), legal_seat=False, expert_i
         "SELECT x.id, x.name, x.category = %s, x.area, CASE "
         # status: suspended or retired
         "WHEN x.status <> %s THEN %s "
-        # eligibility (guide 五; Expert.eligibility_problems)
+        # eligibility (guide 五; Expert.eligibility_problems): an employment tie with any
+        # training institution, at any time, contradicts 五（五）
         f"WHEN COALESCE(x.title_level, '') NOT IN ({levels}) "
         "OR NOT x.declares_no_training_work "
-        "OR (x.category = %s AND NOT x.knows_administrative_law) THEN %s "
+        "OR (x.category = %s AND NOT x.knows_administrative_law) "
+        f"OR x.id IN (SELECT expert_id FROM {tie} WHERE kind = %s) THEN %s "
         # credit: any record ends the engagement (guide 九(三))
         f"WHEN x.id IN (SELECT expert_id FROM {credit}) THEN %s "
         # tie: a declared tie with the institution inside its recusal window (DOMAIN §3)
@@ -151,6 +153,7 @@ def _screening_rows(case, pool_id, *, subject_ids=(), legal_seat=False, expert_i
         "status",
         *Expert.TitleLevel.values,
         Expert.Category.LEGAL,
+        ExpertTie.Kind.EMPLOYMENT,
         "eligibility",
         "credit",
         *tie_params,

@@ -91,6 +91,15 @@ def test_each_filter_excludes_what_it_should(
         ended_on=datetime.date(2015, 1, 1),
         declared_by=old_tie.user,
     )
+    once_employed = factories.expert(changji, ("mathematics",))  # elsewhere, long ago
+    ExpertTie.objects.create(
+        expert=once_employed,
+        institution=factories.institution("652301", name="另一家培训学校"),
+        kind="employment",
+        started_on=datetime.date(2010, 1, 1),
+        ended_on=datetime.date(2012, 1, 1),
+        declared_by=clerk,
+    )
     other_subject = factories.expert(changji, ("music",))
     other_pool = factories.expert(factories.bureau("652302"), ("mathematics",))
     busy = factories.expert(changji, ("mathematics",))
@@ -110,12 +119,21 @@ def test_each_filter_excludes_what_it_should(
     draw = factories.draw(clerk, accepted_case, panel_size=5)
     candidates = {c[0] for c in draw.candidates}
     assert removed(draw, "status") == {suspended.pk}
-    assert removed(draw, "eligibility") == {undeclared.pk}
+    assert removed(draw, "eligibility") == {undeclared.pk, once_employed.pk}
     assert removed(draw, "credit") == {sanctioned.pk}
     assert removed(draw, "tie") == {tied.pk}
     assert removed(draw, "load") == {busy.pk}
     assert old_tie.pk in candidates  # ended more than 3 years ago
-    for excluded in (suspended, undeclared, sanctioned, tied, busy, other_subject, other_pool):
+    for excluded in (
+        suspended,
+        undeclared,
+        once_employed,
+        sanctioned,
+        tied,
+        busy,
+        other_subject,
+        other_pool,
+    ):
         assert excluded.pk not in candidates
         assert excluded.pk not in draw.order
     assert candidates == {e.pk for e in pool} | {old_tie.pk}

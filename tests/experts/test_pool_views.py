@@ -304,3 +304,24 @@ def test_every_change_to_who_may_be_drawn_is_on_the_audit_trail(
     assert AuditEvent.objects.filter(action=Action.INSTITUTION_CREDIT, actor=clerk).exists()
     page = client.get(reverse("audit:event_list")).content.decode()
     assert "状态：在库 → 暂停" in page and "记录机构信用评价" in page
+
+
+def test_an_employment_tie_makes_the_expert_ineligible_on_the_page(
+    client, clerk, changji_expert, institution_a
+):
+    """Guide 五（五）: no post, ever, at a training institution: the page says so at once."""
+    factories.login(client, clerk)
+    page = reverse("experts:expert_detail", args=[changji_expert.pk])
+    assert "符合指南五规定的条件" in client.get(page).content.decode()
+    client.post(
+        reverse("experts:tie_add", args=[changji_expert.pk]),
+        {
+            "institution": institution_a.pk,
+            "kind": "employment",
+            "started_on": "2015-01-01",
+            "ended_on": "2016-01-01",
+        },
+    )
+    html = client.get(page).content.decode()
+    assert "登记有在校外培训机构任职或兼职的关联关系" in html
+    assert "符合指南五规定的条件" not in html
