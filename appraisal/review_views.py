@@ -19,6 +19,7 @@ from .forms import ActivityForm, LeaderForm, OpinionForm, SignOpinionForm, Stamp
 from .models import CaseState, Opinion, ReviewSheet
 from .services import ServiceError
 from .services import reviews as svc
+from .services.rereview import opinion_standing
 from .views import _attachment, client_ip
 
 
@@ -361,7 +362,14 @@ def review_context(user, case) -> dict:
         decision = getattr(round, "decision", None) if hasattr(round, "decision") else None
         if not (staff or rules.holds_accepted_seat_in(round, user)):
             if decision is not None and rules.is_case_institution_member(case, user):
-                rounds.append({"round": round, "decision": decision, "applicant_view": True})
+                rounds.append(
+                    {
+                        "round": round,
+                        "decision": decision,
+                        "applicant_view": True,
+                        "standing": _standing(decision),
+                    }
+                )
             continue
         state = svc.review_state(round)
         seat = svc.seat_of(user, round)
@@ -384,7 +392,15 @@ def review_context(user, case) -> dict:
                 "all_sheets_in": all(
                     m["sheet"] is not None and m["sheet"].is_submitted for m in state["members"]
                 ),
+                "standing": _standing(state["decision"]),
             }
         )
         rounds.append(state)
     return {"review_rounds": rounds}
+
+
+def _standing(decision):
+    """Whether the round's result is final, still open to a re-review, or replaced by one."""
+    if decision is None or decision.document is None:
+        return None
+    return opinion_standing(decision.document)

@@ -514,6 +514,12 @@ def test_a_county_opinion_says_whether_it_still_stands(
     assert "已被复审结论取代" in _standing(client, county)
     assert final.serial in replaced and f"/verify/{final.verification_code}/" in replaced
     assert "鉴定结果为<strong>非学科类</strong>" in replaced.split("该结果已被复审结论取代")[1]
+    # The institution's case page says the same of each round's result.
+    factories.login(client, applicant)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    first, second = page.split('id="standing-1"')[1], page.split('id="standing-2"')[1]
+    assert first.split("</p>")[0].count("已被复审结论取代") == 2  # the badge and the sentence
+    assert "最终结论" in second.split("</p>")[0]
 
 
 def test_a_county_opinion_is_final_once_the_request_is_refused_or_the_result_accepted(
