@@ -68,10 +68,10 @@ def project_edit(request, pk=None):
                 request.user, None if project is None else project.pk, form.cleaned_data
             )
         except ServiceError as exc:
-            messages.error(request, exc.message)
-            return redirect("institutions:project_edit", project.pk)
-        messages.success(request, f"培训项目“{saved.name}”已保存。")
-        return redirect("institutions:project_list")
+            form.add_error(None, exc.message)  # what was typed stays on the page
+        else:
+            messages.success(request, f"培训项目“{saved.name}”已保存。")
+            return redirect("institutions:project_list")
     return render(request, "institutions/project_form.html", {"form": form, "project": project})
 
 
@@ -82,11 +82,15 @@ def _held_project(request, project):
         if wanted in ("0", "1") and not any(
             f in request.POST for f in TrainingProjectForm.Meta.fields
         ):
-            project = case_services.set_project_active(request.user, project.pk, wanted == "1")
-            messages.success(
-                request,
-                f"培训项目“{project.name}”已标为{'在办' if project.is_active else '停办'}。",
-            )
+            try:
+                project = case_services.set_project_active(request.user, project.pk, wanted == "1")
+            except ServiceError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request,
+                    f"培训项目“{project.name}”已标为{'在办' if project.is_active else '停办'}。",
+                )
         else:  # a form opened before the application was submitted, or a hand-made request
             messages.error(
                 request,

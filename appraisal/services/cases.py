@@ -300,6 +300,7 @@ def save_project(user, project_id, data) -> TrainingProject:
             before = _described(project)
         for f in PROJECT_FIELDS:
             setattr(project, f, data[f])
+        _refuse_same_name(project)
         project.save()
         project.subjects.set(data["subjects"])
         if before is not None:
@@ -311,8 +312,22 @@ def set_project_active(user, project_id, active: bool) -> TrainingProject:
     """在办 / 停办: the one mark that may change on a held project too."""
     project = TrainingProject.objects.get(pk=project_id, institution=user.institution)
     project.is_active = active
+    _refuse_same_name(project)
     project.save(update_fields=["is_active", "updated_at"])
     return project
+
+
+def _refuse_same_name(project) -> None:
+    """Two projects in 在办 under one name cannot be told apart in an application (a form sent
+    twice makes the second)."""
+    same = TrainingProject.objects.filter(
+        institution_id=project.institution_id, name=project.name.strip(), is_active=True
+    ).exclude(pk=project.pk)
+    if project.is_active and same.exists():
+        raise ServiceError(
+            f"本机构已有在办的同名培训项目“{project.name.strip()}”。"
+            "请修改名称（如注明期次或版本），或先将原项目标为停办；本次未保存。"
+        )
 
 
 def _described(project) -> dict[str, str]:

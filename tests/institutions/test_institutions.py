@@ -4,6 +4,8 @@ import pytest
 from django.urls import reverse
 from stdnum.cn import uscc
 
+from appraisal.services import ServiceError
+from appraisal.services import cases as case_services
 from institutions.models import Institution, TrainingProject
 from tests import factories
 
@@ -107,6 +109,34 @@ def test_register_project(client, applicant, institution_a):
     assert "已保存" in response.content.decode()
     project = TrainingProject.objects.get(name="少儿书法")
     assert project.institution == institution_a
+
+
+def test_a_second_project_in_service_under_the_same_name_is_refused(client, applicant):
+    """A form sent twice (back, then save again), or a name already in use: two projects in 在办
+    under one name cannot be told apart when applying. Once the first is 停办, the name is free."""
+    factories.login(client, applicant)
+    data = {
+        "name": "珠心算速算班",
+        "subjects": [13],
+        "grades": "小学",
+        "mode": "offline",
+        "description": "珠心算",
+        "is_active": "on",
+    }
+    client.post(reverse("institutions:project_create"), data)
+    again = client.post(reverse("institutions:project_create"), {**data, "description": "第二次填写的简介"})
+    html = again.content.decode()
+    assert again.status_code == 200 and "已有在办的同名培训项目“珠心算速算班”" in html
+    assert "第二次填写的简介" in html  # what was typed stays on the page
+    first = TrainingProject.objects.get(name="珠心算速算班")
+    first.is_active = False
+    first.save()
+    client.post(reverse("institutions:project_create"), data)
+    assert TrainingProject.objects.filter(name="珠心算速算班").count() == 2
+    # The old one cannot go back into service beside the new one.
+    case_services.set_project_active(applicant, first.pk, False)
+    with pytest.raises(ServiceError, match="同名"):
+        case_services.set_project_active(applicant, first.pk, True)
 
 
 def test_project_needs_a_subject(client, applicant):
