@@ -16,7 +16,7 @@ from portal.ui import form_errors_to_messages
 
 from . import access, rules
 from .forms import ActivityForm, LeaderForm, OpinionForm, SignOpinionForm, StampForm
-from .models import CaseState, Opinion, ReviewSheet
+from .models import CaseState, Opinion, ReviewSheet, Round
 from .services import ServiceError
 from .services import reviews as svc
 from .services.rereview import opinion_standing
@@ -356,7 +356,22 @@ def review_context(user, case) -> dict:
     applicant sees the decided results (and the panel's names) once the result is issued."""
     rounds = []
     staff = access.is_case_staff(user, case)
-    for round in case.rounds.select_related("bureau").order_by("number"):
+    all_rounds = list(case.rounds.select_related("bureau", "decision__document").order_by("number"))
+    later = next(  # the prefecture's opinion, which replaces the county's
+        (
+            r.decision.document
+            for r in all_rounds
+            if r.number == Round.PREFECTURE and hasattr(r, "decision")
+        ),
+        None,
+    )
+
+    def standing(round, decision):
+        if decision is None or decision.document is None:
+            return None
+        return opinion_standing(decision.document, round=round, case=case, later=later)
+
+    for round in all_rounds:
         if not round.seats.filter(status="accepted").exists():
             continue
         decision = getattr(round, "decision", None) if hasattr(round, "decision") else None
@@ -367,7 +382,7 @@ def review_context(user, case) -> dict:
                         "round": round,
                         "decision": decision,
                         "applicant_view": True,
-                        "standing": _standing(decision),
+                        "standing": standing(round, decision),
                     }
                 )
             continue
@@ -392,15 +407,8 @@ def review_context(user, case) -> dict:
                 "all_sheets_in": all(
                     m["sheet"] is not None and m["sheet"].is_submitted for m in state["members"]
                 ),
-                "standing": _standing(state["decision"]),
+                "standing": standing(round, state["decision"]),
             }
         )
         rounds.append(state)
     return {"review_rounds": rounds}
-
-
-def _standing(decision):
-    """Whether the round's result is final, still open to a re-review, or replaced by one."""
-    if decision is None or decision.document is None:
-        return None
-    return opinion_standing(decision.document)

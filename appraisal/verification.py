@@ -11,13 +11,14 @@ import re
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .documents.signing import verify_pdf
-from .models import IssuedDocument
-from .services.rereview import opinion_standing
+from .models import IssuedDocument, Round
+from .services.rereview import opinion_standing, replacing_opinion
 
 CODE = re.compile(r"^[0-9A-F]{8,32}$")
 RESULT_LABELS = {"academic": "学科类", "non_academic": "非学科类"}
@@ -38,8 +39,14 @@ def find_document(code: str) -> IssuedDocument | None:
     code = (code or "").strip().upper()
     if not CODE.match(code):
         return None
+    later = IssuedDocument.objects.filter(  # a county opinion's replacement (opinion_standing)
+        case_id=OuterRef("case_id"),
+        kind=IssuedDocument.Kind.OPINION,
+        round__number=Round.PREFECTURE,
+    )
     return (
         IssuedDocument.objects.select_related("bureau", "round", "case")
+        .annotate(replaced_by=Subquery(later.values("pk")[:1]))
         .filter(verification_code=code)
         .first()
     )
@@ -103,7 +110,8 @@ def verify_document(request, code):
             {"code": code[:40], "form": CodeForm()},
             status=404,
         )
-    standing = opinion_standing(document)
+    later = replacing_opinion(document.case_id) if document.replaced_by else None
+    standing = opinion_standing(document, later=later)
     upload_form = UploadForm()
     result = None
     error = None

@@ -166,6 +166,7 @@ def lockout(request, response=None, credentials=None):
 def expert_home(request):
     """Invitations to answer, with their deadlines, and the cases where the expert sits."""
     from appraisal.models import Seat
+    from appraisal.services.reviews import expert_todo
 
     profile = getattr(request.user, "expert_profile", None)
     if profile is None:
@@ -173,6 +174,10 @@ def expert_home(request):
     seats = Seat.objects.filter(expert=profile).select_related(
         "round__case__institution", "round__bureau"
     )
+    accepted = list(seats.filter(status=Seat.Status.ACCEPTED).order_by("-accepted_at"))
+    todo = expert_todo(accepted)
+    for seat in accepted:
+        seat.todo = todo.get(seat.pk)
     return render(
         request,
         "portal/home_expert.html",
@@ -181,7 +186,8 @@ def expert_home(request):
             "invitations": seats.filter(
                 status=Seat.Status.INVITED, round__case__state=CaseState.PANEL_DRAWN
             ).order_by("reply_by"),
-            "accepted": seats.filter(status=Seat.Status.ACCEPTED).order_by("-accepted_at"),
+            "accepted": accepted,
+            "waiting": sum(1 for s in accepted if s.todo),
             "answered": seats.exclude(
                 status__in=[Seat.Status.INVITED, Seat.Status.ACCEPTED]
             ).order_by("-invited_at")[:20],

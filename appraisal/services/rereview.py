@@ -327,32 +327,32 @@ def _decided_cases():
     )
 
 
-def opinion_standing(document) -> dict | None:
+_LOOK = object()  # opinion_standing: find the replacing opinion, if any
+
+
+def opinion_standing(document, *, round=None, case=None, later=_LOOK) -> dict | None:
     """Whether a 鉴定意见书's result is the final one (guide 七(五)): a county opinion may still be
     open to a re-review, await one, or have been replaced by the prefecture's (``replacement``);
     the re-review's opinion is final. Someone holding the county's paper must not be told it
     stands when it does not. ``status`` is final, open, pending or replaced; None for other
-    documents. Shown on the public verification page and on the case page."""
-    if document.kind != IssuedDocument.Kind.OPINION or document.round is None:
+    documents. Shown on the public verification page and on the case page, which pass what they
+    hold already (the round, the case, the prefecture's opinion or None)."""
+    round = round or document.round
+    if document.kind != IssuedDocument.Kind.OPINION or round is None:
         return None
-    if document.round.number == Round.PREFECTURE:
+    if round.number == Round.PREFECTURE:
         return {"status": "final", "text": "本意见书为州级复审鉴定结论，为最终结论。"}
-    later = (
-        IssuedDocument.objects.filter(
-            case_id=document.case_id,
-            kind=IssuedDocument.Kind.OPINION,
-            round__number=Round.PREFECTURE,
-        )
-        .select_related("bureau")
-        .first()
-    )
+    case = case or document.case
+    if later is _LOOK:  # the prefecture's decision closes the case: only a closed one has it
+        later = None
+        if case.state == CaseState.CLOSED:
+            later = replacing_opinion(document.case_id)
     if later is not None:
         return {
             "status": "replaced",
             "text": "该鉴定结果已被复审结论取代，不再有效（见下方的复审鉴定意见书）。",
             "replacement": later,
         }
-    case = document.case
     if case.state in (CaseState.REREVIEW_REQUESTED, CaseState.REREVIEW_FORWARDED):
         return {
             "status": "pending",
@@ -365,3 +365,14 @@ def opinion_standing(document) -> dict | None:
             "text": f"复审申请期至 {cn_date(ends)}；期满未申请复审的，该鉴定结果为最终结论。",
         }
     return {"status": "final", "text": "未申请复审或复审申请未获批准，该鉴定结果为最终结论。"}
+
+
+def replacing_opinion(case_id):
+    """The prefecture's 鉴定意见书 of the case, if its re-review ended in one."""
+    return (
+        IssuedDocument.objects.filter(
+            case_id=case_id, kind=IssuedDocument.Kind.OPINION, round__number=Round.PREFECTURE
+        )
+        .select_related("bureau")
+        .first()
+    )

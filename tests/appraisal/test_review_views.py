@@ -13,7 +13,7 @@ from appraisal.models import CaseState, Decision, ReviewActivity, ReviewSheet, S
 from appraisal.services import reviews as svc
 from tests import factories
 
-from .test_reviews import drafted, grant_stamp, in_review
+from .test_reviews import drafted, fill, grant_stamp, in_review
 
 PW = factories.PASSWORD
 
@@ -266,3 +266,30 @@ def test_institution_sees_no_names_before_the_decision(
     for seat in seats:
         assert seat.expert.name not in html
     assert client.get(url("opinion_sign", round)).status_code == 403
+
+
+def test_the_expert_home_says_what_waits_on_each_member(client, review, clerk, indicator_template):
+    """待办: the sheet, then (the leader, once all sheets are in) the draft, then the signature of
+    the current revision; nothing once done."""
+    case, round, seats = review
+    leader, member = seats[0], seats[1]
+
+    def todo(seat):
+        factories.login(client, seat.expert.user)
+        html = client.get(reverse("home")).content.decode()
+        row = html.split(case.number, 2)[-1].split("</tr>")[0]
+        return re.sub(r"<[^>]+>", " ", row)
+
+    assert "填写评分表" in todo(leader) and "件待您办理" in client.get("/").content.decode()
+    fill(leader, round, case, indicator_template, "academic")
+    assert "填写评分表" not in todo(leader) and "起草鉴定意见" not in todo(leader)
+    for seat in seats[1:]:
+        fill(seat, round, case, indicator_template, "academic")
+    svc.set_leader(clerk, round, leader.pk)
+    assert "起草鉴定意见" in todo(leader)
+    assert "—" in todo(member)
+    opinion = svc.save_opinion(leader.expert.user, round, reasoning="以讲授和练习为主。")
+    assert f"核对并签署鉴定意见（第{opinion.revision}版）" in todo(member)
+    svc.sign_opinion(member.expert.user, round, reauth=PW, content_hash=opinion.content_hash)
+    assert "签署" not in todo(member) and "—" in todo(member)
+    assert "核对并签署" in todo(leader)

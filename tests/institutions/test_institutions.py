@@ -124,7 +124,9 @@ def test_a_second_project_in_service_under_the_same_name_is_refused(client, appl
         "is_active": "on",
     }
     client.post(reverse("institutions:project_create"), data)
-    again = client.post(reverse("institutions:project_create"), {**data, "description": "第二次填写的简介"})
+    again = client.post(
+        reverse("institutions:project_create"), {**data, "description": "第二次填写的简介"}
+    )
     html = again.content.decode()
     assert again.status_code == 200 and "已有在办的同名培训项目“珠心算速算班”" in html
     assert "第二次填写的简介" in html  # what was typed stays on the page
