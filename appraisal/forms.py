@@ -297,6 +297,7 @@ class StampForm(forms.Form):
                 initial=r["result"],
                 widget=forms.RadioSelect,
             )
+        self.fields["reason"] = self.fields.pop("reason")  # after the categories it explains
         self.fields["reauth"] = ReauthField()
 
     def categories(self) -> dict:

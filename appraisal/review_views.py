@@ -16,7 +16,7 @@ from portal.ui import form_errors_to_messages
 
 from . import access, rules
 from .forms import ActivityForm, LeaderForm, OpinionForm, SignOpinionForm, StampForm
-from .models import CaseState, Opinion, ReviewSheet, Round
+from .models import CaseState, MaterialKind, Opinion, ReviewSheet, Round
 from .services import ServiceError
 from .services import reviews as svc
 from .services.rereview import opinion_standing
@@ -162,7 +162,10 @@ def sheet(request, pk):
             "case": case,
             "sheet": own,
             "rows": rows,
-            "materials": case.materials.order_by("kind", "-version"),
+            "materials": sorted(  # in the checklist's order, as everywhere else
+                case.materials.order_by("-version", "id"),
+                key=lambda m: MaterialKind.values.index(m.kind),
+            ),
             "activities": round.activities.order_by("date", "id"),
             "editable": not own.is_submitted and case.state == CaseState.IN_REVIEW,
         },

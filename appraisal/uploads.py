@@ -48,7 +48,7 @@ def check_upload(uploaded) -> CheckedFile:
     limit = settings.APPRAISAL_MAX_UPLOAD_BYTES
     size = uploaded.size or 0
     if size == 0:
-        raise ValidationError("文件为空，请重新选择文件。")
+        raise ValidationError(f"文件“{uploaded.name}”为空，请重新选择文件。")
     if size > limit:
         raise ValidationError(too_large_message(uploaded.name, size))
     uploaded.seek(0)

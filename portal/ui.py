@@ -19,7 +19,8 @@ def as_sentence(text: str) -> str:
 
 class NamesRequiredFields:
     """Form mixin: a required field left empty says which one (“请填写工作单位。”, “请选择活动类别。”)
-    instead of Django's “这个字段是必填项。”; messages a form sets itself are kept."""
+    instead of Django's “这个字段是必填项。”, and a text too long says which and by how much
+    instead of “确保该变量包含不超过 100 字符”; messages a form sets itself are kept."""
 
     def __init__(self, *args, **kwargs):
         from django import forms
@@ -27,6 +28,10 @@ class NamesRequiredFields:
         super().__init__(*args, **kwargs)
         generic = str(forms.Field.default_error_messages["required"])
         for field in self.fields.values():
+            if getattr(field, "max_length", None) and "max_length" not in field.error_messages:
+                field.error_messages["max_length"] = (
+                    f"“{field.label}”不能超过 %(limit_value)d 个字（现有 %(show_value)d 个）。"
+                )
             if not field.required or str(field.error_messages.get("required")) != generic:
                 continue
             chosen = isinstance(field, forms.ChoiceField | forms.ModelChoiceField | forms.FileField)

@@ -33,7 +33,7 @@ def _check_files(files):
         try:
             checked.append((uploaded, check_upload(uploaded)))
         except ValidationError as exc:
-            raise ServiceError(f"{uploaded.name}：{exc.messages[0]}") from None
+            raise ServiceError(exc.messages[0]) from None  # it names the file
     return checked
 
 

@@ -175,7 +175,7 @@ def record_activity(
                 case,
                 "record_activity",
                 user,
-                note=f"{activity.get_kind_display()}（{date:%Y-%m-%d}，{activity.place}）",
+                note=f"{activity.get_kind_display()}（{cn_date(date)}，{activity.place}）",
                 data={"activity": activity.pk, "files": len(checked)},
                 ip=ip,
             )

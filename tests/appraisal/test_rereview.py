@@ -94,6 +94,14 @@ def test_request_after_window_refused(applicant, clerk, project_a, pool):
     assert state(case) == CaseState.DECIDED and not RereviewRequest.objects.exists()
 
 
+@pytest.mark.parametrize("content", [b"", b"MZ\x90\x00 not a document"])
+def test_a_wrong_supporting_file_is_named_once(decided, applicant, content):
+    with pytest.raises(ServiceError) as err:
+        request(decided, applicant, files=[factories.pdf_upload("补充说明.pdf", content)])
+    assert err.value.message.count("补充说明.pdf") == 1
+    assert state(decided) == CaseState.DECIDED
+
+
 def test_second_request_refused(decided, applicant, clerk):
     request(decided, applicant)
     svc.refuse_rereview(clerk, decided.pk, reason="理由不成立。")

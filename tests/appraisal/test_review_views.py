@@ -9,7 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appraisal.documents.signing import verify_pdf
-from appraisal.models import CaseState, Decision, ReviewActivity, ReviewSheet, Signature
+from appraisal.models import (
+    CaseState,
+    Decision,
+    MaterialKind,
+    ReviewActivity,
+    ReviewSheet,
+    Signature,
+)
 from appraisal.services import reviews as svc
 from tests import factories
 
@@ -34,6 +41,11 @@ def test_sheet_page_saves_shows_suggestion_and_submits(client, review, indicator
     project = case.projects.get()
     page = client.get(url("sheet", round))
     assert page.status_code == 200 and project.name in page.content.decode()
+    # The materials to cite are listed in the checklist's order, as on the case page.
+    first = re.search(r'name="[^"]*-material".*?</select>', page.content.decode(), re.S).group(0)
+    listed = re.findall(r"<option value=\"\d+\"[^>]*>([^：<]+)：", first)
+    labels = [label for _, label in MaterialKind.choices]
+    assert len(set(listed)) > 3 and listed == sorted(listed, key=labels.index)
     academic = indicator_template.dimensions.first().signs.filter(category="academic").first()
     data = {
         f"p{project.pk}-sign": [academic.pk],
@@ -223,6 +235,8 @@ def test_stamp_page_issues_opinion_verifiable_and_signed(
     page = client.post(url("decision", round), data)
     assert "没有盖章权限" in page.content.decode()
     grant_stamp(clerk)
+    form = client.get(url("decision", round)).content.decode().split('id="stamp-form"')[1]
+    assert form.index('name="category_') < form.index('name="reason"')  # the why after the what
     page = client.post(url("decision", round), {**data, "reauth": "wrong"})
     assert "密码或动态口令不正确" in page.content.decode()
     assert not Decision.objects.exists()

@@ -123,7 +123,9 @@ def test_clerk_records_activity_with_a_photo(review, clerk, foreign_clerk):
     )
     f = ActivityFile.objects.get(activity=activity)
     assert f.content_type == "image/png" and len(f.sha256) == 64
-    assert CaseLog.objects.filter(case=case, transition="record_activity").exists()
+    log = CaseLog.objects.get(case=case, transition="record_activity")
+    today = timezone.localdate()
+    assert f"（{today.year}年{today.month}月{today.day}日，机构教学点）" in log.note
     with pytest.raises(ServiceError, match="教育局工作人员"):
         svc.record_activity(
             foreign_clerk,

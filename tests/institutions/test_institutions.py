@@ -141,6 +141,16 @@ def test_a_second_project_in_service_under_the_same_name_is_refused(client, appl
         case_services.set_project_active(applicant, first.pk, True)
 
 
+def test_a_name_too_long_says_which_field_and_by_how_much(client, applicant):
+    factories.login(client, applicant)
+    response = client.post(
+        reverse("institutions:project_create"),
+        {"name": "长" * 101, "subjects": [13], "grades": "小学", "mode": "offline"},
+    )
+    assert "“项目名称”不能超过 100 个字（现有 101 个）" in response.content.decode()
+    assert not TrainingProject.objects.exists()
+
+
 def test_project_needs_a_subject(client, applicant):
     factories.login(client, applicant)
     response = client.post(
