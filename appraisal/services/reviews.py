@@ -533,9 +533,9 @@ def opinion_problems(round) -> list[str]:
 
 
 def save_opinion(user, round, *, reasoning: str, findings: dict | None = None, ip=None) -> Opinion:
-    """组长起草/修改鉴定意见. The results and dissent come from the submitted sheets. A change after
-    anyone signed the current revision makes a new revision: those signatures are void (已作废),
-    and the members are told. ``findings`` maps a dimension name to its 鉴定情况 text."""
+    """组长起草/修改鉴定意见. The results and dissent come from the submitted sheets. Every change
+    makes a new revision; one after anyone signed voids those signatures (已作废), and the members
+    are told. ``findings`` maps a dimension name to its 鉴定情况 text."""
     reasoning = (reasoning or "").strip()
     if not reasoning:
         raise ServiceError("请填写专家组鉴定意见（理由）。")
@@ -566,7 +566,7 @@ def save_opinion(user, round, *, reasoning: str, findings: dict | None = None, i
         if not opinion.is_drafted:
             opinion.revision = 1
             opinion.drafted_at = timezone.now()
-        elif had_signatures and opinion.compute_hash() != before:
+        elif opinion.compute_hash() != before:  # each text its own number, signed or not
             opinion.revision += 1
         opinion.content_hash = opinion.compute_hash()
         if opinion.content_hash == before:

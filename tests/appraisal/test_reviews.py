@@ -452,6 +452,21 @@ def test_saving_the_same_text_voids_nothing(review, clerk, indicator_template):
     assert again.revision == 1 and again.valid_signatures().count() == 1
 
 
+def test_every_changed_text_gets_its_own_revision_even_before_anyone_signed(
+    review, clerk, indicator_template
+):
+    """Members compare revisions by number: two texts never share one."""
+    case, round, seats = review
+    first = drafted(review, clerk, indicator_template)
+    second = svc.save_opinion(seats[0].expert.user, round, reasoning="第二稿的理由。")
+    third = svc.save_opinion(seats[0].expert.user, round, reasoning="第三稿的理由。")
+    assert (first.revision, second.revision, third.revision) == (1, 2, 3)
+    notes = list(
+        CaseLog.objects.filter(case=case, transition="save_opinion").values_list("note", flat=True)
+    )
+    assert notes == ["鉴定意见第1版。", "鉴定意见第2版。", "鉴定意见第3版。"]
+
+
 # ---- the decision and the seal -----------------------------------------------------------------
 def test_stamp_guards(review, clerk, changji, foreign_clerk, indicator_template):
     case, round, seats = review
