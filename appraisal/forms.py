@@ -4,6 +4,7 @@ from institutions.models import TrainingProject
 from portal.ui import NamesRequiredFields
 
 from .models import CaseState, MaterialKind
+from .models.case import RETURNED, RETURNED_LABEL
 
 
 class ApplicationForm(forms.Form):
@@ -88,7 +89,14 @@ class CaseFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "机构名称或案件编号"}),
     )
     state = forms.ChoiceField(
-        label="状态", required=False, choices=[("", "全部状态")] + list(CaseState.choices)
+        label="状态",
+        required=False,
+        choices=[
+            ("", "全部状态"),
+            *CaseState.choices[:1],  # 草稿, then the drafts sent back
+            (RETURNED, RETURNED_LABEL),
+            *CaseState.choices[1:],
+        ],
     )
     bureau = forms.IntegerField(label="县（市）", required=False)
 

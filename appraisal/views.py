@@ -25,7 +25,8 @@ from .forms import (
     ReasonForm,
     ReturnForm,
 )
-from .models import Case, CaseState, MaterialKind
+from .models import Case, CaseLog, CaseState, MaterialKind
+from .models.case import RETURNED
 from .models.rereview import DECLARATION_TEXT
 from .services import ServiceError
 from .services import cases as case_services
@@ -46,8 +47,12 @@ def filtered_cases(request, queryset):
             # Two index lookups (trigram indexes on PostgreSQL), not a scan of every institution.
             named = Institution.objects.filter(name__icontains=q).values("pk")
             queryset = queryset.filter(Q(number__icontains=q) | Q(institution_id__in=named))
-        if form.cleaned_data.get("state"):
-            queryset = queryset.filter(state=form.cleaned_data["state"])
+        state = form.cleaned_data.get("state")
+        if state == RETURNED:  # drafts the county sent back for 补正
+            sent_back = CaseLog.objects.filter(transition="return_for_completion")
+            queryset = queryset.filter(state=CaseState.DRAFT, pk__in=sent_back.values("case_id"))
+        elif state:
+            queryset = queryset.filter(state=state)
         if form.cleaned_data.get("bureau"):
             queryset = queryset.filter(bureau_id=form.cleaned_data["bureau"])
     elif form.is_bound:  # a hand-edited address: say so rather than silently list everything

@@ -27,6 +27,10 @@ class CaseState(models.TextChoices):
     CLOSED = "closed", "已办结"
 
 
+RETURNED = "returned"  # the list filter's name for drafts sent back for 补正
+RETURNED_LABEL = "已退回补正"
+
+
 class Case(FSMModelMixin, models.Model):
     """鉴定案件: one application by one institution for one or more training projects."""
 
@@ -82,6 +86,8 @@ class Case(FSMModelMixin, models.Model):
     # ---- read helpers -------------------------------------------------------------------
     @property
     def state_label(self) -> str:
+        if self.state == CaseState.DRAFT and self.was_returned:
+            return RETURNED_LABEL  # a draft the county sent back, not one never filed
         return CaseState(self.state).label
 
     # Who owes the next step, in the applicant's words and in the bureau's.

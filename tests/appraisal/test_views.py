@@ -114,3 +114,22 @@ def test_a_hand_edited_filter_says_the_list_is_unfiltered(client, applicant, cle
     assert "筛选条件有误" in page and "no-such-state" in page
     assert response.context["page"].paginator.count == 1
     assert "筛选条件有误" not in client.get(reverse("appraisal:case_list")).content.decode()
+
+
+def test_a_draft_sent_back_for_completion_is_told_apart_from_a_new_one(
+    client, applicant, clerk, project_a
+):
+    """补正: the list and the case page say 已退回补正, and the clerk can list those alone."""
+    returned = factories.submitted_case(applicant, projects=[project_a])
+    svc.return_case(clerk, returned.pk, missing_kinds=["syllabus"], note="请补充教学大纲。")
+    other = factories.project(applicant.institution, ("mathematics",), name="趣味数学")
+    fresh = factories.draft_case(applicant, projects=[other])
+    factories.login(client, applicant)
+    page = client.get(reverse("appraisal:case_list")).content.decode()
+    row = page.split(returned.number)[1].split("</tr>")[0]
+    assert "已退回补正" in row
+    assert "已退回补正" not in page.split(fresh.number)[1].split("</tr>")[0]
+    detail = client.get(reverse("appraisal:case_detail", args=[returned.pk])).content.decode()
+    assert "已退回补正" in detail.split("</h1>")[0]
+    listed = client.get(reverse("appraisal:case_list") + "?state=returned").content.decode()
+    assert returned.number in listed and fresh.number not in listed
