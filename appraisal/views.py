@@ -133,6 +133,18 @@ def case_edit(request, pk):
 def material_checklist(case, materials):
     """Per kind: required or not, and the current files (the completeness checklist)."""
     required = set(settings.APPRAISAL_REQUIRED_MATERIALS)
+    # The same file filed under several kinds (a syllabus given as the plan too): said beside it,
+    # for the institution before it submits and for the clerk who checks completeness.
+    kinds_of = {}
+    for m in materials:
+        if m.is_current:
+            kinds_of.setdefault(m.sha256, set()).add(m.kind)
+    for m in materials:
+        m.same_as = [
+            MaterialKind(k).label
+            for k in MaterialKind.values
+            if k in kinds_of.get(m.sha256, ()) and k != m.kind
+        ]
     rows = []
     for kind, label in MaterialKind.choices:
         files = [m for m in materials if m.kind == kind]

@@ -113,3 +113,12 @@ def test_no_upload_after_submission(applicant, project_a):
     with pytest.raises(ServiceError):
         upload_material(applicant, case.pk, kind="other", uploaded=factories.pdf_upload())
     assert not Material.objects.filter(case=case, kind="other").exists()
+
+
+def test_the_note_and_the_same_file_under_two_kinds_are_shown(client, draft, applicant):
+    factories.login(client, applicant)
+    upload(client, draft, "syllabus", "大纲.pdf", factories.PDF_BYTES, note="第一版，供参考")
+    page = upload(client, draft, "teaching_plan", "计划.pdf", factories.PDF_BYTES).content.decode()
+    assert "说明：第一版，供参考" in page
+    assert "与“教学大纲”中的文件内容完全相同" in page
+    assert "与“教学计划”中的文件内容完全相同" in page
