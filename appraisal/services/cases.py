@@ -1,5 +1,6 @@
 """Filing an application and the county's first answer to it (guide 七(一)(二))."""
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,7 @@ from .. import access, rules
 from ..documents import issue_document
 from ..models import Case, CaseLog, CaseState, IssuedDocument, MaterialKind
 from ..models.document import SerialCounter
+from ..workdays import add_working_days_or_weekdays
 from . import ServiceError
 from .transitions import log_step, run_transition
 
@@ -195,12 +197,16 @@ def accept_case(user, case_id, *, note: str = "", ip=None) -> Case:
     """受理: the county round begins and a 受理通知书 is issued."""
 
     def after(case, log):
+        days = settings.APPRAISAL_DAYS_TO_OPINION
+        due, _ = add_working_days_or_weekdays(
+            timezone.localtime(case.accepted_at).date(), days, case.calendar()
+        )
         issue_document(
             case=case,
             kind=IssuedDocument.Kind.ACCEPTANCE_NOTICE,
             bureau=case.bureau,
             template="documents/acceptance_notice.html",
-            context=_notice_context(case),
+            context={**_notice_context(case), "note": note.strip(), "days": days, "due": due},
             user=user,
             round=case.rounds.get(number=1),
         )

@@ -88,3 +88,46 @@ def test_the_institution_is_told_in_whole_sentences(applicant, project_a, clerk,
     body = Notification.objects.filter(recipient=applicant, case=case).latest("id").body
     assert body.endswith("。请补充完整教材。请补正后重新提交。"), body
     assert "。。" not in body
+
+
+def _text(notice) -> str:
+    with notice.file.open("rb") as fh:
+        return "".join(p.extract_text() for p in PdfReader(fh).pages).replace("\n", "")
+
+
+def test_the_acceptance_notice_gives_the_clerks_note_and_when_the_opinion_is_due(
+    applicant, project_a, clerk, settings
+):
+    from django.utils import timezone
+
+    from appraisal.workdays import Calendar, add_working_days_or_weekdays
+
+    case = factories.submitted_case(applicant, projects=[project_a])
+    case = svc.accept_case(clerk, case.pk, note="请保持联系电话畅通。")
+    text = _text(IssuedDocument.objects.get(case=case, kind="acceptance_notice"))
+    due, _ = add_working_days_or_weekdays(
+        timezone.localtime(case.accepted_at).date(), settings.APPRAISAL_DAYS_TO_OPINION, Calendar()
+    )
+    assert (
+        f"于{due.year}年{due.month}月{due.day}日前（受理之日起{settings.APPRAISAL_DAYS_TO_OPINION}个工作日内）"
+        in text
+    )
+    assert "受理意见：请保持联系电话畅通。" in text
+
+
+def test_the_refusal_notice_says_what_the_institution_may_do(applicant, project_a, clerk):
+    case = factories.submitted_case(applicant, projects=[project_a])
+    svc.refuse_case(clerk, case.pk, reason="所申请项目已于本年度鉴定。")
+    text = _text(IssuedDocument.objects.get(case=case, kind="refusal_notice"))
+    assert "重新提出鉴定申请" in text and "六十日内依法申请行政复议" in text
+    assert "六个月内依法提起行政诉讼" in text
+
+
+def test_the_seal_never_stands_on_a_page_without_text(applicant, project_a, clerk):
+    """GB/T 9704: when the seal does not fit under the text, the closing line goes with it."""
+    case = factories.submitted_case(applicant, projects=[project_a])
+    case = svc.accept_case(clerk, case.pk, note="材料齐全，予以受理。" * 3)
+    notice = IssuedDocument.objects.get(case=case, kind="acceptance_notice")
+    with notice.file.open("rb") as fh:
+        pages = [p.extract_text().replace("\n", "") for p in PdfReader(fh).pages]
+    assert len(pages) == 2 and "特此通知" in pages[1] and "昌吉市教育局" in pages[1]
