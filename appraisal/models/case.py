@@ -217,7 +217,24 @@ class Case(FSMModelMixin, models.Model):
         if missing:
             names = "、".join(MaterialKind(k).label for k in missing)
             problems.append(f"缺少必需的申报材料：{names}。")
+        unchanged = self.unchanged_since_return()
+        if unchanged:
+            names = "、".join(MaterialKind(k).label for k in unchanged)
+            problems.append(f"退回补正时要求补正的材料尚未上传新文件：{names}。")
         return problems
+
+    def unchanged_since_return(self) -> list[str]:
+        """The kinds the county asked to complete (补正) that no file uploaded since names."""
+        returned = self.last_return
+        if returned is None:
+            return []
+        asked = [k for k in (returned.data or {}).get("missing", [])]
+        renewed = set(
+            self.materials.filter(uploaded_at__gt=returned.at, kind__in=asked).values_list(
+                "kind", flat=True
+            )
+        )
+        return [k for k in asked if k not in renewed]
 
     def can_be_submitted(self) -> bool:
         return not self.submission_problems()

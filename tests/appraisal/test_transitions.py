@@ -73,6 +73,14 @@ def test_return_lists_missing_and_institution_resubmits(draft, applicant, clerk)
     assert case.waiting_for == "待机构补正材料后重新提交"
     notice = IssuedDocument.objects.get(case=case, kind="return_notice")
     assert notice.serial.startswith("昌市鉴补〔") and notice.size > 0
+    # Sent back unchanged, it is refused: what the county asked for must be uploaded anew.
+    with pytest.raises(ServiceError) as err:
+        svc.submit_case(applicant, case.pk)
+    assert "要求补正的材料尚未上传新文件：课时教案" in err.value.message
+    assert reload(case).state == CaseState.DRAFT
+    factories.upload_material(
+        applicant, case.pk, kind="lesson_plans", uploaded=factories.pdf_upload("教案补充.pdf")
+    )
     svc.submit_case(applicant, case.pk)
     assert reload(case).state == CaseState.SUBMITTED
     assert list(CaseLog.objects.filter(case=case).values_list("transition", flat=True)) == [
