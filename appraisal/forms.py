@@ -106,10 +106,19 @@ class WitnessFields(forms.Form):
 
     witness_username = forms.CharField(label="监督人账户", required=False)
     witness_password = forms.CharField(
-        label="监督人密码或动态口令",
+        label="监督人密码",
         required=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="监督人本人输入登录密码，或手机上的 6 位动态口令。",
+        help_text="监督人本人输入登录密码。",
+    )
+    witness_token = forms.CharField(
+        label="监督人动态口令",
+        required=False,
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "inputmode": "numeric", "class": "short"}
+        ),
+        help_text="监督人手机上当前的 6 位动态口令（或一个备用验证码），证明监督人本人在场。",
     )
     witness_value = forms.CharField(
         label="监督人随机数",
@@ -132,7 +141,7 @@ class WitnessFields(forms.Form):
 
     def clean(self):
         from portal.models import User
-        from portal.reauth import check_reauth
+        from portal.reauth import check_presence
 
         from .services.draws import WITNESS_REFUSED
 
@@ -141,12 +150,18 @@ class WitnessFields(forms.Form):
         data["witness"] = None
         if username:
             witness = User.objects.filter(username=username, is_active=True).first()
-            # Failures count against the witness's account, like any re-authentication.
-            if witness is None or check_reauth(witness, data.get("witness_password") or ""):
+            # Both factors, as at login: the password alone, which a colleague may know, does not
+            # put the witness in the room. Failures count against the witness's account.
+            if witness is None or check_presence(
+                witness,
+                data.get("witness_password") or "",
+                data.get("witness_token") or "",
+                request=self.request,
+            ):
                 raise forms.ValidationError(WITNESS_REFUSED)
             data["witness"] = witness
         elif data.get("witness_value"):
-            raise forms.ValidationError("请监督人输入账户和密码，或清空监督人随机数。")
+            raise forms.ValidationError("请监督人输入账户、密码和动态口令，或清空监督人随机数。")
         return data
 
 

@@ -67,6 +67,25 @@ def check_reauth(user, value: str, *, request=None) -> str | None:
     return WRONG
 
 
+def check_presence(user, password: str, token: str, *, request=None) -> str | None:
+    """None if ``password`` is the user's and ``token`` a current code of their phone (or one of
+    their backup codes): both factors, as at login, for someone who vouches in person at another
+    user's screen (the witness of a draw). Failures count like any re-authentication."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    if recent_failures(user) >= REAUTH_FAILURE_LIMIT:
+        return TOO_MANY
+    token = "".join((token or "").split()).lower()
+    kind = TOTPDevice if is_app_code(token) else StaticDevice
+    if password and token and user.check_password(password):
+        for device in kind.objects.filter(user=user, confirmed=True):
+            allowed, _ = device.verify_is_allowed()
+            if allowed and device.verify_token(token):
+                return None
+    audit.record(request or user, Action.REAUTH_FAILED, user)
+    return WRONG
+
+
 class ReauthForm(forms.Form):
     """A form whose submission must be confirmed by the password or a TOTP code."""
 

@@ -30,7 +30,7 @@ EXPIRED = "抽取页面已过期，请刷新后重新操作。"
 # One answer for a wrong password and for an account that may not witness: the draw page must not
 # tell a clerk whether some account's password is right.
 WITNESS_REFUSED = (
-    "监督人身份未通过验证：请核对监督人账户和密码（动态口令）；"
+    "监督人身份未通过验证：请核对监督人账户、密码和动态口令；"
     "监督人须为本单位的其他工作人员或本辖区的监督人账户。"
 )
 # Cases whose panel is still at work: an expert's seats on them count towards the load cap.

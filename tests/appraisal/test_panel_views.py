@@ -98,53 +98,39 @@ def test_a_seat_that_is_not_vacant_offers_no_seat_draw(client, clerk, drawn):
     assert "该席位不是空缺席位，无需补抽。" in body and 'id="draw-form"' not in body
 
 
-def test_wrong_witness_password_changes_nothing(
-    client, clerk, supervisor, applicant, accepted_case, pool
+def test_the_witness_signs_in_with_both_factors_and_a_refusal_tells_nothing(
+    client, clerk, supervisor, foreign_clerk, accepted_case, pool
 ):
+    """The witness enters password and phone code, as at login; a wrong password, the password
+    alone, and the right credentials of an account that may not witness all get one answer."""
+    phone = factories.otp_device(supervisor)
+    other_phone = factories.otp_device(foreign_clerk)
     factories.login(client, clerk)
     url = reverse("appraisal:draw_panel", args=[accepted_case.pk])
     commitment = client.get(url).context["commitment"]
-    response = client.post(
-        url,
-        {
-            "panel_size": 3,
-            "subjects": ["mathematics"],
-            "commitment": commitment.pk,
-            "witness_username": "supervisor",
-            "witness_password": "wrong",
-            "witness_value": "42",
-        },
-    )
-    refused = response.content.decode()
-    assert "监督人身份未通过验证" in refused
-    assert not Draw.objects.exists()
-    # The right password of an account that may not witness gets the very same answer: the page
-    # does not tell a clerk whether someone's password is right.
-    response = client.post(
-        url,
-        {
-            "panel_size": 3,
-            "subjects": ["mathematics"],
-            "commitment": commitment.pk,
-            "witness_username": applicant.username,
-            "witness_password": factories.PASSWORD,
-            "witness_value": "42",
-        },
-    )
+
+    def draw(username, password, token=""):
+        return client.post(
+            url,
+            {
+                "panel_size": 3,
+                "subjects": ["mathematics"],
+                "commitment": commitment.pk,
+                "witness_username": username,
+                "witness_password": password,
+                "witness_token": token,
+                "witness_value": "42",
+            },
+        )
+
     said = re.compile(r"监督人身份未通过验证[^<]*")
-    assert said.findall(response.content.decode()) == said.findall(refused)
+    refused = said.findall(draw("supervisor", "wrong", factories.totp_code(phone)).content.decode())
+    assert refused
+    assert said.findall(draw("supervisor", factories.PASSWORD).content.decode()) == refused
+    right = draw(foreign_clerk.username, factories.PASSWORD, factories.totp_code(other_phone))
+    assert said.findall(right.content.decode()) == refused  # may not witness here
     assert not Draw.objects.exists()
-    response = client.post(
-        url,
-        {
-            "panel_size": 3,
-            "subjects": ["mathematics"],
-            "commitment": commitment.pk,
-            "witness_username": "supervisor",
-            "witness_password": factories.PASSWORD,
-            "witness_value": "42",
-        },
-    )
+    response = draw("supervisor", factories.PASSWORD, factories.totp_code(phone))
     assert response.status_code == 302
     assert Draw.objects.get().witness == supervisor
 

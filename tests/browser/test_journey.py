@@ -46,7 +46,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     factories.user(
         "county", bureau=factories.bureau("652301"), username="clerk_li", full_name="李老师"
     )
-    factories.user(
+    supervisor = factories.user(
         "supervisor", bureau=factories.prefecture(), username="jiandu", full_name="何监督"
     )
     pool = [
@@ -110,7 +110,11 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     page.click(f"text={case.number}")
     expect(page.get_by_text("课时教案仅有两课时").first).to_be_visible()
     shots.take(page, "institution-sees-return")
-    row = page.locator("#materials tr", has_text="课时教案")
+    # The row whose kind (first cell) is 课时教案: the demo files are identical, so every row
+    # also names the other kinds holding the same file.
+    row = page.locator("#materials tr").filter(
+        has=page.locator("td:first-child", has_text="课时教案")
+    )
     row.locator("summary:has-text('上传新版本')").click()
     row.locator("input[type=file]").set_input_files(
         {
@@ -155,6 +159,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     page.select_option("#id_panel_size", "3")
     page.fill("#id_witness_username", "jiandu")
     page.fill("#id_witness_password", factories.PASSWORD)
+    page.fill("#id_witness_token", factories.totp_code(factories.otp_device(supervisor)))
     page.fill("#id_witness_value", "20261123")
     shots.take(page, "draw-form")
     page.click("#draw-submit")
