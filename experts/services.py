@@ -139,29 +139,45 @@ def add_credit_record(
     user, expert_id, *, kind, reason, evidence, case_number=""
 ) -> ExpertCreditRecord:
     """专家信用管理记录 (guide 九(三)): the expert is never drawn again."""
-    reason, evidence = (reason or "").strip(), (evidence or "").strip()
-    if kind not in ExpertCreditRecord.Kind.values:
-        raise ServiceError("请选择情形。")
-    if not reason or not evidence:
-        raise ServiceError("请写明事实与理由，并列明证据。")
     with transaction.atomic():
         expert = Expert.objects.select_for_update().get(pk=expert_id)
         if not access.experts_visible_to(user).filter(pk=expert.pk).exists():
             raise ServiceError("您无权为该专家记录信用情况。")
-        record = ExpertCreditRecord.objects.create(
+        return record_credit(
+            user,
+            ExpertCreditRecord,
+            Action.EXPERT_CREDIT,
+            expert,
+            expert.pool,
+            {"kind": kind, "reason": reason, "evidence": evidence, "case_number": case_number},
             expert=expert,
-            kind=kind,
+        )
+
+
+def record_credit(user, model, action, subject, bureau, entry: dict, **owner):
+    """A credit entry (guide 九: an expert's record, an institution's mark), checked, stored with
+    who recorded it, and audited; never changed or deleted afterwards. ``entry``: kind, reason,
+    evidence, case_number as typed; ``owner``: the expert or institution it is about."""
+    reason, evidence = (entry["reason"] or "").strip(), (entry["evidence"] or "").strip()
+    if entry["kind"] not in model.Kind.values:
+        raise ServiceError("请选择情形。")
+    if not reason or not evidence:
+        raise ServiceError("请写明事实与理由，并列明证据。")
+    with transaction.atomic():
+        record = model.objects.create(
+            kind=entry["kind"],
             reason=reason,
             evidence=evidence,
-            case_number=checked_case_number(user, case_number),
+            case_number=checked_case_number(user, entry.get("case_number")),
             bureau=user.bureau,
             recorded_by=user,
+            **owner,
         )
         audit.record(
             user,
-            Action.EXPERT_CREDIT,
-            expert,
-            bureau=expert.pool,
+            action,
+            subject,
+            bureau=bureau,
             kind=record.get_kind_display(),
             case_number=record.case_number,
         )
