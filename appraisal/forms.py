@@ -269,8 +269,10 @@ class OpinionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.dimension_names = list(dimensions)
         for i, name in enumerate(self.dimension_names):
-            self.fields[f"finding_{i}"] = forms.CharField(
-                label=f"鉴定情况：{name}", required=False, widget=forms.Textarea(attrs={"rows": 3})
+            self.fields[f"finding_{i}"] = forms.CharField(  # 附件2 states each dimension
+                label=f"鉴定情况：{name}",
+                widget=forms.Textarea(attrs={"rows": 3}),
+                error_messages={"required": f"请填写{name}方面的鉴定情况（意见书逐项列明）。"},
             )
 
     def findings(self) -> dict:

@@ -13,6 +13,7 @@ from appraisal.models import (
     CaseState,
     Decision,
     MaterialKind,
+    Opinion,
     ReviewActivity,
     ReviewSheet,
     Signature,
@@ -182,7 +183,15 @@ def test_void_signatures_are_shown_as_void(client, review, clerk, indicator_temp
     opinion = drafted(review, clerk, indicator_template)
     svc.sign_opinion(seats[1].expert.user, round, reauth=PW, content_hash=opinion.content_hash)
     factories.login(client, seats[0].expert.user)
-    page = client.post(url("opinion_edit", round), {"reasoning": "修改后的理由。"}, follow=True)
+    names = [d.name for d in indicator_template.dimensions.order_by("order", "id")]
+    findings = {f"finding_{i}": f"{name}的鉴定情况。" for i, name in enumerate(names)}
+    # Each dimension's 鉴定情况 is asked for: 附件2 states them one by one.
+    page = client.post(url("opinion_edit", round), {"reasoning": "修改后的理由。"})
+    assert f"请填写{names[0]}方面的鉴定情况" in page.content.decode()
+    assert Opinion.objects.get(round=round).revision == 1
+    page = client.post(
+        url("opinion_edit", round), {"reasoning": "修改后的理由。", **findings}, follow=True
+    )
     html = page.content.decode()
     assert "已作废" in html and "第2版" in html
 

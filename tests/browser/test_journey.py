@@ -294,7 +294,12 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
         "专家组书面审查了培训课程方案、教材和评价方案。该项目以项目式学习和动手搭建为主，"
         "以作品展示评价学习成果，四个维度均符合非学科类特征。",
     )
+    page.fill(
+        "#id_finding_0", "课程方案以培养动手能力和计算思维为目标，不以提高学科考试成绩为目的。"
+    )
     page.fill("#id_finding_1", "教材以机器人搭建与图形化编程为主，不涉及数学课程标准规定的内容。")
+    page.fill("#id_finding_2", "课堂以分组搭建和调试为主，教师讲授时间较少。")
+    page.fill("#id_finding_3", "以作品展示和过程记录评价学习成果，不组织书面测验。")
     shots.take(page, "leader-drafts-opinion")
     page.click("button:has-text('保存鉴定意见')")
     page.wait_for_selector("text=鉴定意见已保存")
@@ -502,6 +507,15 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
                 "复审专家组书面审查了原申报材料和复审材料，到机构实地查看并观摩课堂。该项目以项目式"
                 "学习和动手搭建为主，以作品展示评价学习成果，四个维度均符合非学科类特征。",
             )
+            for i, text in enumerate(
+                [
+                    "以培养动手能力为目标。",
+                    "以机器人搭建和编程为内容。",
+                    "以分组实践为主。",
+                    "以作品展示评价。",
+                ]
+            ):
+                page.fill(f"#id_finding_{i}", text)
             page.click("button:has-text('保存鉴定意见')")
             page.wait_for_selector("text=鉴定意见已保存")
         else:
