@@ -1,7 +1,7 @@
 import axes.admin
 import django_otp.plugins.otp_static.admin  # noqa: F401  (registered first, to be replaced)
 import django_otp.plugins.otp_totp.admin  # noqa: F401
-from axes.models import AccessFailureLog, AccessLog
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
@@ -16,6 +16,7 @@ from .twofactor import switch_off_second_factor
 # whether a phone is bound and switches it off when lost; the secrets stay out of sight.
 admin.site.unregister(TOTPDevice)
 admin.site.unregister(StaticDevice)
+admin.site.unregister(AccessAttempt)
 
 
 class ReadOnly:
@@ -35,6 +36,14 @@ for model, model_admin in (
 ):
     admin.site.unregister(model)
     admin.site.register(model, type(model_admin.__name__, (ReadOnly, model_admin), {}))
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(axes.admin.AccessAttemptAdmin):
+    """A lockout is read, and lifted by deleting it; never edited."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Bureau)
@@ -93,7 +102,7 @@ class UserAdmin(BaseUserAdmin):
             names = "、".join(user.get_username() for user in done)
             messages.success(
                 request,
-                f"已停用 {names} 的动态口令和备用验证码，已登录的会话须重新验证；"
+                f"已停用 {names} 的动态口令和备用验证码，并已退出其所有登录会话；"
                 "下次登录时须绑定新手机。",
             )
         else:

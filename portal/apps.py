@@ -3,6 +3,7 @@ from django.apps import AppConfig
 
 
 class PortalConfig(AppConfig):
+    default = True  # the module holds another AppConfig (below)
     name = "portal"
     verbose_name = "平台与账户"
 
@@ -10,4 +11,5 @@ class PortalConfig(AppConfig):
 class LoginProtectionConfig(AxesConfig):
     """django-axes (login throttling), named in Chinese where the admin lists it."""
 
+    default = False
     verbose_name = "登录保护"

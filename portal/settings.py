@@ -141,6 +141,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "portal.views.lockout"
 AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed login kept (read-only in the admin)
 # The same client address as the audit trail: REMOTE_ADDR, set by the proxy in front (README).
 AXES_CLIENT_IP_CALLABLE = "audit.recording.client_ip"
 

@@ -72,10 +72,12 @@ def new_backup_codes(user) -> list[str]:
 
 
 def switch_off_second_factor(user, *, by) -> int:
-    """A lost or replaced phone: the user's app and backup codes stop working at once (a session
-    verified with them loses its verification, django-otp's middleware checks ``confirmed``), and
-    the next login binds a new phone. The devices stay, switched off; the backup codes, secrets,
-    go. Returns how many devices were switched off."""
+    """A lost or replaced phone: the user's app and backup codes stop working at once, every
+    session of the user ends (one left open could otherwise bind a new phone without the
+    password), and the next login binds a new phone. The devices stay, switched off; the backup
+    codes, secrets, go. Returns how many devices were switched off."""
+    from .sessions import end_sessions_of
+
     with transaction.atomic():
         count = TOTPDevice.objects.filter(user=user, confirmed=True).update(confirmed=False)
         for device in StaticDevice.objects.filter(user=user, confirmed=True):
@@ -84,6 +86,7 @@ def switch_off_second_factor(user, *, by) -> int:
             device.save(update_fields=["confirmed"])
             count += 1
         if count:
+            end_sessions_of(user)
             audit.record(by, Action.OTP_RESET, user, devices=count)
     return count
 

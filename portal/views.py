@@ -11,6 +11,7 @@ import audit
 from appraisal import access
 from appraisal.deadlines import COUNTY, PREFECTURE, overdue, owed_with_deadlines, with_deadlines
 from appraisal.models import Case, CaseState
+from appraisal.models.case import RETURNED, RETURNED_LABEL
 from audit.models import Action
 
 from .forms import LoginForm
@@ -86,7 +87,13 @@ def county_home(request):
             "inbox": inbox,
             "rereview_inbox": rereview_inbox,
             "overdue": overdue(open_cases, COUNTY),
-            "counts": [(s, label, counts.get(s, 0)) for s, label in CaseState.choices],
+            # Staff see only cases submitted at least once: their drafts are the ones sent back.
+            "counts": [
+                (RETURNED, RETURNED_LABEL, counts.get(s, 0))
+                if s == CaseState.DRAFT
+                else (s, label, counts.get(s, 0))
+                for s, label in CaseState.choices
+            ],
             "forming_panel": visible.filter(state=CaseState.PANEL_DRAWN)
             .select_related("institution")
             .order_by("accepted_at")[:20],

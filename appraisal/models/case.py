@@ -224,16 +224,17 @@ class Case(FSMModelMixin, models.Model):
         return problems
 
     def unchanged_since_return(self) -> list[str]:
-        """The kinds the county asked to complete (补正) that no file uploaded since names."""
+        """The kinds the county asked to complete (补正) that no new file uploaded since names."""
         returned = self.last_return
         if returned is None:
             return []
         asked = [k for k in (returned.data or {}).get("missing", [])]
-        renewed = set(
-            self.materials.filter(uploaded_at__gt=returned.at, kind__in=asked).values_list(
-                "kind", flat=True
-            )
-        )
+        files = self.materials.filter(kind__in=asked).values_list("kind", "sha256", "uploaded_at")
+        before = {(kind, sha) for kind, sha, at in files if at <= returned.at}
+        # A file the county already had (the same bytes again) completes nothing.
+        renewed = {
+            kind for kind, sha, at in files if at > returned.at and (kind, sha) not in before
+        }
         return [k for k in asked if k not in renewed]
 
     def can_be_submitted(self) -> bool:

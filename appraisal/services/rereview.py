@@ -353,7 +353,8 @@ def opinion_standing(document, *, round=None, case=None, later=_LOOK) -> dict | 
             "text": "该鉴定结果已被复审结论取代，不再有效（见下方的复审鉴定意见书）。",
             "replacement": later,
         }
-    if case.state in (CaseState.REREVIEW_REQUESTED, CaseState.REREVIEW_FORWARDED):
+    if case.state not in (CaseState.DECIDED, CaseState.CLOSED):
+        # requested, forwarded, or the prefecture's round under way (drawn, in review, signed)
         return {
             "status": "pending",
             "text": "培训机构已对该鉴定结果申请复审，复审结论出具前该结果尚非最终结论。",

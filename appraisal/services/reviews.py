@@ -260,7 +260,8 @@ def save_sheet(user, round, *, answers: dict, ip=None) -> ReviewSheet:
                     raise ServiceError("所引用的鉴定活动不属于本轮鉴定。")
                 # "第3页" typed in full is kept as "3": the sheet prints 第…页 around it.
                 page = (row.get("page") or "").strip().removeprefix("第").removesuffix("页")
-                text = (row.get("text") or "").strip()
+                # A browser sends a textarea's line breaks as CR LF but counts them as one.
+                text = (row.get("text") or "").replace("\r\n", "\n").strip()
                 if len(page) > PAGE_MAX:
                     raise ServiceError(f"{where}页码不能超过 {PAGE_MAX} 个字符。")
                 if len(text) > EVIDENCE_MAX:

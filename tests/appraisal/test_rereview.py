@@ -508,7 +508,9 @@ def test_a_county_opinion_says_whether_it_still_stands(
     svc.forward_rereview(clerk, case.pk, opinion="同意复审，报送州教育局。")
     svc.receive_rereview(prefecture_clerk, case.pk)
     panel(prefecture_clerk, case)
+    assert "已对该鉴定结果申请复审" in _standing(client, county)  # the re-review under way
     second = sign_round(prefecture_clerk, case, vote="non_academic")
+    assert "已对该鉴定结果申请复审" in _standing(client, county)
     final = reviews.stamp_decision(
         grant_stamp(prefecture_clerk), second, reauth=factories.PASSWORD
     ).document

@@ -270,6 +270,7 @@ def test_evidence_too_long_is_refused_not_cut_and_a_typed_page_word_is_kept_once
     with pytest.raises(ServiceError, match="页码不能超过 40 个字符"):
         save(page="3" * 41)
     assert not SheetAnswer.objects.exists()
+    save(text="理\r\n" * 1000)  # line breaks count once, as the browser counts them
     save(page="第3页", text="理" * 2000)
     entry = SheetAnswer.objects.get().evidence[str(dimension.pk)]
     assert entry["page"] == "3" and len(entry["text"]) == 2000

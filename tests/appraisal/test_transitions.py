@@ -78,8 +78,16 @@ def test_return_lists_missing_and_institution_resubmits(draft, applicant, clerk)
         svc.submit_case(applicant, case.pk)
     assert "要求补正的材料尚未上传新文件：课时教案" in err.value.message
     assert reload(case).state == CaseState.DRAFT
+    factories.upload_material(  # the very file the county had: completes nothing
+        applicant, case.pk, kind="lesson_plans", uploaded=factories.pdf_upload("教案.pdf")
+    )
+    with pytest.raises(ServiceError, match="尚未上传新文件：课时教案"):
+        svc.submit_case(applicant, case.pk)
     factories.upload_material(
-        applicant, case.pk, kind="lesson_plans", uploaded=factories.pdf_upload("教案补充.pdf")
+        applicant,
+        case.pk,
+        kind="lesson_plans",
+        uploaded=factories.pdf_upload("教案补充.pdf", factories.PDF_BYTES + b"%v2\n"),
     )
     svc.submit_case(applicant, case.pk)
     assert reload(case).state == CaseState.SUBMITTED

@@ -133,3 +133,8 @@ def test_a_draft_sent_back_for_completion_is_told_apart_from_a_new_one(
     assert "已退回补正" in detail.split("</h1>")[0]
     listed = client.get(reverse("appraisal:case_list") + "?state=returned").content.decode()
     assert returned.number in listed and fresh.number not in listed
+    assert "→ 已退回补正" in detail
+    # The county's home counts it as sent back, linking to that list.
+    factories.login(client, clerk)
+    home = client.get(reverse("home")).content.decode()
+    assert '?state=returned"><div class="n">1</div><div class="l">已退回补正</div>' in home

@@ -65,5 +65,24 @@ def test_login_records_are_read_only(client, jurisdictions):
         assert "delete_selected" not in listing
     assert AccessLog.objects.filter(pk=log.pk).exists()
     assert AccessFailureLog.objects.filter(pk=failure.pk).exists()
+    edited = client.post(
+        f"/admin/axes/accessattempt/{attempt.pk}/change/", {"failures_since_start": 0}
+    )
+    assert edited.status_code == 403  # a lockout is read and lifted, never edited
     client.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
     assert not AccessAttempt.objects.filter(pk=attempt.pk).exists()
+
+
+def test_every_failed_login_is_kept(client, jurisdictions):
+    from axes.models import AccessFailureLog
+
+    factories.user("county", bureau=factories.bureau("652301"), username="clerk_wang")
+    client.post("/accounts/login/", {"username": "clerk_wang", "password": "wrong"})
+    assert AccessFailureLog.objects.filter(username="clerk_wang").count() == 1
+
+
+def test_the_portal_is_named_in_chinese_in_the_admin(client, jurisdictions):
+    admin = factories.user("admin", username="sysadmin", is_staff=True, is_superuser=True)
+    factories.login(client, admin)
+    index = client.get("/admin/").content.decode()
+    assert "平台与账户" in index and ">Portal<" not in index

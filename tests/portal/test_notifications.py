@@ -29,7 +29,10 @@ def test_return_and_accept_tell_the_institution(applicant, colleague, clerk):
     svc.return_case(clerk, case.pk, missing_kinds=["syllabus"], note="请补充")
     assert Notification.objects.filter(recipient=colleague, subject__contains="需补正").count() == 1
     factories.upload_material(
-        applicant, case.pk, kind="syllabus", uploaded=factories.pdf_upload("大纲补充.pdf")
+        applicant,
+        case.pk,
+        kind="syllabus",
+        uploaded=factories.pdf_upload("大纲补充.pdf", factories.PDF_BYTES + b"%v2\n"),
     )
     svc.submit_case(applicant, case.pk)
     assert "补正后重新提交" in Notification.objects.filter(recipient=clerk).first().subject

@@ -301,14 +301,18 @@ def test_the_admin_switches_off_a_lost_phone_and_never_sees_a_secret(changji):
         {"action": "switch_off_second_factor", "_selected_action": [clerk.pk]},
         follow=True,
     )
-    assert "已停用 lost_phone 的动态口令和备用验证码" in done.content.decode()
+    assert (
+        "已停用 lost_phone 的动态口令和备用验证码，并已退出其所有登录会话" in done.content.decode()
+    )
     phone.refresh_from_db()
     assert not phone.confirmed
     assert not StaticToken.objects.filter(device__user=clerk).exists()
     event = AuditEvent.objects.get(action=Action.OTP_RESET)
     assert (event.actor, event.object_id) == (admin, str(clerk.pk))
-    # The session the lost phone verified must verify again; the next login binds a new phone.
-    assert user_session.get(reverse("home"))["Location"].startswith(reverse("otp_setup"))
+    # Every session of the user ends (one left open could bind a new phone without the
+    # password); the next login binds a new phone.
+    assert user_session.get(reverse("home"))["Location"].startswith(reverse("login"))
+    assert staff.get("/admin/").status_code == 200  # the administrator's own session stays
     page = staff.get(f"/admin/portal/user/{clerk.pk}/change/").content.decode()
     assert "未绑定" in page
 
