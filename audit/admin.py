@@ -7,10 +7,14 @@ from .models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read only: the trail is append-only."""
 
-    list_display = ["at", "actor_name", "action_label", "object_repr", "bureau", "ip"]
+    list_display = ["at", "actor_name", "event", "object_repr", "bureau", "ip"]
     list_filter = ["action", "bureau"]
     list_select_related = ["bureau"]
     search_fields = ["actor_name", "object_repr", "ip"]
+
+    @admin.display(description="事件", ordering="action")
+    def event(self, obj):
+        return obj.action_label
 
     def has_add_permission(self, request):
         return False

@@ -29,6 +29,12 @@ def state_badge(case):
 
 
 @register.filter
+def paragraphs(text):
+    """A clerk's text as its lines, blank ones dropped: each becomes a paragraph of a document."""
+    return [line.strip() for line in str(text or "").splitlines() if line.strip()]
+
+
+@register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
 

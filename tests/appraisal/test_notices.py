@@ -117,10 +117,15 @@ def test_the_acceptance_notice_gives_the_clerks_note_and_when_the_opinion_is_due
 
 def test_the_refusal_notice_says_what_the_institution_may_do(applicant, project_a, clerk):
     case = factories.submitted_case(applicant, projects=[project_a])
-    svc.refuse_case(clerk, case.pk, reason="所申请项目已于本年度鉴定。")
-    text = _text(IssuedDocument.objects.get(case=case, kind="refusal_notice"))
-    assert "重新提出鉴定申请" in text and "六十日内依法申请行政复议" in text
-    assert "六个月内依法提起行政诉讼" in text
+    svc.refuse_case(clerk, case.pk, reason="一、所申请项目已于本年度鉴定。\n二、申请材料系复制件。")
+    notice = IssuedDocument.objects.get(case=case, kind="refusal_notice")
+    text = _text(notice)
+    assert "重新提出鉴定申请" in text and "六十日内向昌吉市人民政府申请行政复议" in text
+    assert "六个月内依法向人民法院提起行政诉讼" in text
+    # Each line the clerk typed is a paragraph of its own.
+    with notice.file.open("rb") as fh:
+        lines = PdfReader(fh).pages[0].extract_text().splitlines()
+    assert any(line.strip().startswith("二、申请材料系复制件") for line in lines)
 
 
 def test_the_seal_never_stands_on_a_page_without_text(applicant, project_a, clerk):

@@ -86,3 +86,10 @@ def test_the_portal_is_named_in_chinese_in_the_admin(client, jurisdictions):
     factories.login(client, admin)
     index = client.get("/admin/").content.decode()
     assert "平台与账户" in index and ">Portal<" not in index
+
+
+def test_the_audit_trail_columns_are_named_in_chinese(client, jurisdictions):
+    admin = factories.user("admin", username="sysadmin", is_staff=True, is_superuser=True)
+    factories.login(client, admin)
+    page = client.get("/admin/audit/auditevent/").content.decode()
+    assert "事件" in page and "Action label" not in page and "ACTION LABEL" not in page
