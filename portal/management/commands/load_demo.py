@@ -585,39 +585,19 @@ class Command(BaseCommand):
 
     def _stamp_academic(self, case, clerk):
         """The county's round on a case in review, concluded 学科类 by every member."""
-        round = case.current_round
-        template = IndicatorTemplate.current()
-        academic = {}
-        for sign in IndicatorSign.objects.filter(
-            dimension__template=template, category="academic"
-        ).order_by("dimension__order", "order"):
-            academic.setdefault(sign.dimension_id, sign.pk)
-        seats = review_services.accepted_seats(round)
-        for seat in seats:
-            review_services.save_sheet(
-                seat.expert.user,
-                round,
-                answers={
-                    p.pk: {
-                        "ticked": list(academic.values()),
-                        "vote": "academic",
-                        "reasons": "数学小游戏的内容与小学数学课程标准对应，以练习为主。",
-                    }
-                    for p in case.projects.all()
-                },
-            )
-            review_services.submit_sheet(seat.expert.user, round)
-        review_services.set_leader(clerk, round, seats[0].pk)
-        opinion = review_services.save_opinion(
-            seats[0].expert.user,
-            round,
+        self._conclude(
+            case,
+            clerk,
+            category="academic",
+            reasons="数学小游戏的内容与小学数学课程标准对应，以练习为主。",
             reasoning="专家组书面审查了课程方案和教材，数学小游戏的内容与课程标准对应，按学科类管理。",
+            findings={
+                "培训目的": "课程方案以提高计算速度和应用题得分为目标。",
+                "培训内容": "教材各讲与小学数学课程标准的单元一一对应。",
+                "培训方式": "以教师讲解例题、学生完成练习为主。",
+                "结果评价": "以单元测验分数评价学习结果。",
+            },
         )
-        for seat in seats:
-            review_services.sign_opinion(
-                seat.expert.user, round, reauth=DEMO_PASSWORD, content_hash=opinion.content_hash
-            )
-        review_services.stamp_decision(clerk, round, reauth=DEMO_PASSWORD)
 
     def _case_in_review(self, applicant, clerk, projects, statement, upload_all, kinds):
         """A case filed, accepted, drawn (panel of three) and accepted by every member."""
@@ -655,40 +635,47 @@ class Command(BaseCommand):
             attendees="专家组全体成员；阜康市教育局 张老师",
             findings="学生临摹《墨虾》并写生静物，教师示范笔墨技法后个别指导，未见书面练习或测验。",
         )
+        self._conclude(
+            case,
+            clerk,
+            category="non_academic",
+            reasons="以技法练习、写生和作品展示为主，属艺术类培训。",
+            reasoning=(
+                "专家组书面审查了课程方案、教材和评价方案，观摩了课堂教学。该项目以国画技法练习、"
+                "临摹与写生为主要过程，以作品展评价学习结果，四个维度均符合非学科类特征。"
+            ),
+            findings={
+                "培训目的": "课程方案以培养审美情趣和国画兴趣为目标，与学科考试无关。",
+                "培训内容": "教材为国画技法（笔墨、构图、设色），属艺术（美术）类内容。",
+                "培训方式": "课堂观摩所见以教师示范、学生练习和个别指导为主。",
+                "结果评价": "以学期末作品展示和过程记录评价，无测验。",
+            },
+        )
+
+    def _conclude(self, case, clerk, *, category, reasons, reasoning, findings):
+        """The current round reviewed by its panel, every member voting ``category`` (each ticking
+        that category's first sign of every dimension), then signed and stamped by ``clerk``."""
+        round = case.current_round
         template = IndicatorTemplate.current()
-        non_academic = {}
+        ticked = {}
         for sign in IndicatorSign.objects.filter(
-            dimension__template=template, category="non_academic"
+            dimension__template=template, category=category
         ).order_by("dimension__order", "order"):
-            non_academic.setdefault(sign.dimension_id, sign.pk)
+            ticked.setdefault(sign.dimension_id, sign.pk)
         seats = review_services.accepted_seats(round)
         for seat in seats:
             review_services.save_sheet(
                 seat.expert.user,
                 round,
                 answers={
-                    p.pk: {
-                        "ticked": list(non_academic.values()),
-                        "vote": "non_academic",
-                        "reasons": "以技法练习、写生和作品展示为主，属艺术类培训。",
-                    }
+                    p.pk: {"ticked": list(ticked.values()), "vote": category, "reasons": reasons}
                     for p in case.projects.all()
                 },
             )
             review_services.submit_sheet(seat.expert.user, round)
         review_services.set_leader(clerk, round, seats[0].pk)
         opinion = review_services.save_opinion(
-            seats[0].expert.user,
-            round,
-            reasoning=(
-                "专家组书面审查了课程方案、教材和评价方案，观摩了课堂教学。该项目以国画技法练习、"
-                "临摹与写生为主要过程，以作品展评价学习结果，四个维度均符合非学科类特征。"
-            ),
-            findings={
-                "培训内容": "教材为国画技法（笔墨、构图、设色），属艺术（美术）类内容。",
-                "培训方式": "课堂观摩所见以教师示范、学生练习和个别指导为主。",
-                "结果评价": "以学期末作品展示和过程记录评价，无测验。",
-            },
+            seats[0].expert.user, round, reasoning=reasoning, findings=findings
         )
         for seat in seats:
             review_services.sign_opinion(
