@@ -148,6 +148,9 @@ class WitnessFields(forms.Form):
         data = super().clean()
         username = (data.get("witness_username") or "").strip()
         data["witness"] = None
+        if username and not (data.get("witness_value") or "").strip():
+            # Asked before the code is checked: a code, once accepted, cannot be used again.
+            raise forms.ValidationError("请监督人输入自己选定的随机数或字符串。")
         if username:
             witness = User.objects.filter(username=username, is_active=True).first()
             # Both factors, as at login: the password alone, which a colleague may know, does not

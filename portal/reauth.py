@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import audit
 from audit.models import Action, AuditEvent
+from audit.recording import client_ip
 
 REAUTH_FAILURE_LIMIT = 5
 REAUTH_WINDOW = timedelta(minutes=15)
@@ -82,7 +83,9 @@ def check_presence(user, password: str, token: str, *, request=None) -> str | No
             allowed, _ = device.verify_is_allowed()
             if allowed and device.verify_token(token):
                 return None
-    audit.record(request or user, Action.REAUTH_FAILED, user)
+    # The failure is the vouching user's (not the one at whose screen it was typed): it counts
+    # towards their limit, and the request gives only the address.
+    audit.record(user, Action.REAUTH_FAILED, user, ip=client_ip(request))
     return WRONG
 
 

@@ -130,7 +130,27 @@ def test_the_witness_signs_in_with_both_factors_and_a_refusal_tells_nothing(
     right = draw(foreign_clerk.username, factories.PASSWORD, factories.totp_code(other_phone))
     assert said.findall(right.content.decode()) == refused  # may not witness here
     assert not Draw.objects.exists()
-    response = draw("supervisor", factories.PASSWORD, factories.totp_code(phone))
+    # The failures are the witness's, never the clerk's at whose screen they were typed.
+    from audit.models import Action, AuditEvent
+
+    failed = AuditEvent.objects.filter(action=Action.REAUTH_FAILED)
+    assert failed.filter(actor=supervisor).count() == 2 and not failed.filter(actor=clerk).exists()
+    # A forgotten random value is asked for before the code is checked (and used up).
+    code = factories.totp_code(phone)
+    forgot = client.post(
+        url,
+        {
+            "panel_size": 3,
+            "subjects": ["mathematics"],
+            "commitment": commitment.pk,
+            "witness_username": "supervisor",
+            "witness_password": factories.PASSWORD,
+            "witness_token": code,
+            "witness_value": " ",
+        },
+    )
+    assert "请监督人输入自己选定的随机数" in forgot.content.decode()
+    response = draw("supervisor", factories.PASSWORD, code)
     assert response.status_code == 302
     assert Draw.objects.get().witness == supervisor
 
