@@ -325,3 +325,11 @@ def test_an_employment_tie_makes_the_expert_ineligible_on_the_page(
     html = client.get(page).content.decode()
     assert "登记有在校外培训机构任职或兼职的关联关系" in html
     assert "符合指南五规定的条件" not in html
+
+
+def test_a_wrong_email_is_said_in_chinese(client, clerk, jurisdictions):
+    factories.login(client, clerk)
+    body = client.post(
+        reverse("experts:expert_create"), form_data(email="不是邮箱")
+    ).content.decode()
+    assert "请输入有效的电子邮箱（如 name@example.cn）" in body and "Email" not in body
