@@ -29,7 +29,9 @@ class NamesRequiredFields:
         generic = str(forms.Field.default_error_messages["required"])
         for field in self.fields.values():
             if isinstance(field, forms.EmailField):  # Django's words mix in “Email”
-                field.error_messages["invalid"] = f"请输入有效的{field.label}（如 name@example.cn）。"
+                field.error_messages["invalid"] = (
+                    f"请输入有效的{field.label}（如 name@example.cn）。"
+                )
             if getattr(field, "max_length", None) and "max_length" not in field.error_messages:
                 field.error_messages["max_length"] = (
                     f"“{field.label}”不能超过 %(limit_value)d 个字（现有 %(show_value)d 个）。"

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 import audit
 from appraisal import access
 from appraisal.deadlines import COUNTY, PREFECTURE, overdue, owed_with_deadlines, with_deadlines
-from appraisal.models import Case, CaseState
+from appraisal.models import Case, CaseState, Round
 from appraisal.models.case import RETURNED, RETURNED_LABEL
 from audit.models import Action
 
@@ -94,7 +94,9 @@ def county_home(request):
                 else (s, label, counts.get(s, 0))
                 for s, label in CaseState.choices
             ],
+            # The county's own panels: a re-review's panel is the prefecture's to follow.
             "forming_panel": visible.filter(state=CaseState.PANEL_DRAWN)
+            .exclude(rounds__number=Round.PREFECTURE)
             .select_related("institution")
             .order_by("accepted_at")[:20],
             "waiting_draw": visible.filter(state=CaseState.ACCEPTED)
@@ -117,6 +119,9 @@ STAGES = [
     ("已办结", [CaseState.CLOSED]),
     ("不予受理或撤回", [CaseState.REFUSED, CaseState.WITHDRAWN]),
 ]
+
+
+PREFECTURE_ROUND_STATES = (CaseState.PANEL_DRAWN, CaseState.IN_REVIEW, CaseState.OPINION_SIGNED)
 
 
 def prefecture_home(request):
@@ -145,6 +150,8 @@ def prefecture_home(request):
             "stats": stats,
             "stages": [label for label, _ in STAGES],
             "forwarded": [c for c in open_cases if c.state == CaseState.REREVIEW_FORWARDED],
+            # Its own round under way, from the draw to the seal (OWED_BY: round 2 only).
+            "own_rounds": [c for c in open_cases if c.state in PREFECTURE_ROUND_STATES],
             "overdue": overdue(open_cases, PREFECTURE),
             "recent": recent,
         },

@@ -292,6 +292,21 @@ def test_prefecture_home_lists_forwarded_cases(client, forwarded, prefecture_cle
     assert "作出复审鉴定结论" in page  # the deadline and who owes it
 
 
+def test_once_drawn_the_re_review_stays_on_the_prefectures_home_not_the_countys(
+    client, forwarded, clerk, prefecture_clerk, prefecture_pool
+):
+
+    svc.receive_rereview(prefecture_clerk, forwarded.pk)
+    factories.draw(prefecture_clerk, forwarded, subjects=["mathematics"])
+    assert state(forwarded) == CaseState.PANEL_DRAWN
+    factories.login(client, prefecture_clerk)
+    page = client.get("/").content.decode()
+    assert "州级复审进行中（1）" in page and forwarded.number in page.split('id="own-rounds"')[1]
+    factories.login(client, clerk)
+    home = client.get("/").content.decode()
+    assert 'id="forming-panel"' not in home  # the prefecture's panel, not the county's
+
+
 def test_a_refused_request_keeps_the_typed_reasons(client, decided, applicant):
     factories.login(client, applicant)
     url = f"/cases/{decided.pk}/rereview/"
