@@ -117,6 +117,7 @@ class AuditEvent(models.Model):
         "institution": "机构",
         "kind": "类别",
         "case_number": "相关案件",
+        "witness": "监督人",
     }
     CHANGES = {"add": "增加", "remove": "移除", "clear": "清空"}
     CATEGORIES = {"academic": "学科类", "non_academic": "非学科类"}

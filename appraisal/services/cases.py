@@ -5,8 +5,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-import audit
-from audit.models import Action
 from institutions.models import TrainingProject
 from portal.notify import bureau_staff, institution_members, notify
 from portal.ui import as_sentence
@@ -87,7 +85,6 @@ def create_case(user, *, projects, statement: str, ip=None) -> Case:
         )
         case.projects.set(projects)
         log_step(case, "create", user, ip=ip)  # a new case is a draft
-        audit.record(user, Action.TRANSITION, case, ip=ip, transition="create", target=case.state)
     return case
 
 

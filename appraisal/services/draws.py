@@ -482,6 +482,7 @@ def draw_panel(
         ip=ip,
         before=before,
         after=after,
+        audit_data={"witness": witness.display_name if witness is not None else "无"},
     )
     return made["draw"]
 

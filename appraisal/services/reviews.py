@@ -650,7 +650,6 @@ def sign_opinion(
             Action.SIGNATURE,
             case,
             ip=ip,
-            opinion=opinion.pk,
             revision=opinion.revision,
             sha256=opinion.content_hash,
         )
@@ -661,6 +660,7 @@ def sign_opinion(
             note=f"{seat.expert.name}签署第{opinion.revision}版鉴定意见。",
             data={"revision": opinion.revision, "sha256": opinion.content_hash},
             ip=ip,
+            audited=False,  # the SIGNATURE event above
         )
         if case.opinion_fully_signed():
             run_transition(

@@ -21,10 +21,11 @@ def lock_case(case_id) -> Case:
     )
 
 
-def log_step(case, name, actor, *, note="", data=None, ip=None) -> CaseLog:
+def log_step(case, name, actor, *, note="", data=None, ip=None, audited=True) -> CaseLog:
     """A step inside the case's state (an invitation answered, a sheet submitted, a project
-    amended): on the case's timeline like a transition, its state unchanged."""
-    return CaseLog.objects.create(
+    amended): on the case's timeline like a transition, its state unchanged, and on the audit
+    trail (``audited=False`` where the step records its own, more telling event)."""
+    log = CaseLog.objects.create(
         case=case,
         transition=name,
         source=case.state,
@@ -34,6 +35,9 @@ def log_step(case, name, actor, *, note="", data=None, ip=None) -> CaseLog:
         data=data or {},
         ip=ip,
     )
+    if audited:
+        audit.record(actor, Action.TRANSITION, case, ip=ip, transition=name, target=case.state)
+    return log
 
 
 def may_start(bound_method, user) -> bool:
@@ -44,12 +48,22 @@ def may_start(bound_method, user) -> bool:
 
 
 def run_transition(
-    case_id, user, name: str, *, note: str = "", data=None, ip=None, before=None, after=None
+    case_id,
+    user,
+    name: str,
+    *,
+    note: str = "",
+    data=None,
+    ip=None,
+    before=None,
+    after=None,
+    audit_data=None,
 ):
     """Lock the case, check who and when, transition, save, log; ``before``/``after`` run inside.
 
     ``before(case)`` may raise ServiceError to veto; ``after(case, log)`` does the side effects
-    (documents, rounds) that must commit with the transition or not at all. ``user`` is None for
+    (documents, rounds) that must commit with the transition or not at all. ``audit_data`` adds
+    details to the audit event (keys named in ``AuditEvent.DETAIL_LABELS``). ``user`` is None for
     the daily timer, whose transitions say so in their ``permission`` (``rules.is_system``).
     """
     with transaction.atomic():
@@ -94,7 +108,14 @@ def run_transition(
             ip=ip,
         )
         audit.record(
-            user, Action.TRANSITION, case, ip=ip, transition=name, source=source, target=case.state
+            user,
+            Action.TRANSITION,
+            case,
+            ip=ip,
+            transition=name,
+            source=source,
+            target=case.state,
+            **(audit_data or {}),
         )
         if after is not None:
             try:

@@ -265,6 +265,10 @@ def test_clerk_of_another_county_cannot_draw(
 
 def test_witnessed_draw_seed_from_both_values(accepted_case, clerk, supervisor, pool):
     draw = factories.draw(clerk, accepted_case, witness=supervisor, witness_value="20261123")
+    from audit.models import AuditEvent
+
+    event = AuditEvent.objects.get(data__transition="draw_panel")  # the witness on the trail
+    assert event.actor == clerk and event.data["witness"] == supervisor.display_name
     from appraisal import draw as algorithm
 
     assert draw.witness == supervisor and draw.witness_value == "20261123"

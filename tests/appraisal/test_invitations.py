@@ -45,6 +45,10 @@ def test_all_accept_starts_review(drawn):
     )
     accepted = Seat.objects.get(pk=seats[0].pk)
     assert accepted.accepted_at and accepted.declarations == {k: True for k in ALL}
+    from audit.models import AuditEvent
+
+    signed = AuditEvent.objects.filter(data__transition="accept_invitation")
+    assert signed.count() == len(seats)  # each declaration signed is on the audit trail
     assert "独立" in accepted.declaration_text
 
 

@@ -297,6 +297,11 @@ def test_once_drawn_the_re_review_stays_on_the_prefectures_home_not_the_countys(
 ):
 
     svc.receive_rereview(prefecture_clerk, forwarded.pk)
+    from audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(
+        actor=prefecture_clerk, data__transition="receive_rereview"
+    ).exists()  # 签收 is on the audit trail, not only on the case's timeline
     factories.draw(prefecture_clerk, forwarded, subjects=["mathematics"])
     assert state(forwarded) == CaseState.PANEL_DRAWN
     factories.login(client, prefecture_clerk)
