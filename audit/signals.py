@@ -12,8 +12,36 @@ from .models import Action
 
 User = get_user_model()
 
-# The fields of an account that decide what it may see and do.
+# The fields of an account that decide what it may see and do, and their names in the trail.
 WATCHED_FIELDS = ("role", "bureau_id", "institution_id", "is_active", "is_staff", "is_superuser")
+FIELD_WORDS = {
+    "role": "角色",
+    "bureau_id": "所属教育局",
+    "institution_id": "所属机构",
+    "is_active": "启用",
+    "is_staff": "可进入系统管理",
+    "is_superuser": "超级管理员",
+}
+
+
+def _in_words(field, value) -> str:
+    """A watched value as the audit page shows it: a role's name, a bureau's or institution's
+    name, 是/否 (the ids of a bureau and an institution are looked up once per change)."""
+    if value is None or value == "":
+        return "无"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if field == "role":
+        return str(dict(User.Role.choices).get(value, value))
+    if field == "bureau_id":
+        from portal.models import Bureau
+
+        return str(Bureau.objects.filter(pk=value).first() or value)
+    if field == "institution_id":
+        from institutions.models import Institution
+
+        return str(Institution.objects.filter(pk=value).first() or value)
+    return str(value)
 
 
 @receiver(user_logged_in)
@@ -53,10 +81,15 @@ def record_account_change(sender, instance, created, raw=False, **kwargs):
         return
     now = {f: getattr(instance, f) for f in WATCHED_FIELDS}
     if created:
-        record(None, Action.USER_CREATED, instance, after=now)
+        after = {FIELD_WORDS[f]: _in_words(f, v) for f, v in now.items() if v not in (None, False)}
+        record(None, Action.USER_CREATED, instance, after=after)
         return
     before = getattr(instance, "_audit_before", None) or {}
-    changed = {f: [before.get(f), now[f]] for f in WATCHED_FIELDS if before.get(f) != now[f]}
+    changed = {
+        FIELD_WORDS[f]: [_in_words(f, before.get(f)), _in_words(f, now[f])]
+        for f in WATCHED_FIELDS
+        if before.get(f) != now[f]
+    }
     if before and changed:
         record(None, Action.ROLE_CHANGE, instance, changes=changed)
 

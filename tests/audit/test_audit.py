@@ -14,6 +14,7 @@ from appraisal.models import CaseLog, IssuedDocument
 from appraisal.services import cases as case_services
 from audit.context import current_request
 from audit.models import Action, AuditEvent
+from portal.models import User
 from tests import factories
 
 
@@ -83,9 +84,11 @@ def test_role_and_permission_changes_are_recorded_with_who_did_them(applicant, j
     role = AuditEvent.objects.filter(action=Action.ROLE_CHANGE, object_id=str(applicant.pk))
     assert role.count() == 2
     first, second = role.order_by("id")
-    assert first.data["changes"]["role"] == ["institution", "county"]
-    assert "bureau_id" in first.data["changes"]
-    assert second.data["changes"] == {"is_active": [True, False]}
+    # In words, as the audit page shows them: role names, the bureau's name, 是/否.
+    roles = dict(User.Role.choices)
+    assert first.data["changes"]["角色"] == [roles["institution"], roles["county"]]
+    assert first.data["changes"]["所属教育局"] == ["无", str(factories.bureau("652302"))]
+    assert second.data["changes"] == {"启用": ["是", "否"]}
     assert first.actor == admin and first.ip == "10.0.0.5"
     assert AuditEvent.objects.get(action=Action.GROUP_CHANGE).data["items"] == ["审核员"]
     permission_events = AuditEvent.objects.filter(action=Action.PERMISSION_CHANGE)
