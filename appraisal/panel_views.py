@@ -1,5 +1,6 @@
 """Panel pages: the draw, its record and verification, the invitations. Thin, like views.py."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -7,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from portal.models import Subject
+from portal.pagination import CappedPaginator
 from portal.ui import form_errors_to_messages
 
 from . import access
@@ -250,11 +252,12 @@ def draw_list(request):
         raise PermissionDenied
     draws = (
         access.draws_visible_to(request.user)
-        .select_related("drawn_by", "witness")
+        .select_related("drawn_by", "witness", "round__bureau", "round__case__institution")
         .defer("candidates", "order", "filters")
-        .order_by("-created_at", "-id")[:200]
+        .order_by("-created_at", "-id")
     )
-    return render(request, "appraisal/draw_list.html", {"draws": draws})
+    page = CappedPaginator(draws, settings.PAGINATE_BY).get_page(request.GET.get("page"))
+    return render(request, "appraisal/draw_list.html", {"page": page})
 
 
 @login_required

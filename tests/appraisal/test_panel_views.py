@@ -245,7 +245,9 @@ def test_supervisor_sees_draws_of_its_county_and_nothing_else(client, supervisor
         draw.candidates_hash
         in client.get(reverse("appraisal:draw_record", args=[draw.pk])).content.decode()
     )
-    assert case.number in client.get(reverse("appraisal:draw_list")).content.decode()
+    listed = client.get(reverse("appraisal:draw_list")).content.decode()
+    assert case.number in listed and "共 1 次" in listed
+    assert "县（市）初次鉴定 · 昌吉市" in listed  # which round, and which bureau drew
     assert case.number in client.get(reverse("home")).content.decode()
     assert client.get(reverse("appraisal:case_detail", args=[case.pk])).status_code == 404
     assert client.get(reverse("appraisal:case_list")).status_code == 403
