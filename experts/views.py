@@ -169,8 +169,8 @@ def expert_detail(request, pk):
             "seats": Seat.objects.filter(expert=expert)
             .select_related("round__case")
             .order_by("-invited_at")[:50],
-            "tie_form": TieForm(),
-            "credit_form": CreditRecordForm(),
+            "tie_form": TieForm(auto_id="tie_%s"),  # two forms on one page: ids of their own
+            "credit_form": CreditRecordForm(auto_id="credit_%s"),
         },
     )
 

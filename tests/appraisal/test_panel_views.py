@@ -267,6 +267,8 @@ def test_invited_expert_sees_invitation_not_materials(client, drawn):
     factories.login(client, seat.expert.user)
     home = client.get(reverse("home")).content.decode()
     assert case.number in home and "查看并答复" in home
+    invitation = reverse("appraisal:invitation", args=[seat.pk])
+    assert f'<a href="{invitation}">{case.number}</a>' in home  # on a phone the number leads too
     response = client.get(reverse("appraisal:invitation", args=[seat.pk]))
     assert case.institution.name in response.content.decode()
     assert client.get(reverse("appraisal:invitation", args=[other.pk])).status_code == 404

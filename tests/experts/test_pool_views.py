@@ -333,3 +333,13 @@ def test_a_wrong_email_is_said_in_chinese(client, clerk, jurisdictions):
         reverse("experts:expert_create"), form_data(email="不是邮箱")
     ).content.decode()
     assert "请输入有效的电子邮箱（如 name@example.cn）" in body and "Email" not in body
+
+
+def test_the_two_forms_of_the_expert_page_have_ids_of_their_own(client, clerk, changji_expert):
+    import re
+
+    factories.login(client, clerk)
+    page = client.get(reverse("experts:expert_detail", args=[changji_expert.pk])).content.decode()
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert "tie_kind" in ids and "credit_kind" in ids
+    assert len(ids) == len(set(ids))  # a label leads to its own field
