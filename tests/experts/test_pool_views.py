@@ -343,3 +343,19 @@ def test_the_two_forms_of_the_expert_page_have_ids_of_their_own(client, clerk, c
     ids = re.findall(r' id="([^"]+)"', page)
     assert "tie_kind" in ids and "credit_kind" in ids
     assert len(ids) == len(set(ids))  # a label leads to its own field
+
+
+def test_help_and_errors_are_tied_to_their_fields_for_screen_readers(client, clerk, jurisdictions):
+    import re
+
+    factories.login(client, clerk)
+    page = client.post(
+        reverse("experts:expert_create"), form_data(email="不是邮箱")
+    ).content.decode()
+    described = re.search(r'<input[^>]*name="email"[^>]*>', page).group(0)
+    ids = re.search(r'aria-describedby="([^"]+)"', described).group(1).split()
+    for i in ids:
+        assert f'id="{i}"' in page
+    title = re.search(r'<input[^>]*name="title"[^>]*>', page).group(0)
+    helptext = re.search(r'aria-describedby="([^"]+)"', title).group(1).split()[0]
+    assert f'<div class="help" id="{helptext}">' in page
