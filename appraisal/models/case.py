@@ -384,17 +384,21 @@ class Case(FSMModelMixin, models.Model):
 
     def rereview_window_ends(self):
         """(last day to request a re-review, exact?) or (None, True) before a decision."""
-        from ..workdays import add_working_days_or_weekdays
-
         if self.decided_at is None:
             return None, True
         return self.remembered(
-            "rereview_window_ends",
-            lambda: add_working_days_or_weekdays(
-                timezone.localtime(self.decided_at).date(),
-                settings.APPRAISAL_DAYS_TO_REQUEST_REREVIEW,
-                self.calendar(),
-            ),
+            "rereview_window_ends", lambda: self.rereview_window_after(self.decided_at)
+        )
+
+    def rereview_window_after(self, decided_at):
+        """(last day to request a re-review, exact?) for a decision sealed at ``decided_at``: the
+        window the county's 鉴定意见书 states while it is being issued."""
+        from ..workdays import add_working_days_or_weekdays
+
+        return add_working_days_or_weekdays(
+            timezone.localtime(decided_at).date(),
+            settings.APPRAISAL_DAYS_TO_REQUEST_REREVIEW,
+            self.calendar(),
         )
 
     def rereview_window_open(self, today=None) -> bool:

@@ -8,7 +8,6 @@ locks the case row first, checks, changes, logs, and (where the state changes) g
 
 from collections import Counter
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -42,7 +41,6 @@ from ..models import (
 )
 from ..models.review import ACADEMIC, NON_ACADEMIC
 from ..uploads import check_upload
-from ..workdays import add_working_days_or_weekdays
 from . import ServiceError
 from .transitions import lock_case, log_step, run_transition
 
@@ -878,11 +876,7 @@ def opinion_context(round, decision: Decision) -> dict:
             f"；原鉴定意见书（{replaced}）所列鉴定结果以本意见书为准。" if replaced else "。"
         )
     else:  # guide 七(五): the institution may disagree, within the window counted from the seal
-        ends, _ = add_working_days_or_weekdays(
-            timezone.localtime(decision.stamped_at).date(),
-            settings.APPRAISAL_DAYS_TO_REQUEST_REREVIEW,
-            case.calendar(),
-        )
+        ends, _ = case.rereview_window_after(decision.stamped_at)
         standing = (
             f"培训机构对鉴定结果有不同意见的，可于 {cn_date(ends)} 前向{round.bureau.bureau_name}"
             "提出复审申请并如实填写复审申请书（附件3）；期满未申请的，本鉴定结果为最终结论。"
