@@ -10,10 +10,10 @@ from portal.notify import bureau_staff, institution_members, notify
 from portal.ui import as_sentence
 
 from .. import access, rules
+from ..deadlines import next_deadline
 from ..documents import issue_document
 from ..models import Case, CaseLog, CaseState, IssuedDocument, MaterialKind
 from ..models.document import SerialCounter
-from ..workdays import add_working_days_or_weekdays
 from . import ServiceError
 from .transitions import log_step, run_transition
 
@@ -195,9 +195,7 @@ def accept_case(user, case_id, *, note: str = "", ip=None) -> Case:
 
     def after(case, log):
         days = settings.APPRAISAL_DAYS_TO_OPINION
-        due, _ = add_working_days_or_weekdays(
-            timezone.localtime(case.accepted_at).date(), days, case.calendar()
-        )
+        due = next_deadline(case).due  # the panel's opinion, counted from acceptance
         issue_document(
             case=case,
             kind=IssuedDocument.Kind.ACCEPTANCE_NOTICE,
