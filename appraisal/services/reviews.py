@@ -764,37 +764,34 @@ def stamp_decision(
                 results={r["name"]: r["category"] for r in results},
             )
             lines = "；".join(f"{r['name']}：{CATEGORY_LABELS[r['category']]}" for r in results)
+            serial = decision.document.serial
             if round.number == Round.PREFECTURE:  # the re-review's result ends the case
-                notify(
-                    institution_members(case.institution),
-                    f"复审结论已出具，案件办结：{case.number}",
+                subject = f"复审结论已出具，案件办结：{case.number}"
+                told = (
                     f"{round.bureau.bureau_name}的复审鉴定结果：{lines}。此为最终结论，案件已办结。"
-                    f"鉴定意见书（{decision.document.serial}）可在案件页面下载。",
+                    f"鉴定意见书（{serial}）可在案件页面下载。"
+                )
+                notify(
+                    bureau_staff(case.bureau),
+                    subject,
+                    f"{round.bureau.bureau_name}对案件 {case.number} 的复审鉴定结论：{lines}。"
+                    f"鉴定意见书（{serial}）为最终结论，案件已办结。",
                     url=_case_url(case),
                     case=case,
                 )
             else:
-                notify(
-                    institution_members(case.institution),
-                    f"鉴定结论已出具：{case.number}",
-                    f"鉴定结果：{lines}。鉴定意见书（{decision.document.serial}）可在案件页面下载。"
-                    f"对结论有不同意见的，可在规定期限内申请复审。",
-                    url=_case_url(case),
-                    case=case,
+                subject = f"鉴定结论已出具：{case.number}"
+                told = (
+                    f"鉴定结果：{lines}。鉴定意见书（{serial}）可在案件页面下载。"
+                    "对结论有不同意见的，可在规定期限内申请复审。"
                 )
-            if round.number == Round.PREFECTURE:
-                notify(
-                    bureau_staff(case.bureau),
-                    f"复审结论已出具，案件办结：{case.number}",
-                    f"{round.bureau.bureau_name}对案件 {case.number} 的复审鉴定结论：{lines}。"
-                    f"鉴定意见书（{decision.document.serial}）为最终结论，案件已办结。",
-                    url=_case_url(case),
-                    case=case,
-                )
+            notify(
+                institution_members(case.institution), subject, told, url=_case_url(case), case=case
+            )
             notify(
                 [s.expert.user for s in accepted_seats(round)],
                 f"鉴定结论已出具：{case.number}",
-                f"案件 {case.number} 的鉴定意见书已盖章出具（{decision.document.serial}）。",
+                f"案件 {case.number} 的鉴定意见书已盖章出具（{serial}）。",
                 url=_case_url(case),
                 case=case,
             )
