@@ -25,7 +25,7 @@ from .forms import (
     ReasonForm,
     ReturnForm,
 )
-from .models import Case, CaseLog, CaseState, MaterialKind
+from .models import Case, CaseState, MaterialKind
 from .models.case import RETURNED
 from .models.rereview import DECLARATION_TEXT
 from .services import ServiceError
@@ -49,8 +49,7 @@ def filtered_cases(request, queryset):
             queryset = queryset.filter(Q(number__icontains=q) | Q(institution_id__in=named))
         state = form.cleaned_data.get("state")
         if state == RETURNED:  # drafts the county sent back for 补正
-            sent_back = CaseLog.objects.filter(transition="return_for_completion")
-            queryset = queryset.filter(state=CaseState.DRAFT, pk__in=sent_back.values("case_id"))
+            queryset = Case.sent_back(queryset)
         elif state:
             queryset = queryset.filter(state=state)
         if form.cleaned_data.get("bureau"):

@@ -136,6 +136,12 @@ class Case(FSMModelMixin, models.Model):
             )
         return self._last_return
 
+    @staticmethod
+    def sent_back(queryset):
+        """The drafts of ``queryset`` the county sent back for 补正 (``was_returned``)."""
+        returns = CaseLog.objects.filter(transition="return_for_completion")
+        return queryset.filter(state=CaseState.DRAFT, pk__in=returns.values("case_id"))
+
     @classmethod
     def attach_last_returns(cls, cases) -> None:
         """Answer ``last_return`` for a list of cases in one query (lists show it per row)."""
