@@ -37,10 +37,9 @@ COLUMNS = [
 HEADERS = [c[0] for c in COLUMNS]
 # The model's length limits, which the web form enforces too (the database refuses longer text).
 LIMITS = {
-    attr: Expert._meta.get_field(attr).max_length
-    for _h, attr, *_ in COLUMNS
-    if attr in {f.name for f in Expert._meta.get_fields()}
-    and getattr(Expert._meta.get_field(attr), "max_length", None)
+    field.name: field.max_length
+    for field in Expert._meta.get_fields()
+    if field.name in {attr for _h, attr, *_ in COLUMNS} and getattr(field, "max_length", None)
 }
 EXAMPLE_NOTE = "示例行，导入前请删除"  # the template's example expert is not a real one
 
@@ -245,10 +244,9 @@ def export_bytes(experts) -> bytes:
         )
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
+            # Text a clerk typed, never a live formula in the bureau's Excel.
             if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = (
-                    "s"  # text a clerk typed, never a live formula in the bureau's Excel
-                )
+                cell.data_type = "s"
     buf = io.BytesIO()
     workbook.save(buf)
     return buf.getvalue()
