@@ -12,6 +12,7 @@ from appraisal import access
 from appraisal.deadlines import COUNTY, PREFECTURE, overdue, owed_with_deadlines, with_deadlines
 from appraisal.models import Case, CaseState, Round
 from appraisal.models.case import RETURNED, RETURNED_LABEL
+from appraisal.services.cases import REVIEW_STATES
 from audit.models import Action
 
 from .forms import LoginForm
@@ -121,9 +122,6 @@ STAGES = [
 ]
 
 
-PREFECTURE_ROUND_STATES = (CaseState.PANEL_DRAWN, CaseState.IN_REVIEW, CaseState.OPINION_SIGNED)
-
-
 def prefecture_home(request):
     visible = access.cases_visible_to(request.user)
     bureaus = Bureau.objects.filter(
@@ -151,7 +149,7 @@ def prefecture_home(request):
             "stages": [label for label, _ in STAGES],
             "forwarded": [c for c in open_cases if c.state == CaseState.REREVIEW_FORWARDED],
             # Its own round under way, from the draw to the seal (OWED_BY: round 2 only).
-            "own_rounds": [c for c in open_cases if c.state in PREFECTURE_ROUND_STATES],
+            "own_rounds": [c for c in open_cases if c.state in REVIEW_STATES],
             "overdue": overdue(open_cases, PREFECTURE),
             "recent": recent,
         },
