@@ -48,13 +48,16 @@ def panel_context(user, case) -> dict:
     )
     accepted = [s for s in seats if s.status == Seat.Status.ACCEPTED]
     current = case.current_round
+    overseers = access.can_view_draws_of(user, case)  # the case's bureau staff, its supervisors
     return {
         "panel_names_visible": names_visible,
         "seats": seats if names_visible else [],
         "panel_members": accepted if names_visible else [],
         # the current round's panel, as far as it has formed (a second round starts again)
         "panel_count": sum(1 for s in accepted if current and s.round_id == current.pk),
-        "draws": list(case_draws(case)) if access.can_view_draws_of(user, case) else [],
+        "draws": list(case_draws(case)) if overseers else [],
+        # why an expert declined (a relative's job, …): for those who oversee the panel only
+        "decline_reasons_visible": overseers,
         "can_manage_panel": access.can_manage_panel(user, case),
         "may_draw": case.state in DRAWABLE
         and case.ready_to_draw()
