@@ -633,3 +633,10 @@ class CaseLog(models.Model):
     @property
     def transition_label(self) -> str:
         return self.TRANSITION_LABELS.get(self.transition, self.transition)
+
+    @property
+    def target_label(self) -> str:
+        """The state the step led to; a draft sent back reads as such (``Case.state_label``)."""
+        if self.transition == "return_for_completion":
+            return RETURNED_LABEL
+        return self.get_target_display()
