@@ -334,38 +334,54 @@ def opinion_standing(document, *, round=None, case=None, later=_LOOK) -> dict | 
     """Whether a 鉴定意见书's result is the final one (guide 七(五)): a county opinion may still be
     open to a re-review, await one, or have been replaced by the prefecture's (``replacement``);
     the re-review's opinion is final. Someone holding the county's paper must not be told it
-    stands when it does not. ``status`` is final, open, pending or replaced; None for other
-    documents. Shown on the public verification page and on the case page, which pass what they
-    hold already (the round, the case, the prefecture's opinion or None)."""
+    stands when it does not. ``status`` is final, open, pending or replaced, ``heading`` says it in
+    a few words, ``text`` in full; None for other documents. Shown on the public verification
+    page and on the case page, which pass what they hold already (the round, the case, the
+    prefecture's opinion or None)."""
     round = round or document.round
     if document.kind != IssuedDocument.Kind.OPINION or round is None:
         return None
     if round.number == Round.PREFECTURE:
-        return {"status": "final", "text": "本意见书为州级复审鉴定结论，为最终结论。"}
+        return _standing("final", "本意见书为州级复审鉴定结论，为最终结论。")
     case = case or document.case
     if later is _LOOK:  # the prefecture's decision closes the case: only a closed one has it
         later = None
         if case.state == CaseState.CLOSED:
             later = replacing_opinion(document.case_id)
     if later is not None:
-        return {
-            "status": "replaced",
-            "text": "该鉴定结果已被复审结论取代，不再有效（见下方的复审鉴定意见书）。",
-            "replacement": later,
-        }
+        return _standing(
+            "replaced",
+            "该鉴定结果已被复审结论取代，不再有效（见下方的复审鉴定意见书）。",
+            replacement=later,
+        )
     if case.state not in (CaseState.DECIDED, CaseState.CLOSED):
         # requested, forwarded, or the prefecture's round under way (drawn, in review, signed)
-        return {
-            "status": "pending",
-            "text": "培训机构已对该鉴定结果申请复审，复审结论出具前该结果尚非最终结论。",
-        }
+        return _standing(
+            "pending", "培训机构已对该鉴定结果申请复审，复审结论出具前该结果尚非最终结论。"
+        )
     if case.state == CaseState.DECIDED and case.may_request_rereview():
         ends, _ = case.rereview_window_ends()
-        return {
-            "status": "open",
-            "text": f"复审申请期至 {cn_date(ends)}；期满未申请复审的，该鉴定结果为最终结论。",
-        }
-    return {"status": "final", "text": "未申请复审或复审申请未获批准，该鉴定结果为最终结论。"}
+        return _standing(
+            "open", f"复审申请期至 {cn_date(ends)}；期满未申请复审的，该鉴定结果为最终结论。"
+        )
+    return _standing("final", "未申请复审或复审申请未获批准，该鉴定结果为最终结论。")
+
+
+STANDING_HEADINGS = {
+    "final": "最终结论",
+    "replaced": "已被复审结论取代",
+    "pending": "尚非最终结论",
+    "open": "尚非最终结论",
+}
+
+
+def _standing(status, text, replacement=None) -> dict:
+    return {
+        "status": status,
+        "heading": STANDING_HEADINGS[status],
+        "text": text,
+        "replacement": replacement,
+    }
 
 
 def replacing_opinion(case_id):
