@@ -98,6 +98,48 @@ def answers_from_post(post, projects, dimensions) -> dict:
     return answers
 
 
+def _number_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _sheet_row(project, dimensions, answer, typed=None) -> dict:
+    """One project's part of the sheet: the saved answer, or, when ``typed`` (what the expert sent,
+    in ``answers_from_post``'s shape) could not be saved, what was typed, so nothing is lost."""
+    if typed is not None:
+        ticked = {n for n in map(_number_or_none, typed["ticked"]) if n is not None}
+        evidence = {
+            dim: {
+                **entry,
+                "material": _number_or_none(entry["material"]),
+                "activity": _number_or_none(entry["activity"]),
+            }
+            for dim, entry in typed["evidence"].items()
+        }
+        vote, reasons = typed["vote"], typed["reasons"]
+    else:
+        ticked = {s.pk for s in answer.ticked.all()} if answer else set()
+        evidence = answer.evidence if answer else {}
+        vote, reasons = (answer.vote, answer.reasons) if answer else ("", "")
+    return {
+        "project": project,
+        "answer": answer,
+        "vote": vote,
+        "reasons": reasons,
+        "dimensions": [
+            {
+                "dimension": d,
+                "academic": [(s, s.pk in ticked) for s in d.academic_signs],
+                "non_academic": [(s, s.pk in ticked) for s in d.non_academic_signs],
+                "evidence": evidence.get(str(d.pk), {}),
+            }
+            for d in dimensions
+        ],
+    }
+
+
 @login_required
 def sheet(request, pk):
     """The expert's own sheet: tick signs, give evidence, vote; save a draft or submit."""
@@ -112,48 +154,32 @@ def sheet(request, pk):
         return redirect("appraisal:case_detail", pk=case.pk)
     projects = list(case.projects.order_by("name").prefetch_related("subjects"))
     dimensions = own.template.dimensions_with_signs()
+    saved = {a.project_id: a for a in own.answers.prefetch_related("ticked")}
+    typed = None  # what the expert sent, shown again when it could not be saved
     if request.method == "POST":
         action = request.POST.get("action", "save")
+        typed = answers_from_post(request.POST, projects, dimensions)
         try:
-            svc.save_sheet(
-                request.user,
-                round,
-                answers=answers_from_post(request.POST, projects, dimensions),
-                ip=client_ip(request),
-            )
-            if action == "submit":
-                if request.POST.get("confirm_submit") != "1":
-                    raise ServiceError(
-                        "草稿已保存。提交前请勾选“确认提交”：提交后评分表不能再修改。"
-                    )
-                svc.submit_sheet(request.user, round, ip=client_ip(request))
-                messages.success(request, "评分表已提交，附件1已出具。")
-            else:
-                messages.success(request, "草稿已保存，规则提示的类别已更新。")
+            svc.save_sheet(request.user, round, answers=typed, ip=client_ip(request))
         except ServiceError as exc:
             messages.error(request, exc.message)
-        return redirect("appraisal:sheet", pk=round.pk)
-    answers = {a.project_id: a for a in own.answers.prefetch_related("ticked")}
-    rows = []
-    for p in projects:
-        a = answers.get(p.pk)
-        ticked = {s.pk for s in a.ticked.all()} if a else set()
-        evidence = a.evidence if a else {}
-        rows.append(
-            {
-                "project": p,
-                "answer": a,
-                "dimensions": [
-                    {
-                        "dimension": d,
-                        "academic": [(s, s.pk in ticked) for s in d.academic_signs],
-                        "non_academic": [(s, s.pk in ticked) for s in d.non_academic_signs],
-                        "evidence": evidence.get(str(d.pk), {}),
-                    }
-                    for d in dimensions
-                ],
-            }
-        )
+        else:
+            try:
+                if action == "submit":
+                    if request.POST.get("confirm_submit") != "1":
+                        raise ServiceError(
+                            "草稿已保存。提交前请勾选“确认提交”：提交后评分表不能再修改。"
+                        )
+                    svc.submit_sheet(request.user, round, ip=client_ip(request))
+                    messages.success(request, "评分表已提交，附件1已出具。")
+                else:
+                    messages.success(request, "草稿已保存，规则提示的类别已更新。")
+            except ServiceError as exc:
+                messages.error(request, exc.message)
+            return redirect("appraisal:sheet", pk=round.pk)
+        case.refresh_from_db(fields=["state"])  # the state may be why it was refused
+        own.refresh_from_db()
+    rows = [_sheet_row(p, dimensions, saved.get(p.pk), (typed or {}).get(p.pk)) for p in projects]
     return render(
         request,
         "appraisal/sheet.html",

@@ -74,6 +74,35 @@ def test_sheet_page_saves_shows_suggestion_and_submits(client, review, indicator
     assert expert.pk == seats[0].expert.user_id
 
 
+def test_a_sheet_refused_by_the_server_keeps_what_was_typed(client, review, indicator_template):
+    case, round, seats = review
+    factories.login(client, seats[0].expert.user)
+    project = case.projects.get()
+    dimension = indicator_template.dimensions.first()
+    academic = dimension.signs.filter(category="academic").first()
+    material = case.materials.first()
+    key = f"p{project.pk}-d{dimension.pk}"
+    data = {
+        f"p{project.pk}-sign": [academic.pk],
+        f"{key}-material": material.pk,
+        f"{key}-page": "12",
+        f"{key}-text": "理" * 2001,  # one past the limit: refused, nothing saved
+        f"p{project.pk}-vote": "non_academic",
+        f"p{project.pk}-reasons": "以兴趣培养为主。",
+        "action": "save",
+    }
+    page = client.post(url("sheet", round), data)
+    html = page.content.decode()
+    assert page.status_code == 200 and "不能超过 2000 个字（现有 2001 个）" in html
+    assert not ReviewSheet.objects.get(seat=seats[0]).answers.exists()
+    # Every answer comes back as typed, for the expert to shorten and save again.
+    assert re.search(rf'value="{academic.pk}" checked', html)
+    assert re.search(rf'<option value="{material.pk}" selected', html)
+    assert f'name="{key}-page" value="12"' in html
+    assert "理" * 2001 in html and "以兴趣培养为主。" in html
+    assert re.search(r'value="non_academic" checked', html)
+
+
 def test_sheet_page_is_the_experts_own(client, review, clerk, applicant, outsider):
     case, round, seats = review
     for user, status in [(clerk, 403), (applicant, 403), (outsider, 404)]:
