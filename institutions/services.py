@@ -1,5 +1,9 @@
 """Institution credit marks (guide 九(二)), recorded by bureau staff; never deleted."""
 
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
 from appraisal import access
 from appraisal.services import ServiceError
 from audit.models import Action
@@ -14,12 +18,32 @@ def add_credit_mark(
         raise ServiceError("您无权为该机构记录信用评价。")
     from experts.services import record_credit
 
-    return record_credit(
-        user,
-        InstitutionCreditMark,
-        Action.INSTITUTION_CREDIT,
-        institution,
-        institution.county,
-        {"kind": kind, "reason": reason, "evidence": evidence, "case_number": case_number},
-        institution=institution,
+    with transaction.atomic():
+        mark = record_credit(
+            user,
+            InstitutionCreditMark,
+            Action.INSTITUTION_CREDIT,
+            institution,
+            institution.county,
+            {"kind": kind, "reason": reason, "evidence": evidence, "case_number": case_number},
+            institution=institution,
+        )
+        tell_institution(mark)
+    return mark
+
+
+def tell_institution(mark):
+    """The institution is told of a mark against it, with the facts found and where to object:
+    a credit evaluation is a finding about it, made known to it (guide 九(二))."""
+    from portal.notify import institution_members, notify
+
+    bureau = mark.bureau
+    on_case = f"（案件 {mark.case_number}）" if mark.case_number else ""
+    notify(
+        institution_members(mark.institution),
+        f"信用评价记录告知：{mark.get_kind_display()}",
+        f"{bureau.name}于{timezone.localdate(mark.recorded_at):%Y年%m月%d日}认定贵机构在校外培训"
+        f"服务类别鉴定中存在“{mark.get_kind_display()}”的情形{on_case}，已记入信用评价记录。"
+        f"\n事实与理由：{mark.reason}\n如有异议，可向{bureau.name}书面提出，并提供相关证据。",
+        url=reverse("institutions:profile") + "#credit-marks",
     )

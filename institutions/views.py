@@ -23,7 +23,12 @@ def profile(request):
         form.save()
         messages.success(request, "机构信息已保存。")
         return redirect("institutions:profile")
-    return render(request, "institutions/profile.html", {"form": form, "institution": institution})
+    marks = institution.credit_marks.select_related("bureau")
+    return render(
+        request,
+        "institutions/profile.html",
+        {"form": form, "institution": institution, "marks": marks},
+    )
 
 
 @login_required

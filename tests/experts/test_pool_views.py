@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from experts.models import Expert, ExpertCreditRecord, ExpertTie
 from institutions.models import InstitutionCreditMark
+from portal.models import Notification
 from tests import factories
 
 
@@ -251,6 +252,19 @@ def test_institution_credit_mark_visible_to_staff_on_institution_and_case(
     assert (
         client.get(reverse("institutions:staff_detail", args=[institution.pk])).status_code == 404
     )
+    # The institution is told what was found and where to object; the evidence and the clerk
+    # who recorded it stay with the bureau.
+    told = Notification.objects.get(recipient=applicant)
+    assert told.subject == "信用评价记录告知：提供虚假材料"
+    assert "教案系伪造" in told.body and f"可向{clerk.bureau.name}书面提出" in told.body
+    profile = client.get(reverse("institutions:profile")).content.decode()
+    assert 'id="credit-marks"' in profile and "教案系伪造" in profile
+    assert "现场核查记录" not in profile and clerk.display_name not in profile
+    # Another institution neither is told nor sees it.
+    other = factories.user("institution", institution=factories.institution("652302"))
+    factories.login(client, other)
+    assert not Notification.objects.filter(recipient=other).exists()
+    assert "教案系伪造" not in client.get(reverse("institutions:profile")).content.decode()
 
 
 def test_every_change_to_who_may_be_drawn_is_on_the_audit_trail(
