@@ -9,7 +9,8 @@ context: ``document`` (serial, verification_code), ``bureau``, ``issued_at``, ``
 
     institution: {name, credit_code, licence_no, address}
     round_label: "县（市）初次鉴定" or "州级复审鉴定"
-    projects:    [{name, subjects: "数学、综合实践活动", grades, result: "academic"|"non_academic"|None}]
+    projects:    [{name, subjects: "数学、综合实践活动", grades, result: "academic"|"non_academic"|None,
+                  overruled: the panel's result in words when the bureau determined another, or ""}]
     basis:       text (defaults to BASIS, the guide's 三、鉴定依据)
     methods:     [{code, label, used: bool, dates: [date], note}]  (use ``methods()`` to build)
     findings:    [{dimension: "培训目的", text}]                       one per template dimension

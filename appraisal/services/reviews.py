@@ -813,15 +813,21 @@ def opinion_context(round, decision: Decision) -> dict:
     case = round.case
     inst = case.institution
     opinion = round.opinion
-    decided = {r["project"]: r["category"] for r in decision.results}
+    decided = {r["project"]: r for r in decision.results}
     projects = []
     for p in case.projects.order_by("name").prefetch_related("subjects"):
+        row = decided.get(p.pk, {})
         projects.append(
             {
                 "name": p.name,
                 "subjects": "、".join(s.name for s in p.subjects.all()),
                 "grades": p.grades,
-                "result": decided.get(p.pk),
+                "result": row.get("category"),
+                # the panel's result, when the bureau determined another (its reason is printed
+                # under 教育局意见): the members signed the panel's, not the bureau's
+                "overruled": CATEGORY_LABELS[row["opinion"]]
+                if row and row["opinion"] != row["category"]
+                else "",
             }
         )
     used = {}

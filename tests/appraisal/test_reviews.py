@@ -545,6 +545,12 @@ def test_a_different_category_with_a_reason_is_recorded(review, clerk, indicator
         "category": "non_academic",
     }
     assert decision.document.public_summary["projects"][0]["result"] == "non_academic"
+    # The members signed the panel's result: 附件2 says the bureau's differs, and where its
+    # reason stands, instead of showing the bureau's result above their signatures unexplained.
+    with decision.document.file.open("rb") as fh:
+        text = "".join(p.extract_text() for p in PdfReader(fh).pages).replace("\n", "")
+    assert "专家组意见为学科类；教育局确定为非学科类，理由见“教育局意见”栏。" in text
+    assert "与专家组意见不同的理由：复核课堂观摩录像后认为以动手实践为主。" in text
 
 
 @pytest.mark.postgres
