@@ -3,6 +3,7 @@ from django import forms
 from institutions.models import TrainingProject
 from portal.ui import NamesRequiredFields
 
+from .indicators import ACADEMIC, NON_ACADEMIC
 from .models import CaseState, MaterialKind
 from .models.case import RETURNED, RETURNED_LABEL
 
@@ -174,7 +175,7 @@ class DrawForm(WitnessFields):
         choices=[(3, "3 人"), (4, "4 人"), (5, "5 人")],
         coerce=int,
         initial=3,
-        help_text="3 至 5 人，一般取单数。",
+        help_text="3 至 5 人，一般取单数；4 人表决票数相同时，须由专家组合议确定结果。",
         error_messages={
             "required": "请选择专家组人数（3 至 5 人）。",
             "invalid_choice": "专家组人数须为 3 至 5 人。",
@@ -268,15 +269,28 @@ class OpinionForm(forms.Form):
         error_messages={"required": "请填写专家组鉴定意见（理由）。"},
     )
 
-    def __init__(self, *args, dimensions=(), **kwargs):
+    def __init__(self, *args, dimensions=(), ties=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.dimension_names = list(dimensions)
+        self.tied = [r["project"] for r in ties]
+        for r in ties:  # no majority: the result the panel settled on in deliberation
+            self.fields[f"settled_{r['project']}"] = forms.ChoiceField(
+                label=f"“{r['name']}”表决票数相同（{r['academic']}:{r['non_academic']}），"
+                "经专家组合议认定为",
+                choices=[(ACADEMIC, "学科类"), (NON_ACADEMIC, "非学科类")],
+                widget=forms.RadioSelect,
+                help_text="请组织专家组合议，在意见中写明合议情况；全体成员签署即确认合议结果。",
+                error_messages={"required": f"“{r['name']}”票数相同，请写明专家组合议确定的结果。"},
+            )
         for i, name in enumerate(self.dimension_names):
             self.fields[f"finding_{i}"] = forms.CharField(  # 附件2 states each dimension
                 label=f"鉴定情况：{name}",
                 widget=forms.Textarea(attrs={"rows": 3}),
                 error_messages={"required": f"请填写{name}方面的鉴定情况（意见书逐项列明）。"},
             )
+
+    def settled(self) -> dict:
+        return {pk: self.cleaned_data[f"settled_{pk}"] for pk in self.tied}
 
     def findings(self) -> dict:
         return {

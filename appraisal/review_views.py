@@ -236,12 +236,17 @@ def opinion_edit(request, pk):
         return redirect("appraisal:case_detail", pk=round.case_id)
     first = ReviewSheet.objects.filter(round=round).select_related("template").first()
     names = [d.name for d in first.template.dimensions.order_by("order", "id")] if first else []
+    results, dissent = svc.tally(round)
+    ties = [r for r in results if r["tie"]]
     initial = {"reasoning": opinion.reasoning}
     for i, name in enumerate(names):
         initial[f"finding_{i}"] = next(
             (f["text"] for f in opinion.findings if f["dimension"] == name), ""
         )
-    form = OpinionForm(request.POST or None, dimensions=names, initial=initial)
+    for r in opinion.results:  # the result the panel settled on, as last drafted
+        if r.get("tie") and r.get("result"):
+            initial[f"settled_{r['project']}"] = r["result"]
+    form = OpinionForm(request.POST or None, dimensions=names, ties=ties, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             svc.save_opinion(
@@ -249,6 +254,7 @@ def opinion_edit(request, pk):
                 round,
                 reasoning=form.cleaned_data["reasoning"],
                 findings=form.findings(),
+                settled=form.settled(),
                 ip=client_ip(request),
             )
         except ServiceError as exc:
@@ -256,7 +262,6 @@ def opinion_edit(request, pk):
         else:
             messages.success(request, "鉴定意见已保存，请专家组成员核对后签署。")
             return redirect("appraisal:opinion_sign", pk=round.pk)
-    results, dissent = svc.tally(round)
     return render(
         request,
         "appraisal/opinion_edit.html",

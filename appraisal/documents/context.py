@@ -16,8 +16,9 @@ context: ``document`` (serial, verification_code), ``bureau``, ``issued_at``, ``
     findings:    [{dimension: "培训目的", text}]                       one per template dimension
     opinion:     {paragraphs: [text], votes_academic, votes_non_academic,
                   dissent: [{name, project, vote: "学科类"|"非学科类", reason}],
-                  votes: [{name, academic, non_academic, tie}] (optional: per project, shown
-                  when there are several projects, and a tie is said to be held 学科类)}
+                  votes: [{name, academic, non_academic, tie, settled}] (optional: per project,
+                  shown when there are several projects; on a tie, ``settled`` is the result the
+                  panel settled on in deliberation, in words)}
     experts:     [{name, title, employer, is_leader: bool, signed_at: datetime|None}]
     decision:    {text, decided_at: datetime}  (the bureau's 类别确定 line; optional)
     standing:    text: for the county, the right to a re-review and its last day; for the

@@ -179,8 +179,8 @@ class Opinion(models.Model):
     the current revision, which voids those signatures; ``content_hash`` is the SHA-256 of exactly
     what a member signs (``signed_content``).
 
-    A tie on an even panel: the project is held 学科类 (``tie`` in its result row), because until a
-    result says otherwise a disputed project is managed as 学科类 (DOMAIN §4, Hainan's practice).
+    A tie on an even panel has no majority: the result is the one the panel settled on in
+    deliberation, recorded by the leader (``tie`` in its result row) and signed by every member.
     """
 
     round = models.OneToOneField(

@@ -474,13 +474,16 @@ def set_leader(user, round, seat_id, *, ip=None) -> Opinion:
     return opinion
 
 
-def tally(round) -> tuple[list[dict], list[dict]]:
+def tally(round, settled=None) -> tuple[list[dict], list[dict]]:
     """Per project the submitted votes and the majority; the dissent with its reasons.
 
-    A tie (an even panel split evenly) is held 学科类, as a disputed project is managed until a
-    result says otherwise (DOMAIN §4); the row says ``tie``. Dissent: each vote against the result.
+    A tie (an even panel split evenly) has no majority: the guide wants the panel's result to be
+    明确 (七(三)), so the panel deliberates and the leader records the result it settled on
+    (``settled``: project id → category); until then the row's result is None. Dissent: each vote
+    against the result.
     """
     case = round.case
+    settled = {int(k): v for k, v in (settled or {}).items()}
     answers = list(
         SheetAnswer.objects.filter(sheet__round=round, sheet__submitted_at__isnull=False)
         .select_related("sheet__seat__expert", "project")
@@ -491,7 +494,10 @@ def tally(round) -> tuple[list[dict], list[dict]]:
         votes = Counter(a.vote for a in answers if a.project_id == project.pk)
         academic, non_academic = votes[ACADEMIC], votes[NON_ACADEMIC]
         tie = academic == non_academic
-        result = ACADEMIC if academic >= non_academic else NON_ACADEMIC
+        if tie:
+            result = settled.get(project.pk)
+        else:
+            result = ACADEMIC if academic > non_academic else NON_ACADEMIC
         results.append(
             {
                 "project": project.pk,
@@ -503,7 +509,7 @@ def tally(round) -> tuple[list[dict], list[dict]]:
             }
         )
         for a in answers:
-            if a.project_id == project.pk and a.vote != result:
+            if result is not None and a.project_id == project.pk and a.vote != result:
                 dissent.append(
                     {
                         "seat": a.sheet.seat_id,
@@ -531,10 +537,20 @@ def opinion_problems(round) -> list[str]:
     return []
 
 
-def save_opinion(user, round, *, reasoning: str, findings: dict | None = None, ip=None) -> Opinion:
-    """组长起草/修改鉴定意见. The results and dissent come from the submitted sheets. Every change
-    makes a new revision; one after anyone signed voids those signatures (已作废), and the members
-    are told. ``findings`` maps a dimension name to its 鉴定情况 text."""
+def save_opinion(
+    user,
+    round,
+    *,
+    reasoning: str,
+    findings: dict | None = None,
+    settled: dict | None = None,
+    ip=None,
+) -> Opinion:
+    """组长起草/修改鉴定意见. The results and dissent come from the submitted sheets; for a
+    project whose votes are tied, ``settled`` gives the result the panel settled on in
+    deliberation (see ``tally``), which every member then signs. Every change makes a new
+    revision; one after anyone signed voids those signatures (已作废), and the members are told.
+    ``findings`` maps a dimension name to its 鉴定情况 text."""
     reasoning = (reasoning or "").strip()
     if not reasoning:
         raise ServiceError("请填写专家组鉴定意见（理由）。")
@@ -552,7 +568,18 @@ def save_opinion(user, round, *, reasoning: str, findings: dict | None = None, i
         names = [d.name for d in template.dimensions.order_by("order", "id")]
         findings = findings or {}
         new_findings = [{"dimension": n, "text": (findings.get(n) or "").strip()} for n in names]
-        results, dissent = tally(round)
+        if any(v not in (ACADEMIC, NON_ACADEMIC) for v in (settled or {}).values()):
+            raise ServiceError("合议确定的鉴定结果只能是学科类或非学科类。")
+        results, dissent = tally(round, settled)
+        unsettled = [r for r in results if r["result"] is None]
+        if unsettled:
+            raise ServiceError(
+                "".join(
+                    f"“{r['name']}”表决票数相同（{r['academic']}:{r['non_academic']}），"
+                    for r in unsettled
+                )
+                + "请专家组合议后，由组长写明合议确定的鉴定结果。"
+            )
         before = opinion.content_hash if opinion.is_drafted else None
         signed = (
             set(opinion.valid_signatures().values_list("seat_id", flat=True))
@@ -862,6 +889,7 @@ def opinion_context(round, decision: Decision) -> dict:
             "academic": r["academic"],
             "non_academic": r["non_academic"],
             "tie": r["tie"],
+            "settled": CATEGORY_LABELS.get(r["result"], "") if r["tie"] else "",
         }
         for r in opinion.results
     ]

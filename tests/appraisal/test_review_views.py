@@ -225,6 +225,36 @@ def test_void_signatures_are_shown_as_void(client, review, clerk, indicator_temp
     assert "已作废" in html and "第2版" in html
 
 
+def test_on_a_tie_the_leader_records_the_result_the_panel_settled_on(
+    client, accepted_case, clerk, pool, indicator_template
+):
+    from .test_reviews import votes_in
+
+    round, seats = in_review(clerk, accepted_case, panel_size=4)
+    votes_in(
+        (accepted_case, round, seats),
+        ["academic", "non_academic", "academic", "non_academic"],
+        indicator_template,
+    )
+    svc.set_leader(clerk, round, seats[0].pk)
+    project = accepted_case.projects.get()
+    factories.login(client, seats[0].expert.user)
+    html = client.get(url("opinion_edit", round)).content.decode()
+    assert "票数相同，须经专家组合议确定" in html and f'name="settled_{project.pk}"' in html
+    names = [d.name for d in indicator_template.dimensions.order_by("order", "id")]
+    data = {"reasoning": "经合议，以实践活动为主。"}
+    data.update({f"finding_{i}": f"{name}的鉴定情况。" for i, name in enumerate(names)})
+    page = client.post(url("opinion_edit", round), data)
+    assert "票数相同，请写明专家组合议确定的结果" in page.content.decode()
+    assert not Opinion.objects.get(round=round).is_drafted
+    client.post(url("opinion_edit", round), {**data, f"settled_{project.pk}": "non_academic"})
+    opinion = Opinion.objects.get(round=round)
+    assert opinion.results[0]["result"] == "non_academic" and opinion.revision == 1
+    # Shown again as settled when the leader comes back to revise.
+    html = client.get(url("opinion_edit", round)).content.decode()
+    assert re.search(rf'name="settled_{project.pk}" value="non_academic"[^>]*checked', html)
+
+
 def test_opinion_editor_is_the_leaders(client, review, clerk, indicator_template):
     case, round, seats = review
     drafted(review, clerk, indicator_template)

@@ -311,13 +311,33 @@ def test_majority_and_dissent(review, clerk, indicator_template):
     assert opinion.revision == 1 and opinion.content_hash == opinion.compute_hash()
 
 
-def test_tie_on_an_even_panel_is_held_academic(accepted_case, clerk, pool, indicator_template):
+def test_a_tie_has_no_result_until_the_panel_settles_one(
+    accepted_case, clerk, pool, indicator_template
+):
+    """An even panel split evenly has no majority (guide 七(三): the result must be 明确): the
+    leader records the result the panel settled on in deliberation; the members who voted
+    otherwise are the dissent, and everyone signs that result."""
     round, seats = in_review(clerk, accepted_case, panel_size=4)
     review = (accepted_case, round, seats)
     votes_in(review, ["academic", "non_academic", "non_academic", "academic"], indicator_template)
     results, dissent = svc.tally(round)
-    assert results[0]["result"] == "academic" and results[0]["tie"] is True
-    assert len(dissent) == 2 and {d["vote"] for d in dissent} == {"non_academic"}
+    assert results[0]["result"] is None and results[0]["tie"] is True and dissent == []
+    opinion = svc.set_leader(clerk, round, seats[0].pk)
+    leader = seats[0].expert.user
+    with pytest.raises(ServiceError, match="表决票数相同（2:2）.*合议"):
+        svc.save_opinion(leader, round, reasoning="经合议。")
+    opinion.refresh_from_db()
+    assert not opinion.is_drafted
+    project = accepted_case.projects.get()
+    with pytest.raises(ServiceError, match="只能是学科类或非学科类"):
+        svc.save_opinion(leader, round, reasoning="经合议。", settled={project.pk: "other"})
+    opinion = svc.save_opinion(
+        leader, round, reasoning="经合议。", settled={project.pk: "non_academic"}
+    )
+    (row,) = opinion.results
+    assert (row["result"], row["tie"]) == ("non_academic", True)
+    assert len(opinion.dissent) == 2 and {d["vote"] for d in opinion.dissent} == {"academic"}
+    assert '"result":"non_academic"' in opinion.signed_content()
 
 
 def test_drafting_needs_the_leader_and_every_sheet(review, clerk, indicator_template):
