@@ -1,7 +1,7 @@
 from django import forms
 
 from institutions.models import TrainingProject
-from portal.ui import NamesRequiredFields
+from portal.ui import IdField, IdsField, NamesRequiredFields
 
 from .indicators import ACADEMIC, NON_ACADEMIC
 from .models import CaseState, MaterialKind
@@ -9,7 +9,7 @@ from .models.case import RETURNED, RETURNED_LABEL
 
 
 class ApplicationForm(forms.Form):
-    projects = forms.ModelMultipleChoiceField(
+    projects = IdsField(
         label="申请鉴定的培训项目",
         queryset=TrainingProject.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -99,7 +99,7 @@ class CaseFilterForm(forms.Form):
             *CaseState.choices[1:],
         ],
     )
-    bureau = forms.IntegerField(label="县（市）", required=False)
+    bureau = IdField(label="县（市）", required=False)
 
 
 class WitnessFields(forms.Form):

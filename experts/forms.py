@@ -2,7 +2,7 @@ from django import forms
 
 from institutions.models import Institution
 from portal.models import Subject
-from portal.ui import NamesRequiredFields
+from portal.ui import IdField, IdsField, NamesRequiredFields
 
 from .models import Expert, ExpertCreditRecord, ExpertTie
 
@@ -15,7 +15,7 @@ class ExpertForm(NamesRequiredFields, forms.ModelForm):
         help_text="可空，默认使用手机号码；初始密码由系统管理员设置。",
         error_messages={"invalid": "登录账号只能使用字母、数字和 @ . + - _，至少 3 位。"},
     )
-    subjects = forms.ModelMultipleChoiceField(
+    subjects = IdsField(
         label="擅长学科或领域",
         queryset=Subject.objects.filter(is_active=True),
         widget=forms.CheckboxSelectMultiple,
@@ -110,5 +110,5 @@ class ExpertFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="状态", required=False, choices=[("", "全部状态")] + list(Expert.Status.choices)
     )
-    pool = forms.IntegerField(label="专家库", required=False)
+    pool = IdField(label="专家库", required=False)
     subject = forms.CharField(label="学科", required=False)

@@ -63,6 +63,9 @@ def _filtered(request):
             experts = experts.filter(pool_id=form.cleaned_data["pool"])
         if form.cleaned_data.get("subject"):
             experts = experts.filter(subjects__code=form.cleaned_data["subject"])
+    elif form.is_bound:  # a hand-edited address: say so, as the case list does
+        messages.error(request, "筛选条件有误，以下为未经筛选的列表。")
+        form_errors_to_messages(request, form)
     return form, experts.distinct()
 
 

@@ -1,7 +1,7 @@
 from django import forms
 
 from portal.models import Bureau, Subject
-from portal.ui import NamesRequiredFields
+from portal.ui import IdsField, NamesRequiredFields
 
 from .models import Institution, TrainingProject
 from .validators import normalize_uscc
@@ -49,6 +49,7 @@ class TrainingProjectForm(NamesRequiredFields, forms.ModelForm):
     class Meta:
         model = TrainingProject
         fields = ["name", "subjects", "grades", "mode", "description", "is_active"]
+        field_classes = {"subjects": IdsField}
         widgets = {
             "subjects": forms.CheckboxSelectMultiple,
             "description": forms.Textarea(attrs={"rows": 5}),

@@ -1,6 +1,46 @@
 """Small pieces of shared UI for the apps' views."""
 
+from django import forms
 from django.contrib import messages
+
+ID_MAX = 2**63 - 1  # the largest id an id column (bigint) holds
+
+
+def _is_id(value) -> bool:
+    try:
+        return 0 < int(str(value).strip()) <= ID_MAX
+    except (TypeError, ValueError):
+        return False
+
+
+class IdField(forms.IntegerField):
+    """An id sent by a form (a filter's 县（市）, a hidden reference): a number the id column cannot
+    hold is refused as not valid, with the field's message, before any query sees it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=ID_MAX, **kwargs)
+        invalid = f"请选择有效的{kwargs.get('label') or '选项'}。"
+        for code in ("invalid", "min_value", "max_value"):
+            self.error_messages[code] = invalid
+
+
+class IdsField(forms.ModelMultipleChoiceField):
+    """ModelMultipleChoiceField whose ids are checked to be ids before the query that looks them
+    up: a number past the column's range is a choice that does not exist, not a database error."""
+
+    def __init__(self, queryset, **kwargs):
+        super().__init__(queryset, **kwargs)
+        self.error_messages["invalid_pk_value"] = (
+            f"“{kwargs.get('label') or '选项'}”中有不存在或已不可选的选项，请重新选择。"
+        )
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, list | tuple) else [value]:
+            if not _is_id(pk):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value"
+                )
+        return super()._check_values(value)
 
 
 def form_errors_to_messages(request, form) -> None:
