@@ -89,17 +89,20 @@ def is_case_staff(user, case: Case) -> bool:
 
 
 def panel_names_visible_to(user, case: Case, round=None) -> bool:
-    """Confidentiality (保密, DOMAIN §3): bureau staff, supervisors and the panel see who sits on
-    it; the institution only once the result of that round has been issued."""
-    if is_case_staff(user, case) or rules.holds_accepted_seat(case, user):
+    """Confidentiality (保密, DOMAIN §3) of a round's panel (the current round's by default):
+    bureau staff and supervisors see who sits on it, and so do its own members; the institution,
+    and the members of the case's other round, only once that round's result has been issued (the
+    county panel whose result is under re-review does not learn who reviews it)."""
+    if is_case_staff(user, case) or can_view_draws_of(user, case):
         return True
-    if can_view_draws_of(user, case):
+    round = round if round is not None else case.current_round
+    if round is None:
+        return False
+    if round.pk in rules.accepted_rounds(case, user):
         return True
-    if rules.is_case_institution_member(case, user):
-        if round is not None and round.number < max(
-            case.rounds.values_list("number", flat=True), default=round.number
-        ):
-            return True
+    if rules.is_case_institution_member(case, user) or rules.holds_accepted_seat(case, user):
+        if round.number < max(case.rounds.values_list("number", flat=True), default=round.number):
+            return True  # a later round exists: this one's result was issued
         return case.state in RESULT_ISSUED_STATES
     return False
 
@@ -388,9 +391,10 @@ def get_round_for(user, pk):
 
 
 def can_view_review_records(user, round) -> bool:
-    """The activity records and their files: bureau staff with jurisdiction and the panel."""
+    """The activity records and their files: bureau staff with jurisdiction and that round's
+    panel (not the panel of the case's other round)."""
     case = round.case
-    return is_case_staff(user, case) or rules.holds_accepted_seat(case, user)
+    return is_case_staff(user, case) or round.pk in rules.accepted_rounds(case, user)
 
 
 def get_activity_file_for(user, pk):

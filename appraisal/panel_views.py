@@ -49,10 +49,14 @@ def panel_context(user, case) -> dict:
     accepted = [s for s in seats if s.status == Seat.Status.ACCEPTED]
     current = case.current_round
     overseers = access.can_view_draws_of(user, case)  # the case's bureau staff, its supervisors
+    rounds = {s.round_id: s.round for s in seats}
+    visible = {  # each round's panel on its own terms (a member of one round, another's result)
+        pk: access.panel_names_visible_to(user, case, round) for pk, round in rounds.items()
+    }
     return {
         "panel_names_visible": names_visible,
-        "seats": seats if names_visible else [],
-        "panel_members": accepted if names_visible else [],
+        "seats": [s for s in seats if visible[s.round_id]] if names_visible else [],
+        "panel_members": [s for s in accepted if visible[s.round_id]] if names_visible else [],
         # the current round's panel, as far as it has formed (a second round starts again)
         "panel_count": sum(1 for s in accepted if current and s.round_id == current.pk),
         "draws": list(case_draws(case)) if overseers else [],
@@ -84,9 +88,7 @@ def rounds_overview(user, case, panel, documents) -> list[dict]:
                 "documents": [d for d in documents if d.round_id == round.pk],
                 # The opinion as far as drafted, to whoever may know the panel; the decision,
                 # once stamped, to everyone who sees the case.
-                "opinion": getattr(round, "opinion", None)
-                if panel["panel_names_visible"]
-                else None,
+                "opinion": getattr(round, "opinion", None) if visible else None,
                 "decision": getattr(round, "decision", None),
             }
         )

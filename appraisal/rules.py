@@ -42,18 +42,25 @@ def is_supervisor(user) -> bool:
     )
 
 
-def holds_accepted_seat(case, user) -> bool:
-    """An expert who accepted a seat on the case's panel, in any round."""
+def accepted_rounds(case, user) -> frozenset:
+    """The ids of the case's rounds on whose panel the expert accepted a seat."""
     if not (user.is_authenticated and user.is_active and user.role == "expert"):
-        return False
+        return frozenset()
     from .models.draw import Seat
 
     def ask():
-        return Seat.objects.filter(
-            round__case_id=case.pk, expert__user_id=user.pk, status=Seat.Status.ACCEPTED
-        ).exists()
+        return frozenset(
+            Seat.objects.filter(
+                round__case_id=case.pk, expert__user_id=user.pk, status=Seat.Status.ACCEPTED
+            ).values_list("round_id", flat=True)
+        )
 
-    return case.remembered(("accepted_seat", user.pk), ask)  # see Case.remember_answers
+    return case.remembered(("accepted_rounds", user.pk), ask)  # see Case.remember_answers
+
+
+def holds_accepted_seat(case, user) -> bool:
+    """An expert who accepted a seat on the case's panel, in any round."""
+    return bool(accepted_rounds(case, user))
 
 
 def may_start_review(case, user) -> bool:

@@ -4,6 +4,7 @@ the prefecture's receipt and round, and the bad input the issue lists."""
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from appraisal.deadlines import next_deadline
@@ -22,7 +23,7 @@ from appraisal.services import ServiceError
 from appraisal.services import rereview as svc
 from portal.models import Notification
 from tests import factories
-from tests.appraisal.rereview_world import decided_case
+from tests.appraisal.rereview_world import decided_case, first_round, review_round
 
 REASONS = "专家组未考虑本机构课程以动手操作为主的事实，评价方案已改为作品展示。"
 
@@ -239,6 +240,42 @@ def test_prefecture_draws_after_receipt_without_first_round_experts(
     assert not first_ids & set(draw.order)
     on_case = next(f for f in draw.filters if f["code"] == "on_case")
     assert [moved.pk, moved.name] in on_case["experts"]
+
+
+def test_the_first_panel_does_not_learn_who_reviews_its_result(
+    client, forwarded, prefecture_clerk, prefecture_pool
+):
+    """The county panel whose result is under re-review sees the case and its own round, but
+    neither the names of the prefecture's panel nor that round's records or signing page, until
+    the re-review's result is issued; the prefecture's panel sees its own."""
+    from tests.appraisal.rereview_world import panel
+
+    svc.receive_rereview(prefecture_clerk, forwarded.pk, note="材料齐全")
+    second = panel(prefecture_clerk, forwarded, subjects=["mathematics"])
+    newcomer = second.seats.first().expert
+    first_member = Seat.objects.filter(round__case=forwarded, round__number=1).first().expert
+    for expert, name in ((newcomer, "复审专家甲"), (first_member, "初审专家乙")):
+        expert.name = name  # names no other expert's contains
+        expert.save(update_fields=["name"])
+    factories.login(client, first_member.user)
+    page = client.get(f"/cases/{forwarded.pk}/").content.decode()
+    assert first_member.name in page and newcomer.name not in page
+    for name in ("review_records", "opinion_sign"):
+        url = reverse(f"appraisal:{name}", args=[second.round_id])
+        assert client.get(url).status_code == 403
+    assert (
+        client.get(
+            reverse("appraisal:review_records", args=[first_round(forwarded).pk])
+        ).status_code
+        == 200
+    )
+    factories.login(client, newcomer.user)
+    page = client.get(f"/cases/{forwarded.pk}/").content.decode()
+    assert newcomer.name in page and first_member.name in page  # the first result is out
+    # Once the re-review's result is issued, its panel is no secret to anyone who sees the case.
+    review_round(prefecture_clerk, forwarded)
+    factories.login(client, first_member.user)
+    assert newcomer.name in client.get(f"/cases/{forwarded.pk}/").content.decode()
 
 
 def test_prefecture_draw_that_needs_a_first_round_expert_changes_nothing(
