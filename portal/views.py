@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -95,16 +95,32 @@ def county_home(request):
                 else (s, label, counts.get(s, 0))
                 for s, label in CaseState.choices
             ],
-            # The county's own panels: a re-review's panel is the prefecture's to follow.
-            "forming_panel": visible.filter(state=CaseState.PANEL_DRAWN)
-            .exclude(rounds__number=Round.PREFECTURE)
-            .select_related("institution")
-            .order_by("accepted_at")[:20],
-            "waiting_draw": visible.filter(state=CaseState.ACCEPTED)
-            .select_related("institution")
-            .order_by("accepted_at")[:20],
+            **_county_rounds(visible),
         },
     )
+
+
+def _county_rounds(visible) -> dict:
+    """The county's own rounds under way, by what each waits for, from one query: to seal (the
+    clerk's step, linked to its page), in review, forming the panel, to draw. A re-review's round
+    is the prefecture's to follow."""
+    first = Round.objects.filter(case=OuterRef("pk"), number=Round.COUNTY).values("pk")[:1]
+    cases = (
+        visible.filter(state__in=[CaseState.ACCEPTED, *REVIEW_STATES])
+        .exclude(rounds__number=Round.PREFECTURE)
+        .annotate(county_round=Subquery(first))
+        .select_related("institution")
+        .order_by("accepted_at", "id")[:200]
+    )
+    by_state = {}
+    for case in cases:
+        by_state.setdefault(case.state, []).append(case)
+    return {
+        "to_seal": by_state.get(CaseState.OPINION_SIGNED, []),
+        "in_review": by_state.get(CaseState.IN_REVIEW, []),
+        "forming_panel": by_state.get(CaseState.PANEL_DRAWN, []),
+        "waiting_draw": by_state.get(CaseState.ACCEPTED, []),
+    }
 
 
 # The stages the prefecture's overview counts, each a group of states.

@@ -98,3 +98,26 @@ def test_county_home_title_holds_only_the_title(client, clerk, accepted_case, po
     assert "<" not in title and title.startswith("待办事项")
     assert html.count('id="forming-panel"') == 1
     assert accepted_case.number in html.split('id="forming-panel"', 1)[1]
+
+
+def test_county_home_lists_its_rounds_by_the_step_they_wait_for(client, applicant, clerk, pool):
+    """Each county round under way is listed under what it waits for; one whose opinion every
+    member signed waits for the clerk's seal, with a link to that page."""
+    from appraisal.models import Round
+    from tests.appraisal.rereview_world import panel, sign_round
+
+    reviewing = factories.accepted_case(applicant, clerk)
+    panel(clerk, reviewing)
+    signed = factories.accepted_case(
+        applicant, clerk, projects=[factories.project(applicant.institution)]
+    )
+    panel(clerk, signed)
+    sign_round(clerk, signed)
+    factories.login(client, clerk)
+    html = client.get("/").content.decode()
+    to_seal = html.split('id="to-seal"', 1)[1].split('class="card"', 1)[0]
+    decision = reverse("appraisal:decision", args=[signed.rounds.get(number=Round.COUNTY).pk])
+    assert signed.number in to_seal and f'href="{decision}"' in to_seal
+    assert reviewing.number not in to_seal
+    in_review = html.split('id="in-review"', 1)[1].split('class="card"', 1)[0]
+    assert reviewing.number in in_review and signed.number not in in_review
