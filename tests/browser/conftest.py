@@ -54,6 +54,16 @@ def page(chromium):
     )
     context.set_default_timeout(15000)
     page = context.new_page()
+    # The user confirms each irreversible step the page asks about; the questions are kept for
+    # the journeys to check (a dialog nobody answers would stop the page).
+    page.confirmed = []
+
+    def confirm(dialog):
+        page.confirmed.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", confirm)
+    page.answer_confirmations = confirm  # a journey that cancels takes this off first
     yield page
     context.close()
 

@@ -135,6 +135,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     page.click(f"text={case.number}")
     page.click("button:has-text('受理并出具受理通知书')")
     page.wait_for_selector("text=已受理")
+    assert "受理后即出具受理通知书" in page.confirmed[-1]  # asked before the notice was issued
     shots.take(page, "accepted")
     link = page.locator("#documents a", has_text="受理通知书")
     response = page.request.get(live_server.url + link.get_attribute("href"))
@@ -164,6 +165,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     shots.take(page, "draw-form")
     page.click("#draw-submit")
     page.wait_for_selector("text=已抽取专家组 3 人")
+    assert page.confirmed[-1].startswith("抽取一经完成")  # witnessed: the usual question
     draw = Draw.objects.get(round__case=case)
     assert draw.commitment.commitment == commitment and draw.witness.username == "jiandu"
     panel = [next(e for e in pool if e.pk == pk) for pk in draw.panel]
@@ -188,6 +190,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     shots.take(page, "expert-declines")
     page.click("button:has-text('谢绝邀请')")
     page.wait_for_selector("text=您已谢绝该邀请")
+    assert "谢绝后不能再接受本次邀请" in page.confirmed[-1]
     logout(page)
     alternate = next(e for e in pool if e.pk == draw.alternates[0])
 
