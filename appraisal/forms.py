@@ -7,8 +7,15 @@ from .indicators import ACADEMIC, NON_ACADEMIC
 from .models import CaseState, MaterialKind
 from .models.case import RETURNED, RETURNED_LABEL
 
+# Longest free text a form takes, by what it becomes: a note or reason printed on a notice, a
+# statement or reasoning of several paragraphs. An issued document cannot be withdrawn, so a
+# paste by mistake is refused with its length rather than printed over many pages.
+NOTE_MAX = 500
+REASON_MAX = 1000
+TEXT_MAX = 5000
 
-class ApplicationForm(forms.Form):
+
+class ApplicationForm(NamesRequiredFields, forms.Form):
     projects = IdsField(
         label="申请鉴定的培训项目",
         queryset=TrainingProject.objects.none(),
@@ -17,6 +24,7 @@ class ApplicationForm(forms.Form):
     )
     statement = forms.CharField(
         label="申请事由",
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="说明项目在审批中有争议或界限模糊之处，以及机构对照鉴定指标所作的自我研判。",
         error_messages={"required": "请填写申请事由。"},
@@ -56,7 +64,7 @@ class MaterialUploadForm(forms.Form):
         self.fields["kind"].error_messages["required"] = "请选择材料类别。"
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(NamesRequiredFields, forms.Form):
     missing = forms.MultipleChoiceField(
         label="需补正的材料",
         choices=MaterialKind.choices,
@@ -66,21 +74,25 @@ class ReturnForm(forms.Form):
     note = forms.CharField(
         label="补正说明",
         required=False,
+        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="写明需补正或更正的具体内容。",
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(NamesRequiredFields, forms.Form):
     reason = forms.CharField(
         label="理由",
+        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "请写明理由。"},
     )
 
 
-class OptionalNoteForm(forms.Form):
-    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+class OptionalNoteForm(NamesRequiredFields, forms.Form):
+    note = forms.CharField(
+        label="说明", required=False, max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class CaseFilterForm(forms.Form):
@@ -208,13 +220,14 @@ class AcceptInvitationForm(forms.Form):
         self.fields["confirmed"].choices = list(items)
 
 
-class DeclineInvitationForm(forms.Form):
+class DeclineInvitationForm(NamesRequiredFields, forms.Form):
     reason = forms.ChoiceField(
         label="谢绝原因", choices=[], error_messages={"required": "请选择谢绝原因。"}
     )
     note = forms.CharField(
         label="说明",
         required=False,
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="存在利害关系或其他原因的，请写明具体情况（不会告知申请机构）。",
     )
@@ -241,12 +254,16 @@ class ActivityForm(NamesRequiredFields, forms.Form):
     )
     attendees = forms.CharField(
         label="参加人员",
+        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="专家组成员、教育局工作人员；访谈的机构员工、学生、家长等",
         error_messages={"required": "请填写参加人员。"},
     )
     findings = forms.CharField(
-        label="情况记录", required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label="情况记录",
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -260,11 +277,12 @@ class LeaderForm(forms.Form):
     seat = forms.IntegerField(error_messages={"required": "请选择专家组组长。"})
 
 
-class OpinionForm(forms.Form):
+class OpinionForm(NamesRequiredFields, forms.Form):
     """The leader's draft: the reasoning and, per dimension of the indicators, 鉴定情况."""
 
     reasoning = forms.CharField(
         label="专家组鉴定意见（理由）",
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 8}),
         error_messages={"required": "请填写专家组鉴定意见（理由）。"},
     )
@@ -285,8 +303,13 @@ class OpinionForm(forms.Form):
         for i, name in enumerate(self.dimension_names):
             self.fields[f"finding_{i}"] = forms.CharField(  # 附件2 states each dimension
                 label=f"鉴定情况：{name}",
+                max_length=REASON_MAX,
                 widget=forms.Textarea(attrs={"rows": 3}),
-                error_messages={"required": f"请填写{name}方面的鉴定情况（意见书逐项列明）。"},
+                error_messages={
+                    "required": f"请填写{name}方面的鉴定情况（意见书逐项列明）。",
+                    "max_length": f"{name}方面的鉴定情况不能超过 %(limit_value)d 个字"
+                    "（现有 %(show_value)d 个）。",
+                },
             )
 
     def settled(self) -> dict:
@@ -316,13 +339,14 @@ class SignOpinionForm(forms.Form):
         self.fields["reauth"] = ReauthField()
 
 
-class StampForm(forms.Form):
+class StampForm(NamesRequiredFields, forms.Form):
     """确定类别并盖章: per project the category (the opinion's by default), a reason when it
     differs, and the password or a TOTP code."""
 
     reason = forms.CharField(
         label="与专家组意见不同的理由",
         required=False,
+        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="确定的类别与专家组鉴定意见不同时必须填写。",
     )
@@ -346,20 +370,24 @@ class StampForm(forms.Form):
         return {r["project"]: self.cleaned_data[f"category_{r['project']}"] for r in self.results}
 
 
-class RereviewRequestForm(forms.Form):
+class RereviewRequestForm(NamesRequiredFields, forms.Form):
     """附件3 as the institution fills it; the files come as ``files`` (several at once). The
     service says what is missing, so nothing here is required."""
 
     reasons = forms.CharField(
         label="申请复审的理由",
         required=False,
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="请逐项说明对原鉴定结果的不同意见及其事实和依据。",
     )
     declared = forms.BooleanField(label="真实性声明", required=False)
 
 
-class CountyOpinionForm(forms.Form):
+class CountyOpinionForm(NamesRequiredFields, forms.Form):
     opinion = forms.CharField(
-        label="县（市）教育局意见", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="县（市）教育局意见",
+        required=False,
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -110,8 +110,8 @@ class InstitutionCreditMark(models.Model):
         Institution, verbose_name="机构", on_delete=models.PROTECT, related_name="credit_marks"
     )
     kind = models.CharField("情形", max_length=20, choices=Kind.choices)
-    reason = models.TextField("事实与理由")
-    evidence = models.TextField("证据", help_text="证据名称、来源，或相关文书编号")
+    reason = models.TextField("事实与理由", max_length=2000)  # the form's limit, not the column's
+    evidence = models.TextField("证据", max_length=2000, help_text="证据名称、来源，或相关文书编号")
     case_number = models.CharField("相关案件编号", max_length=40, blank=True)
     bureau = models.ForeignKey(
         "portal.Bureau", verbose_name="记录单位", on_delete=models.PROTECT, related_name="+"

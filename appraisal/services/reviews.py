@@ -211,7 +211,8 @@ def suggestion_for(answer: SheetAnswer, dimensions=None):
     return suggest_category(answer.ticked.all(), dimensions)
 
 
-PAGE_MAX, EVIDENCE_MAX = 40, 2000  # a page reference, one dimension's evidence
+# a page reference, one dimension's evidence, the reasons for a vote (printed on 附件1)
+PAGE_MAX, EVIDENCE_MAX, REASONS_MAX = 40, 2000, 2000
 
 
 def save_sheet(user, round, *, answers: dict, ip=None) -> ReviewSheet:
@@ -278,10 +279,16 @@ def save_sheet(user, round, *, answers: dict, ip=None) -> ReviewSheet:
             vote = data.get("vote") or ""
             if vote not in ("", ACADEMIC, NON_ACADEMIC):
                 raise ServiceError("表决意见只能是学科类或非学科类。")
+            reasons = (data.get("reasons") or "").replace("\r\n", "\n").strip()
+            if len(reasons) > REASONS_MAX:
+                raise ServiceError(
+                    f"“{project.name}”的表决理由不能超过 {REASONS_MAX} 个字（现有 {len(reasons)} 个），"
+                    "本次未保存。"
+                )
             answer, _ = SheetAnswer.objects.get_or_create(sheet=sheet, project=project)
             answer.evidence = evidence
             answer.vote = vote
-            answer.reasons = (data.get("reasons") or "").strip()
+            answer.reasons = reasons
             answer.ticked.set(ticked)
             s = suggest_category(ticked, _dimension_keys(sheet.template))
             answer.suggested = s.category or ""
