@@ -161,6 +161,8 @@ class WitnessFields(forms.Form):
         data = super().clean()
         username = (data.get("witness_username") or "").strip()
         data["witness"] = None
+        if self.has_error("witness_value"):  # its own message says what is wrong with it; the
+            return data  # witness is not checked (a code, once accepted, cannot be used again)
         if username and not (data.get("witness_value") or "").strip():
             # Asked before the code is checked: a code, once accepted, cannot be used again.
             raise forms.ValidationError("请监督人输入自己选定的随机数或字符串。")

@@ -60,3 +60,21 @@ class SecondFactorMiddleware:
         except Resolver404:
             return True  # a 404 page reveals nothing
         return match.view_name in settings.OTP_EXEMPT_URL_NAMES
+
+
+class MethodNotAllowedPage:
+    """An action reached by its address (a bookmarked or typed link to 提交, 受理, …) answers 405
+    with Django's empty body, a blank page; this gives it the site's layout and a way back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content:
+            return response
+        from django.template.response import TemplateResponse
+
+        page = TemplateResponse(request, "405.html", status=405)
+        page["Allow"] = response.get("Allow", "")
+        return page.render()

@@ -89,6 +89,32 @@ def test_every_wrong_draw_field_is_explained(client, clerk, accepted_case, pool,
     assert not Draw.objects.exists()
 
 
+def test_a_witness_value_too_long_is_the_only_message(
+    client, clerk, supervisor, accepted_case, pool
+):
+    """The value's own message, not also “please enter a value”, and the witness is not checked
+    (a phone code, once accepted, cannot be used again)."""
+    factories.login(client, clerk)
+    url = reverse("appraisal:draw_panel", args=[accepted_case.pk])
+    commitment = client.get(url).context["commitment"]
+    response = client.post(
+        url,
+        {
+            "panel_size": 3,
+            "subjects": ["mathematics"],
+            "commitment": commitment.pk,
+            "witness_username": supervisor.username,
+            "witness_password": factories.PASSWORD,
+            "witness_token": "000000",
+            "witness_value": "x" * 101,
+        },
+    )
+    body = response.content.decode()
+    assert "监督人随机数不能超过 100 个字符。" in body
+    assert "请监督人输入自己选定的随机数或字符串" not in body
+    assert "监督人身份未通过验证" not in body and not Draw.objects.exists()
+
+
 def test_a_seat_that_is_not_vacant_offers_no_seat_draw(client, clerk, drawn):
     case, _draw = drawn
     seat = seats(case)[0]

@@ -121,3 +121,16 @@ def test_templates_carry_no_inline_script_or_style(path):
     assert not re.search(r"\sstyle\s*=", text), "inline style= attribute (use a CSS class)"
     assert not re.search(r"<style[\s>]", text), "inline <style> block"
     assert "javascript:" not in text
+
+
+def test_an_action_opened_by_its_address_gets_a_page_not_a_blank(client, applicant, project_a):
+    """GET on a POST-only action: 405 in the site's layout, saying nothing was changed."""
+    from appraisal.models import Case
+
+    case = factories.draft_case(applicant, projects=[project_a])
+    factories.login(client, applicant)
+    response = client.get(f"/cases/{case.pk}/submit/")
+    body = response.content.decode()
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert "无法直接打开此地址" in body and "本次未作任何更改" in body
+    assert Case.objects.get(pk=case.pk).state == "draft"
