@@ -73,6 +73,17 @@ def test_request_within_window(decided, applicant, clerk):
     assert Notification.objects.filter(recipient=clerk, subject__contains="复审申请待审核").exists()
 
 
+def test_the_institution_sees_its_result_first_and_the_request_folded(client, decided, applicant):
+    factories.login(client, applicant)
+    html = client.get(f"/cases/{decided.pk}/").content.decode()
+    summary = html.split('id="result-summary"', 1)[1].split("</div>\n  </div>", 1)[0]
+    document = IssuedDocument.objects.get(case=decided, kind=IssuedDocument.Kind.OPINION)
+    assert "学科类" in summary and document.serial in summary
+    assert reverse("appraisal:document_download", args=[document.pk]) in summary
+    assert html.index('id="result-summary"') < html.index('id="rereview-form"')
+    assert '<details class="action"><summary>对结论有不同意见：申请复审（附件3）' in html
+
+
 def test_request_without_reasons_or_declaration_changes_nothing(decided, applicant):
     with pytest.raises(ServiceError) as err:
         request(decided, applicant, reasons="  ")
@@ -357,10 +368,10 @@ def test_a_refused_request_keeps_the_typed_reasons(client, decided, applicant):
     )
     page = response.content.decode()
     assert "请确认真实性声明" in page and "补充材料请重新选择" in page
-    assert f'name="reasons" rows="6">{REASONS}</textarea>' in page
+    assert f'name="reasons" rows="6" maxlength="5000">{REASONS}</textarea>' in page
     assert state(decided) == CaseState.DECIDED
     page = client.get(f"/cases/{decided.pk}/").content.decode()  # shown once, then forgotten
-    assert 'name="reasons" rows="6"></textarea>' in page
+    assert 'name="reasons" rows="6" maxlength="5000"></textarea>' in page
 
 
 def test_case_page_offers_and_shows_each_step(client, decided, applicant, clerk, prefecture_clerk):

@@ -380,6 +380,9 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     # 16. The institution files a re-review request (附件3) within its time limit.
     page.goto(f"{live_server.url}/cases/{case.pk}/")
     expect(page.locator("#deadline")).to_contain_text("申请复审")
+    # The result and its document come first; the request is one click away.
+    expect(page.locator("#result-summary")).to_contain_text("下载鉴定意见书")
+    page.click("summary:has-text('申请复审（附件3）')")
     form = page.locator("#rereview-form")
     form.locator("textarea[name=reasons]").fill(
         "初次鉴定仅作书面审查，且有一名专家认为编程部分涉及数学运算训练。为使结论确定，"
