@@ -57,7 +57,7 @@ class Expert(models.Model):
     # Guide 五(五) and the national guidance: neither the expert nor a close relative has ever been
     # employed or worked part-time at an out-of-school training institution.
     declares_no_training_work = models.BooleanField(
-        "本人及近亲属未在校外培训机构任职或兼职", default=False
+        "本人及近亲属从未在校外培训机构任职或兼职", default=False
     )
     # Guide 五(四): a legal expert understands administrative law.
     knows_administrative_law = models.BooleanField("熟悉行政管理法律法规", default=False)
@@ -85,7 +85,7 @@ class Expert(models.Model):
         if self.title_level not in self.TitleLevel.values:
             problems.append("职称等级须为中级及以上")
         if not self.declares_no_training_work:
-            problems.append("未声明本人及近亲属未在校外培训机构任职或兼职")
+            problems.append("未声明本人及近亲属从未在校外培训机构任职或兼职")
         if self.category == self.Category.LEGAL and not self.knows_administrative_law:
             problems.append("法律专业人士须熟悉行政管理法律法规")
         if self.pk and self.ties.filter(kind=ExpertTie.Kind.EMPLOYMENT).exists():

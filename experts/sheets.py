@@ -29,12 +29,14 @@ COLUMNS = [
     ("职称等级", "title_level", True, "中级 / 副高级 / 正高级"),
     ("专家类别", "category", True, "教育教学专家 / 法律专业人士"),
     ("擅长学科或领域", "subjects", False, "多个用“、”分隔，如：数学、综合实践活动"),
-    ("本人及近亲属未在校外培训机构任职或兼职", "declares", True, "是 / 否（须为“是”方可入库）"),
+    ("本人及近亲属从未在校外培训机构任职或兼职", "declares", True, "是 / 否（须为“是”方可入库）"),
     ("熟悉行政管理法律法规", "knows_law", False, "是 / 否（法律专业人士须为“是”）"),
     ("登录账号", "username", False, "可空，默认使用手机号码"),
     ("备注", "note", False, ""),
 ]
 HEADERS = [c[0] for c in COLUMNS]
+# Headers of earlier templates, still read: a bureau's list filled on an older template imports.
+OLD_HEADERS = {"本人及近亲属未在校外培训机构任职或兼职": "本人及近亲属从未在校外培训机构任职或兼职"}
 # The model's length limits, which the web form enforces too (the database refuses longer text).
 LIMITS = {
     field.name: field.max_length
@@ -92,7 +94,7 @@ def parse(data: bytes) -> Parsed:
         return Parsed(rows=[], problems=["无法读取该文件：请上传由模板填写的 .xlsx 表格。"])
     sheet = workbook.worksheets[0]
     lines = sheet.iter_rows(values_only=True)
-    header = [_text(v) for v in next(lines, ())]
+    header = [OLD_HEADERS.get(h, h) for h in (_text(v) for v in next(lines, ()))]
     missing = [h for h in HEADERS if h not in header]
     if missing:
         return Parsed(rows=[], problems=["表头缺少列：" + "、".join(missing) + "。请使用模板。"])
@@ -143,7 +145,7 @@ def parse(data: bytes) -> Parsed:
         row.subjects = [subjects[n] for n in names if n in subjects]
         if categories.get(cells["category"]) == Expert.Category.EDUCATION and not names:
             p.append("教育教学专家须填写擅长学科或领域")
-        declares = _flag(cells["declares"], p, "本人及近亲属未在校外培训机构任职或兼职")
+        declares = _flag(cells["declares"], p, "本人及近亲属从未在校外培训机构任职或兼职")
         if cells["declares"] and not declares and cells["declares"].lower() in NO:
             p.append("本人或近亲属有校外培训机构任职或兼职经历的，不能入库（指南五（五））")
         knows_law = _flag(cells["knows_law"], p, "熟悉行政管理法律法规")

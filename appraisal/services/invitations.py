@@ -22,7 +22,7 @@ DECLARATION_ITEMS = [
         "本人及近亲属与申请机构及其关联方不存在任职、兼职、咨询服务、财务利益、亲属关系等"
         "利害关系，也不存在其他应当回避的情形。",
     ),
-    ("no_training_work", "本人及近亲属未在校外培训机构任职或兼职。"),
+    ("no_training_work", "本人及近亲属从未在校外培训机构任职或兼职。"),
     ("confidential", "本人对鉴定材料、专家组名单及鉴定意见严格保密，结论出具前不对外透露。"),
 ]
 DECLARATION_KEYS = [key for key, _ in DECLARATION_ITEMS]

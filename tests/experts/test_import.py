@@ -193,3 +193,17 @@ def test_text_that_looks_like_a_formula_is_exported_as_text(client, clerk, chang
     cells = [c for c in export.active[2] if isinstance(c.value, str) and c.value.startswith("=")]
     assert len(cells) == 2
     assert all(c.data_type == "s" for c in cells)
+
+
+def test_a_sheet_on_the_earlier_template_still_reads(changji):
+    """The declaration's column was renamed to say “从未” (guide 五（五）: never); a list filled on
+    the earlier template, under the old header, still imports."""
+    old = [
+        "本人及近亲属未在校外培训机构任职或兼职"
+        if h == "本人及近亲属从未在校外培训机构任职或兼职"
+        else h
+        for h in sheets.HEADERS
+    ]
+    assert old != sheets.HEADERS
+    parsed = sheets.parse(sheet(row(), header=old))
+    assert parsed.ok and parsed.rows[0].values["declares"] is True
