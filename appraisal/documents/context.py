@@ -302,3 +302,12 @@ def sample_sheet_context(template=None) -> dict:
         ],
         "submitted_at": datetime.datetime(2026, 11, 18, 10, 30, tzinfo=datetime.UTC),
     }
+
+
+def remedy(bureau, what: str = "决定") -> str:
+    """The legal remedies against a final decision of ``bureau``, as the refusal notice states
+    them: administrative review by the government at its level, or a suit (行政复议法, 行政诉讼法)."""
+    return (
+        f"如对本{what}不服，可以自收到之日起六十日内向{bureau.name}人民政府申请行政复议，"
+        "或者自收到之日起六个月内依法向人民法院提起行政诉讼。"
+    )

@@ -13,7 +13,7 @@ from portal.ui import as_sentence
 
 from .. import access, rules
 from ..documents import issue_document
-from ..documents.context import CATEGORY_LABELS
+from ..documents.context import CATEGORY_LABELS, remedy
 from ..documents.issue import public_summary
 from ..models import CaseState, IssuedDocument, MaterialKind, RereviewRequest, Round
 from ..models.rereview import DECLARATION_TEXT
@@ -187,6 +187,8 @@ def rereview_context(case, request, *, approved: bool, opinion: str) -> dict:
         "requested_at": request.requested_at,
         "requested_by": request.requested_by.display_name,
         "county": {"approved": approved, "opinion": opinion, "at": timezone.now()},
+        # refused, the county's result stands as final: the remedies against it
+        "remedy": "" if approved else "原鉴定结论为最终结论。" + remedy(case.bureau),
         "prefecture_name": case.bureau.prefecture.bureau_name,
     }
 

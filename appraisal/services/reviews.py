@@ -21,7 +21,7 @@ from portal.templatetags.portal_tags import cn_date
 
 from .. import rules
 from ..documents import issue_document
-from ..documents.context import BASIS, CATEGORY_LABELS, methods
+from ..documents.context import BASIS, CATEGORY_LABELS, methods, remedy
 from ..documents.issue import public_summary
 from ..indicators import suggest_category
 from ..models import (
@@ -913,6 +913,7 @@ def opinion_context(round, decision: Decision) -> dict:
         standing += (
             f"；原鉴定意见书（{replaced}）所列鉴定结果以本意见书为准。" if replaced else "。"
         )
+        standing += remedy(round.bureau, "结论")
     else:  # guide 七(五): the institution may disagree, within the window counted from the seal
         ends, _ = case.rereview_window_after(decision.stamped_at)
         standing = (

@@ -203,6 +203,10 @@ def test_refusal_is_final_and_shown(client, decided, applicant, clerk):
     assert 'id="rereview-form"' not in page  # not offered again
     assert "接受鉴定结论" in page
     assert "申请复审（逾期视为接受鉴定结论）" not in page  # no time limit runs any more
+    # The county's refusal makes its result final: 附件3 names the remedies against it.
+    text = _pdf_text(made.document)
+    assert "原鉴定结论为最终结论。如对本决定不服" in text
+    assert f"向{clerk.bureau.name}人民政府申请行政复议" in text
     assert next_deadline(case) is None
     told = Notification.objects.filter(recipient=applicant, case=case).latest("id").body
     assert "理由：所附材料与原申报材料相同，未提出新的事实。原鉴定结论为最终结论。" in told
@@ -587,6 +591,11 @@ def test_a_county_opinion_says_whether_it_still_stands(
         final
     )
     assert "提出复审申请" not in _pdf_text(final)
+    # Final, it names the remedies against it, as the refusal notice does.
+    assert (
+        f"如对本结论不服，可以自收到之日起六十日内向{prefecture_clerk.bureau.name}人民政府申请行政复议"
+        in _pdf_text(final)
+    )
     assert "为最终结论" in _standing(client, final)
     replaced = client.get(f"/verify/{county.verification_code}/").content.decode()
     assert "已被复审结论取代" in _standing(client, county)
