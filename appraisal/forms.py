@@ -268,11 +268,14 @@ class ActivityForm(NamesRequiredFields, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, only_meeting=False, **kwargs):
         from .models import ReviewActivity
 
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", "请选择"), *ReviewActivity.Kind.choices]
+        kinds = ReviewActivity.Kind.choices
+        if only_meeting:
+            kinds = [(k, label) for k, label in kinds if k == ReviewActivity.Kind.OPENING_MEETING]
+        self.fields["kind"].choices = [("", "请选择"), *kinds]
 
 
 class LeaderForm(forms.Form):

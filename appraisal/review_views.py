@@ -36,7 +36,9 @@ def review_records(request, pk):
     """The round's activity records; its bureau's clerks add to them."""
     round = _round_for_panel_or_staff(request.user, pk)
     may_record = rules.is_round_staff(round, request.user)
-    form = ActivityForm(request.POST or None)
+    # Signed, but no opening meeting entered: the seal waits for it, so it alone may be entered.
+    only_meeting = round.case.state == CaseState.OPINION_SIGNED and not svc.held_meeting(round)
+    form = ActivityForm(request.POST or None, only_meeting=only_meeting)
     if request.method == "POST":
         if not may_record:
             raise PermissionDenied("只有组织本轮鉴定的教育局工作人员可以记录鉴定活动。")
@@ -62,7 +64,7 @@ def review_records(request, pk):
             "case": round.case,
             "activities": round.activities.prefetch_related("files").select_related("recorded_by"),
             "form": form,
-            "may_record": may_record and round.case.state in svc.RECORDING_STATES,
+            "may_record": may_record and (round.case.state in svc.RECORDING_STATES or only_meeting),
         },
     )
 
@@ -379,6 +381,7 @@ def decision(request, pk):
             "opinion": opinion,
             "form": form,
             "may_stamp": rules.may_stamp(round, request.user),
+            "no_meeting": svc.NO_MEETING if not svc.held_meeting(round) else "",
             **svc.review_state(round),
         },
     )

@@ -245,3 +245,20 @@ def draw(
         witness=witness,
         witness_value=witness_value,
     )
+
+
+def opening_meeting(clerk, round):
+    """The round's opening meeting with its policy briefing (guide 七(三)), as the clerk records it."""
+    from django.utils import timezone
+
+    from appraisal.services import reviews
+
+    return reviews.record_activity(
+        clerk,
+        round,
+        kind="opening_meeting",
+        date=timezone.localdate(),
+        place="教育局会议室",
+        attendees="专家组全体成员；教育局工作人员",
+        findings="宣讲“双减”政策和鉴定指标，明确独立、回避和保密要求。",
+    )

@@ -140,7 +140,13 @@ def record_activity(
         case, round = _lock_round(round)
         if not rules.is_round_staff(round, user):
             raise ServiceError("只有组织本轮鉴定的教育局工作人员可以记录鉴定活动。")
-        _require_state(case, *RECORDING_STATES, doing="记录鉴定活动")
+        late_meeting = (  # held, but entered after the signatures: the seal waits for it
+            case.state == CaseState.OPINION_SIGNED
+            and kind == ReviewActivity.Kind.OPENING_MEETING
+            and not held_meeting(round)
+        )
+        if not late_meeting:
+            _require_state(case, *RECORDING_STATES, doing="记录鉴定活动")
         if date > timezone.localdate():
             raise ServiceError("活动日期不能晚于今天。")
         opened = timezone.localdate(round.opened_at)
@@ -746,6 +752,8 @@ def stamp_decision(
         if case.state == CaseState.IN_REVIEW or not case.opinion_fully_signed():
             raise ServiceError("专家组成员尚未全部签署鉴定意见，不能确定类别和盖章。")
         _require_state(case, CaseState.OPINION_SIGNED, doing="确定类别并盖章")
+        if not held_meeting(round):
+            raise ServiceError(NO_MEETING)
         opinion = round.opinion
         categories = {str(k): v for k, v in (categories or {}).items()}
         results = []
@@ -840,6 +848,17 @@ def stamp_decision(
             after=after,
         )
     return Decision.objects.select_related("document").get(round=round)
+
+
+NO_MEETING = (
+    "本轮尚未记录鉴定会（政策培训）：依指南七（三），专家组开展鉴定须召开鉴定会进行政策培训。"
+    "请先在“鉴定活动记录”中登记鉴定会，再确定类别并盖章。"
+)
+
+
+def held_meeting(round) -> bool:
+    """Whether the round's opening meeting with its policy briefing (guide 七(三)) is recorded."""
+    return round.activities.filter(kind=ReviewActivity.Kind.OPENING_MEETING).exists()
 
 
 def opinion_context(round, decision: Decision) -> dict:

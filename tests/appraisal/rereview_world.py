@@ -29,6 +29,7 @@ def panel(clerk, case, subjects=None):
         invitations.accept_invitation(
             seat.expert.user, seat.pk, confirmed=invitations.DECLARATION_KEYS
         )
+    factories.opening_meeting(clerk, draw.round)
     return draw
 
 

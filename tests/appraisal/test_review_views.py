@@ -131,7 +131,7 @@ def test_records_page_and_file_download(client, review, clerk, foreign_clerk, ap
         follow=True,
     )
     assert "鉴定活动已记录" in page.content.decode()
-    f = ReviewActivity.objects.get(round=round).files.get()
+    f = ReviewActivity.objects.get(round=round, kind="interview").files.get()
     download = reverse("appraisal:activity_file_download", args=[f.pk])
     assert client.get(download).status_code == 200
     # A member of the panel reads the records; the applicant and another county do not.
@@ -160,7 +160,7 @@ def test_records_page_refuses_a_wrong_file_with_a_message(client, review, clerk)
         },
     )
     assert page.status_code == 200 and "实际内容" in page.content.decode()
-    assert not ReviewActivity.objects.exists()
+    assert not ReviewActivity.objects.filter(kind="site_visit").exists()
 
 
 def test_signing_page_wrong_password_then_right(client, review, clerk, indicator_template):

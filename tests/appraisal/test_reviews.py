@@ -39,6 +39,7 @@ def grant_stamp(user):
 
 
 def in_review(clerk, case, panel_size=3):
+    """The panel drawn, every member accepted, and the opening meeting held (guide 七(三))."""
     factories.draw(clerk, case, panel_size=panel_size, subjects=["mathematics"])
     seats = list(Seat.objects.filter(round__case=case).select_related("expert__user"))
     for seat in seats:
@@ -47,6 +48,7 @@ def in_review(clerk, case, panel_size=3):
         )
     case.refresh_from_db()
     assert case.state == CaseState.IN_REVIEW
+    factories.opening_meeting(clerk, case.current_round)
     return case.current_round, seats
 
 
@@ -123,7 +125,7 @@ def test_clerk_records_activity_with_a_photo(review, clerk, foreign_clerk):
     )
     f = ActivityFile.objects.get(activity=activity)
     assert f.content_type == "image/png" and len(f.sha256) == 64
-    log = CaseLog.objects.get(case=case, transition="record_activity")
+    log = CaseLog.objects.filter(case=case, transition="record_activity").latest("id")
     today = timezone.localdate()
     assert f"（{today.year}年{today.month}月{today.day}日，机构教学点）" in log.note
     with pytest.raises(ServiceError, match="教育局工作人员"):
@@ -159,7 +161,11 @@ def test_clerk_records_activity_with_a_photo(review, clerk, foreign_clerk):
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     with pytest.raises(ServiceError, match="晚于今天"):
         svc.record_activity(clerk, round, kind="interview", date=tomorrow, place="x", attendees="y")
-    assert ReviewActivity.objects.filter(round=round).count() == 1
+    # Only the site visit was added to the round's opening meeting.
+    assert list(ReviewActivity.objects.filter(round=round).values_list("kind", flat=True)) == [
+        "opening_meeting",
+        "site_visit",
+    ]
 
 
 def test_an_activity_cannot_be_dated_before_its_round_began(review, clerk):
@@ -170,9 +176,9 @@ def test_an_activity_cannot_be_dated_before_its_round_began(review, clerk):
     record = {"kind": "interview", "place": "机构", "attendees": "专家组", "findings": "访谈"}
     with pytest.raises(ServiceError, match="不能早于本轮鉴定开始之日"):
         svc.record_activity(clerk, round, date=opened - datetime.timedelta(days=1), **record)
-    assert not ReviewActivity.objects.filter(round=round).exists()
+    assert not ReviewActivity.objects.filter(round=round, kind="interview").exists()
     svc.record_activity(clerk, round, date=opened, **record)
-    assert ReviewActivity.objects.filter(round=round).count() == 1
+    assert ReviewActivity.objects.filter(round=round, kind="interview").count() == 1
 
 
 # ---- sheets -----------------------------------------------------------------------------------
@@ -542,6 +548,38 @@ def test_stamp_issues_a_signed_opinion_naming_everyone(
     with pytest.raises(ServiceError):
         svc.stamp_decision(stamper, round, reauth=PW)
     assert IssuedDocument.objects.filter(kind=IssuedDocument.Kind.OPINION).count() == 1
+
+
+def test_no_seal_before_the_opening_meeting_is_recorded(
+    client, accepted_case, clerk, pool, indicator_template
+):
+    """Guide 七(三): the panel is briefed at an opening meeting; a round without one recorded
+    cannot be sealed, and the seal page says what to record first."""
+    factories.draw(clerk, accepted_case, subjects=["mathematics"])
+    seats = list(Seat.objects.filter(round__case=accepted_case).select_related("expert__user"))
+    for seat in seats:
+        invitations.accept_invitation(
+            seat.expert.user, seat.pk, confirmed=invitations.DECLARATION_KEYS
+        )
+    review = (accepted_case, accepted_case.rounds.get(), seats)
+    round = review[1]
+    all_sign(review, drafted(review, clerk, indicator_template))
+    stamper = grant_stamp(clerk)
+    with pytest.raises(ServiceError, match="本轮尚未记录鉴定会（政策培训）"):
+        svc.stamp_decision(stamper, round, reauth=PW)
+    assert not Decision.objects.exists() and state(accepted_case) == CaseState.OPINION_SIGNED
+    factories.login(client, stamper)
+    page = client.get(reverse("appraisal:decision", args=[round.pk])).content.decode()
+    assert 'id="no-meeting"' in page and 'id="stamp-form"' not in page
+    # Held but not entered: after the signatures the meeting alone may still be entered.
+    records = client.get(reverse("appraisal:review_records", args=[round.pk])).content.decode()
+    assert 'value="opening_meeting"' in records and 'value="site_visit"' not in records
+    with pytest.raises(ServiceError, match="不能记录鉴定活动"):
+        svc.record_activity(
+            clerk, round, kind="site_visit", date=timezone.localdate(), place="x", attendees="y"
+        )
+    factories.opening_meeting(clerk, round)
+    assert svc.stamp_decision(stamper, round, reauth=PW).document is not None
 
 
 def test_a_different_category_with_a_reason_is_recorded(review, clerk, indicator_template):

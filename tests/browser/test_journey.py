@@ -476,8 +476,17 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
         logout(page)
     assert Case.objects.get(pk=case.pk).state == "in_review"
 
-    # 19. The prefecture's round: the same review pages, scoped to round 2.
+    # 19. The prefecture's round: the same review pages, scoped to round 2, opened by its own
+    # meeting with the policy briefing.
     login(page, live_server, "zhou_wang")
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.locator("#review-2 a:has-text('鉴定活动记录')").click()
+    page.select_option("#id_kind", "opening_meeting")
+    page.fill("#id_date", timezone.localdate().isoformat())
+    page.fill("#id_place", "州教育局二楼会议室")
+    page.fill("#id_attendees", "复审专家组全体成员；王老师（州教育局）")
+    page.click("button:has-text('保存记录')")
+    page.wait_for_selector("text=鉴定活动已记录")
     page.goto(f"{live_server.url}/cases/{case.pk}/")
     round2 = page.locator("#review-2")
     round2.locator("#leader-seat").select_option(label=zhou_panel[0].name)

@@ -656,6 +656,16 @@ class Command(BaseCommand):
         """The current round reviewed by its panel, every member voting ``category`` (each ticking
         that category's first sign of every dimension), then signed and stamped by ``clerk``."""
         round = case.current_round
+        if not review_services.held_meeting(round):  # the review opens with it (guide 七(三))
+            review_services.record_activity(
+                clerk,
+                round,
+                kind="opening_meeting",
+                date=timezone.localdate(),
+                place=f"{round.bureau.bureau_name}会议室",
+                attendees=f"专家组全体成员；{round.bureau.bureau_name} {clerk.display_name}",
+                findings="宣讲“双减”政策和鉴定指标，明确独立鉴定、回避和保密要求。",
+            )
         template = IndicatorTemplate.current()
         ticked = {}
         for sign in IndicatorSign.objects.filter(
