@@ -438,8 +438,13 @@ def get_notification_for(user, pk) -> Notification:
 
 # ---- the audit trail ---------------------------------------------------------------------------
 def can_view_audit(user) -> bool:
-    """Bureau staff: the county's staff see their county's events, the prefecture's all."""
-    return _active(user) and user.role in BUREAU_ROLES and user.bureau_id is not None
+    """Bureau staff and supervisors (a supervisor sees draws and the audit trail, issue 4): the
+    county's see their county's events, the prefecture's all of the prefecture's."""
+    return (
+        _active(user)
+        and user.role in (*BUREAU_ROLES, "supervisor")
+        and user.bureau_id is not None
+    )
 
 
 def events_visible_to(user) -> QuerySet[AuditEvent]:
@@ -448,5 +453,7 @@ def events_visible_to(user) -> QuerySet[AuditEvent]:
         return events.none()
     if user.role == "county":
         return events.filter(bureau_id=user.bureau_id)
+    if user.role == "supervisor":  # its jurisdiction's; not the system's own (accounts, logins)
+        return events.filter(bureau_id__in=jurisdiction(user.bureau_id))
     # The prefecture: its own bureau, its counties, and events of no jurisdiction (the system's).
     return events.filter(Q(bureau_id__in=jurisdiction(user.bureau_id)) | Q(bureau__isnull=True))

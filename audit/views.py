@@ -14,7 +14,7 @@ from .forms import AuditFilterForm
 @login_required
 def event_list(request):
     if not can_view_audit(request.user):
-        raise PermissionDenied("只有教育局工作人员可以查看审计记录。")
+        raise PermissionDenied("只有教育局工作人员和监督人可以查看审计记录。")
     form = AuditFilterForm(request.GET or None)
     events = form.apply(events_visible_to(request.user)).select_related("bureau")
     page = CappedPaginator(events.order_by("-at", "-id"), settings.PAGINATE_BY).get_page(

@@ -131,6 +131,19 @@ def test_county_staff_see_only_their_county(client, clerk, events):
 
 
 @pytest.mark.django_db
+def test_a_supervisor_sees_the_audit_trail_of_its_jurisdiction(client, supervisor, events):
+    """Issue 4: a supervisor sees draws and the audit trail, of its own county only, and not the
+    system's account events."""
+    audit.record(None, Action.LOGIN, None, ip="10.9.9.9")  # no jurisdiction: the system's
+    factories.login(client, supervisor)
+    home = client.get("/").content.decode()
+    assert f'href="{reverse("audit:event_list")}"' in home
+    page = client.get(reverse("audit:event_list")).content.decode()
+    assert "提交申请" in page or "案件办理" in page
+    assert "outsider" not in page and "10.9.9.9" not in page
+
+
+@pytest.mark.django_db
 def test_details_are_shown_in_words(client, clerk, events):
     factories.login(client, clerk)
     page = client.get(reverse("audit:event_list")).content.decode()

@@ -196,7 +196,9 @@ REGISTRY: dict[str, Entry] = {
     "notifications": Entry(get=LOGGED_IN, post=LOGGED_IN),
     "notification_open": Entry(get=OWNER, post=OWNER, kwargs=lambda w: {"pk": w.notification.pk}),
     "notifications_read_all": Entry(get=LOGGED_IN, post=LOGGED_IN),
-    "audit:event_list": Entry(get=BUREAU_STAFF, post=BUREAU_STAFF),
+    "audit:event_list": Entry(
+        get=BUREAU_STAFF | {"supervisor"}, post=BUREAU_STAFF | {"supervisor"}
+    ),
     # institutions: only members, each of their own institution
     "institutions:profile": Entry(get=INSTITUTIONS, post=INSTITUTIONS),
     "institutions:project_list": Entry(get=INSTITUTIONS, post=INSTITUTIONS),
