@@ -441,9 +441,7 @@ def can_view_audit(user) -> bool:
     """Bureau staff and supervisors (a supervisor sees draws and the audit trail, issue 4): the
     county's see their county's events, the prefecture's all of the prefecture's."""
     return (
-        _active(user)
-        and user.role in (*BUREAU_ROLES, "supervisor")
-        and user.bureau_id is not None
+        _active(user) and user.role in (*BUREAU_ROLES, "supervisor") and user.bureau_id is not None
     )
 
 

@@ -244,7 +244,8 @@ def material_upload(request, pk):
             return redirect("appraisal:case_detail", pk=case.pk)
     else:
         form_errors_to_messages(request, form)
-    return redirect("appraisal:case_detail", pk=case.pk)
+    # The page again with the kind and note as chosen: only the file is to be picked again.
+    return case_detail(request, case.pk, upload_form=form)
 
 
 def _attachment(file_field, filename, content_type):

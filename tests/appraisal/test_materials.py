@@ -122,3 +122,14 @@ def test_the_note_and_the_same_file_under_two_kinds_are_shown(client, draft, app
     assert "说明：第一版，供参考" in page
     assert "与“教学大纲”中的文件内容完全相同" in page
     assert "与“教学计划”中的文件内容完全相同" in page
+
+
+def test_a_refused_upload_keeps_the_kind_and_note_chosen(client, draft, applicant):
+    """Only the file is to be picked again: the kind and the note stay as chosen."""
+    factories.login(client, applicant)
+    response = upload(client, draft, "syllabus", "a.pdf", b"plain text", note="第二学期修订版")
+    html = response.content.decode()
+    assert response.status_code == 200 and "实际内容不是允许的类型" in html
+    form = html.split('id="upload-form"', 1)[1].split("</form>", 1)[0]
+    assert '<option value="syllabus" selected>' in form and 'value="第二学期修订版"' in form
+    assert not Material.objects.filter(case=draft).exists()
