@@ -15,11 +15,23 @@ REASON_MAX = 1000
 TEXT_MAX = 5000
 
 
+class ChoicesSomeTaken(forms.CheckboxSelectMultiple):
+    """Checkboxes of which those in ``taken`` (values) are shown but cannot be ticked."""
+
+    taken = frozenset()
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if getattr(value, "value", value) in self.taken:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class ApplicationForm(NamesRequiredFields, forms.Form):
     projects = IdsField(
         label="申请鉴定的培训项目",
         queryset=TrainingProject.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=ChoicesSomeTaken,
         error_messages={"required": "请至少选择一个申请鉴定的培训项目。"},
     )
     statement = forms.CharField(
@@ -46,6 +58,10 @@ class ApplicationForm(NamesRequiredFields, forms.Form):
             return project.name
 
         field.label_from_instance = label
+        # A project in another application cannot be ticked (the service refuses it too); it
+        # stays listed, with the application it is in.
+        field.widget.taken = frozenset(taken)
+        self.all_taken = bool(taken) and all(p.pk in taken for p in field.queryset)
 
 
 class MaterialUploadForm(forms.Form):

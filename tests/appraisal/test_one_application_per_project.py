@@ -1,6 +1,8 @@
 """A project is appraised in one application at a time: a second application for it is refused
 until the first is refused or withdrawn (a result is contested by re-review, not by re-applying)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -67,6 +69,14 @@ def test_the_form_says_where_a_project_is_and_the_page_explains_the_refusal(
     factories.login(client, applicant)
     page = client.get(reverse("appraisal:case_create")).content.decode()
     assert f"{project_a.name}（已在鉴定申请 {first.number} 中）" in page
+    # It cannot be ticked, and with nothing else to apply for the page says what to do instead.
+    box = re.search(rf'<input[^>]*value="{project_a.pk}"[^>]*>', page).group(0)
+    assert "disabled" in box
+    assert 'id="all-taken"' in page
+    other = factories.project(applicant.institution)
+    page = client.get(reverse("appraisal:case_create")).content.decode()
+    assert 'id="all-taken"' not in page
+    assert "disabled" not in re.search(rf'<input[^>]*value="{other.pk}"[^>]*>', page).group(0)
     response = client.post(
         reverse("appraisal:case_create"), {"projects": [project_a.pk], "statement": STATEMENT}
     )
