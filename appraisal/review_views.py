@@ -249,7 +249,11 @@ def opinion_edit(request, pk):
         if r.get("tie") and r.get("result"):
             initial[f"settled_{r['project']}"] = r["result"]
     form = OpinionForm(request.POST or None, dimensions=names, ties=ties, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    editable = round.case.state == CaseState.IN_REVIEW
+    refused = ""
+    if request.method == "POST" and not editable:  # the page no longer offers the form
+        refused = f"案件当前为“{round.case.state_label}”，鉴定意见已不能修改，本次未作更改。"
+    elif request.method == "POST" and form.is_valid():
         try:
             svc.save_opinion(
                 request.user,
@@ -278,7 +282,8 @@ def opinion_edit(request, pk):
             "sheets": ReviewSheet.objects.filter(round=round, submitted_at__isnull=False)
             .select_related("seat__expert", "document")
             .prefetch_related("answers__project"),
-            "editable": round.case.state == CaseState.IN_REVIEW,
+            "editable": editable,
+            "refused": refused,
         },
     )
 

@@ -375,3 +375,23 @@ def test_the_expert_home_says_what_waits_on_each_member(client, review, clerk, i
     svc.sign_opinion(member.expert.user, round, reauth=PW, content_hash=opinion.content_hash)
     assert "签署" not in todo(member) and "暂无需要您办理的事项" in todo(member)
     assert "核对并签署" in todo(leader)
+
+
+def test_posting_to_a_concluded_round_says_why_nothing_happened(
+    client, review, clerk, indicator_template
+):
+    from .test_reviews import all_sign
+
+    case, round, seats = review
+    opinion = drafted(review, clerk, indicator_template)
+    all_sign(review, opinion)
+    svc.stamp_decision(grant_stamp(clerk), round, reauth=PW)
+    factories.login(client, seats[0].expert.user)
+    signed = client.post(
+        url("opinion_sign", round),
+        {"content_hash": opinion.content_hash, "confirm": "on", "reauth": PW},
+    ).content.decode()
+    assert 'id="refused"' in signed and "不能" in signed.split('id="refused"', 1)[1][:300]
+    edited = client.post(url("opinion_edit", round), {"reasoning": "再改一次。"}).content.decode()
+    assert 'id="refused"' in edited
+    assert Opinion.objects.get(round=round).revision == opinion.revision
