@@ -162,10 +162,31 @@ class BureauSealAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "bureau"]
     readonly_fields = ["sha256", "is_generated", "uploaded_by", "uploaded_at"]
 
+    def get_fields(self, request, obj=None):
+        if obj is not None:  # the image is shown, not linked: files are served by no public URL
+            return ["bureau", "seal_image", "is_active", "note", *self.readonly_fields]
+        return super().get_fields(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:
-            return ["bureau", "image", *self.readonly_fields]
+            return ["bureau", "seal_image", *self.readonly_fields]
         return self.readonly_fields
+
+    @admin.display(description="印章图片")
+    def seal_image(self, obj):
+        import base64
+
+        from django.utils.html import format_html
+
+        try:
+            with obj.image.open("rb") as handle:
+                data = base64.b64encode(handle.read()).decode()
+        except (FileNotFoundError, ValueError):
+            return "（文件已丢失）"
+        return format_html(
+            '<img src="data:image/png;base64,{}" alt="印章图片" style="width:120px;height:120px">',
+            data,
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -54,3 +54,21 @@ def test_seals_cannot_be_deleted(client, changji):
     response = client.post(f"/admin/appraisal/bureauseal/{seal.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert BureauSeal.objects.filter(pk=seal.pk).exists()
+
+
+def test_a_seals_page_shows_the_image_instead_of_a_link_that_leads_nowhere(client, changji):
+    """Stored files have no public address: the page shows the image itself, and can still
+    change whether the seal is active."""
+    factories.login(client, sysadmin())
+    post_seal(client, changji, seal_png("昌吉市教育局"))
+    seal = BureauSeal.objects.get()
+    page = client.get(f"/admin/appraisal/bureauseal/{seal.pk}/change/")
+    html = page.content.decode()
+    assert page.status_code == 200 and 'src="data:image/png;base64,' in html
+    assert seal.image.name not in html  # no link to the stored file's name
+    response = client.post(
+        f"/admin/appraisal/bureauseal/{seal.pk}/change/", {"is_active": "", "note": "停用"}
+    )
+    assert response.status_code == 302
+    seal.refresh_from_db()
+    assert not seal.is_active and seal.note == "停用"
