@@ -113,6 +113,8 @@ def test_the_acceptance_notice_gives_the_clerks_note_and_when_the_opinion_is_due
         in text
     )
     assert "受理意见：请保持联系电话畅通。" in text
+    # The same duty the case page shows as running to that day: the opinion and the category.
+    assert "个工作日内）形成鉴定意见并确定类别。" in text
 
 
 def test_the_refusal_notice_says_what_the_institution_may_do(applicant, project_a, clerk):
