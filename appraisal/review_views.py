@@ -125,11 +125,16 @@ def _sheet_row(project, dimensions, answer, typed=None) -> dict:
         ticked = {s.pk for s in answer.ticked.all()} if answer else set()
         evidence = answer.evidence if answer else {}
         vote, reasons = (answer.vote, answer.reasons) if answer else ("", "")
+    # A saved draft that cannot be submitted yet says so by its own vote, not only at the top.
+    missing = ""
+    if answer is not None and typed is None and not answer.sheet.is_submitted:
+        missing = "尚未表决" if not vote else ("尚未写明理由" if not reasons.strip() else "")
     return {
         "project": project,
         "answer": answer,
         "vote": vote,
         "reasons": reasons,
+        "missing": missing,
         "dimensions": [
             {
                 "dimension": d,

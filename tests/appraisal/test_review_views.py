@@ -54,9 +54,14 @@ def test_sheet_page_saves_shows_suggestion_and_submits(client, review, indicator
         f"p{project.pk}-reasons": "以讲授和练习为主。",
         "action": "save",
     }
+    page = client.post(url("sheet", round), {**data, f"p{project.pk}-reasons": ""}, follow=True)
+    # A draft that cannot be submitted yet says so by the project's vote.
+    assert f'id="missing-{project.pk}"' in page.content.decode()
+    assert "本项目尚未写明理由" in page.content.decode()
     page = client.post(url("sheet", round), data, follow=True)
     html = page.content.decode()
     assert "草稿已保存" in html and "规则提示：</strong>学科类" in html
+    assert f'id="missing-{project.pk}"' not in html
     # Submitting without confirming keeps the draft, unsubmitted.
     page = client.post(url("sheet", round), {**data, "action": "submit"}, follow=True)
     assert "确认提交" in page.content.decode()
