@@ -43,7 +43,7 @@ def panel_context(user, case) -> dict:
     names_visible = access.panel_names_visible_to(user, case)
     seats = list(
         Seat.objects.filter(round__case=case)
-        .select_related("expert", "round", "replaces")
+        .select_related("expert", "round__bureau", "replaces")
         .order_by("round__number", "position", "invited_at", "id")
     )
     accepted = [s for s in seats if s.status == Seat.Status.ACCEPTED]

@@ -287,6 +287,12 @@ def test_the_first_panel_does_not_learn_who_reviews_its_result(
     factories.login(client, newcomer.user)
     page = client.get(f"/cases/{forwarded.pk}/").content.decode()
     assert newcomer.name in page and first_member.name in page  # the first result is out
+    # The two panels are listed under their rounds, the county's first.
+    seats_table = page.split('id="seats"', 1)[1].split("</table>", 1)[0]
+    county = seats_table.index("县（市）初次鉴定")
+    prefecture = seats_table.index("州级复审鉴定")
+    assert county < seats_table.index(first_member.name) < prefecture
+    assert prefecture < seats_table.index(newcomer.name)
     # Once the re-review's result is issued, its panel is no secret to anyone who sees the case.
     review_round(prefecture_clerk, forwarded)
     factories.login(client, first_member.user)
