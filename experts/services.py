@@ -143,7 +143,7 @@ def add_credit_record(
         expert = Expert.objects.select_for_update().get(pk=expert_id)
         if not access.experts_visible_to(user).filter(pk=expert.pk).exists():
             raise ServiceError("您无权为该专家记录信用情况。")
-        return record_credit(
+        record = record_credit(
             user,
             ExpertCreditRecord,
             Action.EXPERT_CREDIT,
@@ -151,6 +151,43 @@ def add_credit_record(
             expert.pool,
             {"kind": kind, "reason": reason, "evidence": evidence, "case_number": case_number},
             expert=expert,
+        )
+        tell_rounds_at_work(expert)
+        return record
+
+
+def seats_at_work(expert):
+    """The expert's seats (invited or accepted) on panels still at work."""
+    from appraisal.models import Seat
+    from appraisal.services.draws import ACTIVE_STATES, OPEN_SEAT
+
+    return (
+        Seat.objects.filter(
+            expert=expert, status__in=OPEN_SEAT, round__case__state__in=ACTIVE_STATES
+        )
+        .select_related("round__case", "round__bureau")
+        .order_by("round__case__number")
+    )
+
+
+def tell_rounds_at_work(expert):
+    """Guide 九(三): an expert with a credit record is no longer engaged, the panels he sits on now
+    included; the bureaus running them are told which seats to deal with."""
+    from django.urls import reverse
+
+    from portal.notify import bureau_staff, notify
+
+    for seat in seats_at_work(expert):
+        round, case = seat.round, seat.round.case
+        role = "county" if round.number == 1 else "prefecture"
+        notify(
+            bureau_staff(round.bureau, role),
+            f"专家组成员已记入信用管理记录：{case.number}",
+            f"{expert.name}（{round.get_number_display()}席位{seat.position}，"
+            f"{seat.get_status_display()}）已记入专家信用管理记录。依指南九（三），不再聘请其继续参与"
+            "鉴定工作，请依规处理该席位。",
+            url=reverse("appraisal:case_detail", args=[case.pk]),
+            case=case,
         )
 
 

@@ -207,6 +207,13 @@ def credit_add(request, pk):
             messages.error(request, exc.message)
         else:
             messages.success(request, "信用管理记录已登记，该专家今后不再被抽取。")
+            at_work = [s.round.case.number for s in services.seats_at_work(expert)]
+            if at_work:
+                messages.warning(
+                    request,
+                    f"该专家目前仍在以下进行中的鉴定专家组中：{'、'.join(at_work)}。"
+                    "依指南九（三）不再聘请其继续参与，已通知组织该轮鉴定的教育局依规处理。",
+                )
     else:
         form_errors_to_messages(request, form)
     return redirect("experts:expert_detail", pk=expert.pk)

@@ -373,3 +373,23 @@ def test_help_and_errors_are_tied_to_their_fields_for_screen_readers(client, cle
     title = re.search(r'<input[^>]*name="title"[^>]*>', page).group(0)
     helptext = re.search(r'aria-describedby="([^"]+)"', title).group(1).split()[0]
     assert f'<div class="help" id="{helptext}">' in page
+
+
+def test_a_credit_record_on_an_expert_at_work_tells_the_bureau_running_that_panel(
+    client, clerk, accepted_case, pool
+):
+    """Guide 九(三): no longer engaged, the panels under way included; the clerk recording it
+    and the bureau running the round learn which seat to deal with."""
+    draw = factories.draw(clerk, accepted_case, subjects=["mathematics"])
+    seat = draw.seats.select_related("expert").first()
+    factories.login(client, clerk)
+    page = client.post(
+        reverse("experts:credit_add", args=[seat.expert.pk]),
+        {"kind": "favouritism", "reason": "私下接触申请机构", "evidence": "谈话记录"},
+        follow=True,
+    ).content.decode()
+    assert "今后不再被抽取" in page
+    assert f"该专家目前仍在以下进行中的鉴定专家组中：{accepted_case.number}" in page
+    told = Notification.objects.get(recipient=clerk, subject__contains="已记入信用管理记录")
+    assert seat.expert.name in told.body and f"席位{seat.position}" in told.body
+    assert told.case_id == accepted_case.pk
