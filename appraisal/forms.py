@@ -133,11 +133,19 @@ class CaseFilterForm(forms.Form):
 class WitnessFields(forms.Form):
     """The witness (监督人) enters their own account, password and value at the clerk's screen."""
 
-    witness_username = forms.CharField(label="监督人账户", required=False)
+    # Typed by the witness at the clerk's screen: the browser must not fill in the clerk's own
+    # saved login (it ignores "off" on a password field, not "new-password").
+    witness_username = forms.CharField(
+        label="监督人账户",
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
     witness_password = forms.CharField(
         label="监督人密码",
         required=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text="监督人本人输入登录密码。",
     )
     witness_token = forms.CharField(

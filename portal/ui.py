@@ -68,6 +68,16 @@ class NamesRequiredFields:
         super().__init__(*args, **kwargs)
         generic = str(forms.Field.default_error_messages["required"])
         for field in self.fields.values():
+            # A choice left open reads 请选择, not Django's “---------”.
+            if isinstance(field, forms.ModelChoiceField) and field.empty_label is not None:
+                field.empty_label = "请选择"
+            elif isinstance(field, forms.ChoiceField) and not isinstance(
+                field, forms.MultipleChoiceField
+            ):
+                field.choices = [
+                    (value, "请选择" if value == "" and label == "---------" else label)
+                    for value, label in field.choices
+                ]
             if isinstance(field, forms.EmailField):  # Django's words mix in “Email”
                 field.error_messages["invalid"] = (
                     f"请输入有效的{field.label}（如 name@example.cn）。"

@@ -363,3 +363,13 @@ def test_clerk_triggers_lapse_for_one_case(client, clerk, foreign_clerk, drawn):
     client.post(reverse("appraisal:lapse_check", args=[case.pk]))
     assert Seat.objects.get(pk=seat.pk).status == Seat.Status.LAPSED
     assert Seat.objects.filter(replaces=seat).exists()
+
+
+def test_the_witness_fields_are_not_filled_with_the_clerks_saved_login(
+    client, clerk, accepted_case, pool
+):
+    factories.login(client, clerk)
+    html = client.get(reverse("appraisal:draw_panel", args=[accepted_case.pk])).content.decode()
+    username = re.search(r'<input[^>]*name="witness_username"[^>]*>', html).group(0)
+    password = re.search(r'<input[^>]*name="witness_password"[^>]*>', html).group(0)
+    assert 'autocomplete="off"' in username and 'autocomplete="new-password"' in password

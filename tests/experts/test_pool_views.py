@@ -393,3 +393,9 @@ def test_a_credit_record_on_an_expert_at_work_tells_the_bureau_running_that_pane
     told = Notification.objects.get(recipient=clerk, subject__contains="已记入信用管理记录")
     assert seat.expert.name in told.body and f"席位{seat.position}" in told.body
     assert told.case_id == accepted_case.pk
+
+
+def test_open_choices_read_qing_xuanze_not_dashes(client, clerk, changji_expert):
+    factories.login(client, clerk)
+    html = client.get(reverse("experts:expert_detail", args=[changji_expert.pk])).content.decode()
+    assert "---------" not in html and '<option value="" selected>请选择</option>' in html

@@ -121,3 +121,10 @@ def test_county_home_lists_its_rounds_by_the_step_they_wait_for(client, applican
     assert reviewing.number not in to_seal
     in_review = html.split('id="in-review"', 1)[1].split('class="card"', 1)[0]
     assert reviewing.number in in_review and signed.number not in in_review
+
+
+def test_a_keyboard_user_can_skip_to_the_page_itself(client, clerk):
+    factories.login(client, clerk)
+    html = client.get("/").content.decode()
+    assert '<a class="skip-link" href="#main">跳到正文</a>' in html
+    assert html.index("skip-link") < html.index('class="mainnav"') < html.index('<main id="main"')
