@@ -20,7 +20,7 @@ from .documents.signing import verify_pdf
 from .models import IssuedDocument, Round
 from .services.rereview import opinion_standing, replacing_opinion
 
-CODE = re.compile(r"^[0-9A-F]{8,32}$")
+CODE = re.compile(r"^[0-9A-F]{16}$")  # new_verification_code: 8 random bytes in hex
 RESULT_LABELS = {"academic": "学科类", "non_academic": "非学科类"}
 
 

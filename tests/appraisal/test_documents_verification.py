@@ -136,3 +136,10 @@ def test_uploads_are_rate_limited_per_address(client, opinion, settings):
         assert "完全一致" in upload(client, opinion, data).content.decode()
     html = upload(client, opinion, data).content.decode()
     assert "核验次数过多" in html and "完全一致" not in html
+
+
+@pytest.mark.parametrize("code", ["99999999999999999999", "ABCDEF12", "abc"])
+def test_a_code_not_of_sixteen_characters_is_named_as_such(client, db, code):
+    page = client.get("/verify/", {"code": code})
+    assert page.status_code == 200
+    assert "核验码格式不正确：应为文书上印制的十六位字母数字组合。" in page.content.decode()
