@@ -25,6 +25,21 @@ def _run(request, case, call, success):
     return redirect("appraisal:case_detail", pk=case.pk)
 
 
+def _too_long(request, form, case):
+    """A text past its limit is refused in the form's own words: the service, which says what is
+    missing, would otherwise read the refused field as empty and ask for it."""
+    if form.is_valid():
+        return None
+    errors = [
+        e for field in form.errors.as_data().values() for e in field if e.code == "max_length"
+    ]
+    if not errors:
+        return None
+    for error in errors:
+        messages.error(request, error.messages[0])
+    return redirect("appraisal:case_detail", pk=case.pk)
+
+
 def _refused_upload(request, case):
     refused = getattr(request, "refused_uploads", None)  # set while request.FILES was read
     if refused:
@@ -43,7 +58,10 @@ def typed_reasons_key(case) -> str:
 def rereview_request(request, pk):
     case = access.get_case_for_transition(request.user, pk, "request_rereview")
     form = RereviewRequestForm(request.POST)
-    form.is_valid()
+    too_long = _too_long(request, form, case)
+    if too_long:
+        request.session[typed_reasons_key(case)] = request.POST.get("reasons", "")
+        return too_long
     data = form.cleaned_data
     reasons = data.get("reasons", "")
     files = request.FILES.getlist("files")
@@ -107,8 +125,7 @@ def accept_result(request, pk):
 def rereview_forward(request, pk):
     case = access.get_case_for_transition(request.user, pk, "forward_rereview")
     form = CountyOpinionForm(request.POST)
-    form.is_valid()
-    return _run(
+    return _too_long(request, form, case) or _run(
         request,
         case,
         lambda: services.forward_rereview(
@@ -126,8 +143,7 @@ def rereview_forward(request, pk):
 def rereview_refuse(request, pk):
     case = access.get_case_for_transition(request.user, pk, "refuse_rereview")
     form = ReasonForm(request.POST)
-    form.is_valid()
-    return _run(
+    return _too_long(request, form, case) or _run(
         request,
         case,
         lambda: services.refuse_rereview(
@@ -147,8 +163,7 @@ def rereview_receive(request, pk):
     if not rules.is_prefecture_staff_over(case, request.user):
         raise PermissionDenied("只有州教育局工作人员可以签收报送的复审申请。")
     form = OptionalNoteForm(request.POST)
-    form.is_valid()
-    return _run(
+    return _too_long(request, form, case) or _run(
         request,
         case,
         lambda: services.receive_rereview(

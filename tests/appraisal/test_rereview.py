@@ -632,3 +632,24 @@ def test_a_county_opinion_is_final_once_the_request_is_refused_or_the_result_acc
     for case in (refused, accepted):
         document = Decision.objects.get(round__case=case, round__number=1).document
         assert "该鉴定结果为最终结论" in _standing(client, document)
+
+
+def test_a_county_opinion_too_long_is_named_not_read_as_missing(client, decided, applicant, clerk):
+    request(decided, applicant)
+    factories.login(client, clerk)
+    page = client.post(
+        f"/cases/{decided.pk}/rereview/forward/", {"opinion": "同" * 1001}, follow=True
+    ).content.decode()
+    assert "“县（市）教育局意见”不能超过 1000 个字（现有 1001 个）" in page
+    assert "请填写县（市）教育局意见" not in page
+    assert state(decided) == CaseState.REREVIEW_REQUESTED
+
+
+def test_reasons_too_long_are_named_and_kept(client, decided, applicant):
+    factories.login(client, applicant)
+    page = client.post(
+        f"/cases/{decided.pk}/rereview/", {"reasons": "理" * 5001, "declared": "on"}, follow=True
+    ).content.decode()
+    assert "“申请复审的理由”不能超过 5000 个字（现有 5001 个）" in page
+    assert "理" * 5001 in page  # shown again to be shortened
+    assert state(decided) == CaseState.DECIDED
