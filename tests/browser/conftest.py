@@ -124,6 +124,7 @@ def enrol(page, username, shots=None):
     AUTHENTICATORS[username] = {"key": base64.b32decode(secret + "=" * (-len(secret) % 8))}
     page.fill("#id_token", next_code(username))
     page.click("button:has-text('完成绑定')")
+    page.wait_for_selector("#backup-codes li")  # the next page, not the one just left
     codes = page.locator("#backup-codes li").all_inner_texts()
     assert len(codes) == 10
     if shots is not None:
