@@ -68,9 +68,11 @@ class NamesRequiredFields:
         super().__init__(*args, **kwargs)
         generic = str(forms.Field.default_error_messages["required"])
         for field in self.fields.values():
-            # A choice left open reads 请选择, not Django's “---------”.
-            if isinstance(field, forms.ModelChoiceField) and field.empty_label is not None:
-                field.empty_label = "请选择"
+            # A choice left open reads 请选择, not Django's “---------”. (A model choice's list is
+            # its queryset's, read when shown: only its empty label is set here.)
+            if isinstance(field, forms.ModelChoiceField):
+                if field.empty_label is not None:
+                    field.empty_label = "请选择"
             elif isinstance(field, forms.ChoiceField) and not isinstance(
                 field, forms.MultipleChoiceField
             ):
