@@ -151,6 +151,10 @@ def accept_invitation(user, seat_id, *, confirmed, ip=None) -> Seat:
             )
         if seat.expert.status != Expert.Status.ACTIVE:
             raise ServiceError("您在专家库中的状态不是“在库”，不能接受邀请。")
+        if seat.expert.credit_records.exists():  # recorded after the draw: guide 九(三)
+            raise ServiceError(
+                "您已被记入专家信用管理记录，依指南九（三）不再参与鉴定工作，不能接受邀请。"
+            )
         now = timezone.now()
         seat.status = Seat.Status.ACCEPTED
         seat.replied_at = seat.accepted_at = now

@@ -393,6 +393,15 @@ def test_a_credit_record_on_an_expert_at_work_tells_the_bureau_running_that_pane
     told = Notification.objects.get(recipient=clerk, subject__contains="已记入信用管理记录")
     assert seat.expert.name in told.body and f"席位{seat.position}" in told.body
     assert told.case_id == accepted_case.pk
+    # The invitation still open cannot be accepted any more.
+    from appraisal.services import ServiceError, invitations
+
+    with pytest.raises(ServiceError, match="信用管理记录"):
+        invitations.accept_invitation(
+            seat.expert.user, seat.pk, confirmed=invitations.DECLARATION_KEYS
+        )
+    seat.refresh_from_db()
+    assert seat.status == "invited"
 
 
 def test_open_choices_read_qing_xuanze_not_dashes(client, clerk, changji_expert):
