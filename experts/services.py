@@ -179,9 +179,8 @@ def tell_rounds_at_work(expert):
 
     for seat in seats_at_work(expert):
         round, case = seat.round, seat.round.case
-        role = "county" if round.number == 1 else "prefecture"
         notify(
-            bureau_staff(round.bureau, role),
+            bureau_staff(round.bureau, round.staff_role),
             f"专家组成员已记入信用管理记录：{case.number}",
             f"{expert.name}（{round.get_number_display()}席位{seat.position}，"
             f"{seat.get_status_display()}）已记入专家信用管理记录。依指南九（三），不再聘请其继续参与"

@@ -557,6 +557,11 @@ class Round(models.Model):
     def __str__(self):
         return f"{self.case.number} {self.get_number_display()}"
 
+    @property
+    def staff_role(self) -> str:
+        """The role of the clerks running it: the county's first round, the prefecture's re-review."""
+        return "county" if self.number == self.COUNTY else "prefecture"
+
 
 class CaseLog(models.Model):
     """One row per transition: the case's timeline. Append-only."""

@@ -78,7 +78,7 @@ def call_alternate(case, round, vacated: Seat, actor, ip=None) -> Seat | None:
     skipped_rows = [[names.get(i, str(i)), why] for i, why in skipped.items()]
     if expert_id is None:
         notify(
-            bureau_staff(round.bureau, "county" if round.number == 1 else "prefecture"),
+            bureau_staff(round.bureau, round.staff_role),
             f"候补专家已用尽：{case.number}",
             f"案件 {case.number} 席位{vacated.position}的候补专家已用尽，请在案件页面补抽专家。",
             url=reverse("appraisal:case_detail", args=[case.pk]),
@@ -180,9 +180,7 @@ def accept_invitation(user, seat_id, *, confirmed, ip=None) -> Seat:
         if case.panel_complete():
             run_transition(case.pk, user, "start_review", note="专家组全部成员已接受邀请。", ip=ip)
             notify(
-                bureau_staff(
-                    seat.round.bureau, "county" if seat.round.number == 1 else "prefecture"
-                ),
+                bureau_staff(seat.round.bureau, seat.round.staff_role),
                 f"专家组已组成：{case.number}",
                 f"案件 {case.number} 的专家组成员均已接受邀请，鉴定开始。",
                 url=reverse("appraisal:case_detail", args=[case.pk]),

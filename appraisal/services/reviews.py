@@ -63,10 +63,6 @@ ACTIVITY_METHODS = {
 _log = log_step
 
 
-def _staff_role(round) -> str:
-    return "county" if round.number == Round.COUNTY else "prefecture"
-
-
 def _case_url(case) -> str:
     return reverse("appraisal:case_detail", args=[case.pk])
 
@@ -373,7 +369,7 @@ def submit_sheet(user, round, *, ip=None) -> ReviewSheet:
             opinion = Opinion.objects.filter(round=round).select_related("leader__expert").first()
             leader = [opinion.leader.expert.user] if opinion and opinion.leader else []
             notify(
-                bureau_staff(round.bureau, _staff_role(round)) + leader,
+                bureau_staff(round.bureau, round.staff_role) + leader,
                 f"评分表已全部提交：{case.number}",
                 f"案件 {case.number} 的专家组成员均已提交评分表，可由组长起草鉴定意见。",
                 url=_case_url(case),
@@ -705,7 +701,7 @@ def sign_opinion(
                 case.pk, user, "complete_opinion", note="专家组全体成员已签署鉴定意见。", ip=ip
             )
             notify(
-                bureau_staff(round.bureau, _staff_role(round)),
+                bureau_staff(round.bureau, round.staff_role),
                 f"鉴定意见已全部签署：{case.number}",
                 f"案件 {case.number} 的鉴定意见已由专家组全体成员签署，请确定类别并盖章。",
                 url=_case_url(case),
