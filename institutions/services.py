@@ -2,7 +2,6 @@
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from appraisal import access
 from appraisal.services import ServiceError
@@ -36,13 +35,14 @@ def tell_institution(mark):
     """The institution is told of a mark against it, with the facts found and where to object:
     a credit evaluation is a finding about it, made known to it (guide 九(二))."""
     from portal.notify import institution_members, notify
+    from portal.templatetags.portal_tags import cn_date
 
     bureau = mark.bureau
     on_case = f"（案件 {mark.case_number}）" if mark.case_number else ""
     notify(
         institution_members(mark.institution),
         f"信用评价记录告知：{mark.get_kind_display()}",
-        f"{bureau.name}于{timezone.localdate(mark.recorded_at):%Y年%m月%d日}认定贵机构在校外培训"
+        f"{bureau.name}于{cn_date(mark.recorded_at)}认定贵机构在校外培训"
         f"服务类别鉴定中存在“{mark.get_kind_display()}”的情形{on_case}，已记入信用评价记录。"
         f"\n事实与理由：{mark.reason}\n如有异议，可向{bureau.name}书面提出，并提供相关证据。",
         url=reverse("institutions:profile") + "#credit-marks",

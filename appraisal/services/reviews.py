@@ -17,7 +17,7 @@ import audit
 from audit.models import Action
 from portal.notify import bureau_staff, institution_members, notify
 from portal.reauth import check_reauth
-from portal.templatetags.portal_tags import cn_date
+from portal.templatetags.portal_tags import cn_date, paragraphs
 
 from .. import rules
 from ..documents import issue_document
@@ -951,7 +951,7 @@ def opinion_context(round, decision: Decision) -> dict:
         "findings": [f for f in opinion.findings if f.get("text")]
         or [{"dimension": "综合", "text": "见专家组意见。"}],
         "opinion": {
-            "paragraphs": [line.strip() for line in opinion.reasoning.splitlines() if line.strip()],
+            "paragraphs": paragraphs(opinion.reasoning),
             "votes_academic": sum(v["academic"] for v in votes),
             "votes_non_academic": sum(v["non_academic"] for v in votes),
             "votes": votes,
