@@ -292,14 +292,15 @@ class ActivityForm(NamesRequiredFields, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
-    def __init__(self, *args, only_meeting=False, **kwargs):
+    def __init__(self, *args, kinds=None, **kwargs):
+        """``kinds``: those that may be recorded now (``reviews.recordable_kinds``), all if None."""
         from .models import ReviewActivity
 
         super().__init__(*args, **kwargs)
-        kinds = ReviewActivity.Kind.choices
-        if only_meeting:
-            kinds = [(k, label) for k, label in kinds if k == ReviewActivity.Kind.OPENING_MEETING]
-        self.fields["kind"].choices = [("", "请选择"), *kinds]
+        choices = [
+            (k, label) for k, label in ReviewActivity.Kind.choices if kinds is None or k in kinds
+        ]
+        self.fields["kind"].choices = [("", "请选择"), *choices]
 
 
 class LeaderForm(forms.Form):

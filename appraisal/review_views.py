@@ -36,9 +36,9 @@ def review_records(request, pk):
     """The round's activity records; its bureau's clerks add to them."""
     round = _round_for_panel_or_staff(request.user, pk)
     may_record = rules.is_round_staff(round, request.user)
-    # Signed, but no opening meeting entered: the seal waits for it, so it alone may be entered.
-    only_meeting = round.case.state == CaseState.OPINION_SIGNED and not svc.held_meeting(round)
-    form = ActivityForm(request.POST or None, only_meeting=only_meeting)
+    kinds = svc.recordable_kinds(round.case, round)
+    # With nothing recordable the form offers every kind, and the service says why it refuses.
+    form = ActivityForm(request.POST or None, kinds=kinds or None)
     if request.method == "POST":
         if not may_record:
             raise PermissionDenied("只有组织本轮鉴定的教育局工作人员可以记录鉴定活动。")
@@ -64,7 +64,7 @@ def review_records(request, pk):
             "case": round.case,
             "activities": round.activities.prefetch_related("files").select_related("recorded_by"),
             "form": form,
-            "may_record": may_record and (round.case.state in svc.RECORDING_STATES or only_meeting),
+            "may_record": may_record and bool(kinds),
         },
     )
 

@@ -136,12 +136,7 @@ def record_activity(
         case, round = _lock_round(round)
         if not rules.is_round_staff(round, user):
             raise ServiceError("只有组织本轮鉴定的教育局工作人员可以记录鉴定活动。")
-        late_meeting = (  # held, but entered after the signatures: the seal waits for it
-            case.state == CaseState.OPINION_SIGNED
-            and kind == ReviewActivity.Kind.OPENING_MEETING
-            and not held_meeting(round)
-        )
-        if not late_meeting:
+        if kind not in recordable_kinds(case, round):
             _require_state(case, *RECORDING_STATES, doing="记录鉴定活动")
         if date > timezone.localdate():
             raise ServiceError("活动日期不能晚于今天。")
@@ -855,6 +850,17 @@ NO_MEETING = (
 def held_meeting(round) -> bool:
     """Whether the round's opening meeting with its policy briefing (guide 七(三)) is recorded."""
     return round.activities.filter(kind=ReviewActivity.Kind.OPENING_MEETING).exists()
+
+
+def recordable_kinds(case, round) -> list[str]:
+    """The kinds of activity the round's bureau may record now: any while the panel forms and
+    reviews; once every member signed, only an opening meeting that was held but not entered
+    (the seal waits for it); none after that."""
+    if case.state in RECORDING_STATES:
+        return list(ReviewActivity.Kind.values)
+    if case.state == CaseState.OPINION_SIGNED and not held_meeting(round):
+        return [ReviewActivity.Kind.OPENING_MEETING]
+    return []
 
 
 def opinion_context(round, decision: Decision) -> dict:

@@ -580,6 +580,20 @@ def test_no_seal_before_the_opening_meeting_is_recorded(
         )
     factories.opening_meeting(clerk, round)
     assert svc.stamp_decision(stamper, round, reauth=PW).document is not None
+    # Sealed, nothing more is recorded, and the page says why when asked to.
+    records = reverse("appraisal:review_records", args=[round.pk])
+    page = client.get(records).content.decode()
+    assert 'id="record-activity"' not in page
+    refused = client.post(
+        records,
+        {
+            "kind": "interview",
+            "date": timezone.localdate().isoformat(),
+            "place": "机构",
+            "attendees": "专家组",
+        },
+    ).content.decode()
+    assert 'id="refused"' in refused and "不能记录鉴定活动" in refused
 
 
 def test_a_different_category_with_a_reason_is_recorded(review, clerk, indicator_template):
