@@ -128,7 +128,7 @@ def _sheet_row(project, dimensions, answer, typed=None) -> dict:
     # A saved draft that cannot be submitted yet says so by its own vote, not only at the top.
     missing = ""
     if answer is not None and typed is None and not answer.sheet.is_submitted:
-        missing = "尚未表决" if not vote else ("尚未写明理由" if not reasons.strip() else "")
+        missing = {"vote": "尚未表决", "reasons": "尚未写明理由", "": ""}[svc.answer_gap(answer)]
     return {
         "project": project,
         "answer": answer,

@@ -304,17 +304,22 @@ def _int_or_none(value):
         raise ServiceError("所引用的材料或活动编号无效。") from None
 
 
+def answer_gap(answer) -> str:
+    """What a project's answer lacks before the sheet can be submitted: "vote", "reasons" or ""."""
+    if answer is None or not answer.vote:
+        return "vote"
+    return "" if answer.reasons.strip() else "reasons"
+
+
 def sheet_problems(sheet: ReviewSheet, projects) -> list[str]:
     """What stops the sheet from being submitted, in words for the expert."""
     answers = {a.project_id: a for a in sheet.answers.all()}
-    problems = []
-    for p in projects:
-        a = answers.get(p.pk)
-        if a is None or not a.vote:
-            problems.append(f"请对“{p.name}”作出表决（学科类或非学科类）。")
-        elif not a.reasons.strip():
-            problems.append(f"请写明对“{p.name}”表决的理由。")
-    return problems
+    words = {
+        "vote": "请对“{}”作出表决（学科类或非学科类）。",
+        "reasons": "请写明对“{}”表决的理由。",
+    }
+    gaps = ((p, answer_gap(answers.get(p.pk))) for p in projects)
+    return [words[gap].format(p.name) for p, gap in gaps if gap]
 
 
 def submit_sheet(user, round, *, ip=None) -> ReviewSheet:
