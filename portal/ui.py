@@ -63,8 +63,6 @@ class NamesRequiredFields:
     instead of “确保该变量包含不超过 100 字符”; messages a form sets itself are kept."""
 
     def __init__(self, *args, **kwargs):
-        from django import forms
-
         super().__init__(*args, **kwargs)
         generic = str(forms.Field.default_error_messages["required"])
         for field in self.fields.values():
