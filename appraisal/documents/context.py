@@ -304,10 +304,11 @@ def sample_sheet_context(template=None) -> dict:
     }
 
 
-def remedy(bureau, what: str = "决定") -> str:
-    """The legal remedies against a final decision of ``bureau``, as the refusal notice states
-    them: administrative review by the government at its level, or a suit (行政复议法, 行政诉讼法)."""
+def remedy(bureau, what: str = "决定", received: str = "") -> str:
+    """The legal remedies against a final decision of ``bureau``: administrative review by the
+    government at its level, or a suit (行政复议法, 行政诉讼法). ``received``: the document whose
+    receipt starts the time, when the text names it (“本通知书”)."""
     return (
-        f"如对本{what}不服，可以自收到之日起六十日内向{bureau.name}人民政府申请行政复议，"
-        "或者自收到之日起六个月内依法向人民法院提起行政诉讼。"
+        f"如对本{what}不服，可以自收到{received}之日起六十日内向{bureau.name}人民政府申请行政复议，"
+        f"或者自收到{received}之日起六个月内依法向人民法院提起行政诉讼。"
     )

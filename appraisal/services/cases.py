@@ -12,6 +12,7 @@ from portal.ui import as_sentence
 from .. import access, rules
 from ..deadlines import next_deadline
 from ..documents import issue_document
+from ..documents.context import remedy
 from ..models import Case, CaseLog, CaseState, IssuedDocument, MaterialKind
 from ..models.document import SerialCounter
 from . import ServiceError
@@ -224,7 +225,11 @@ def refuse_case(user, case_id, *, reason: str, ip=None) -> Case:
             kind=IssuedDocument.Kind.REFUSAL_NOTICE,
             bureau=case.bureau,
             template="documents/refusal_notice.html",
-            context={**_notice_context(case), "reason": reason},
+            context={
+                **_notice_context(case),
+                "reason": reason,
+                "remedy": remedy(case.bureau, "决定", "本通知书"),
+            },
             user=user,
         )
         tell_institution(
