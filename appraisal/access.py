@@ -11,15 +11,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from audit.models import AuditEvent
+from appraisal.workflow import policy, rules
+from appraisal.workflow.states import RESULT_ISSUED
+from experts.models import Expert
 from institutions.models import Institution, TrainingProject
-from portal.models import Notification
+from portal.models import Bureau, jurisdiction
 
-from . import rules
-from .models import Case, Draw, IssuedDocument, Material, Seat
+from .models import ActivityFile, Case, Draw, IssuedDocument, Material, ReviewSheet, Round, Seat
 
 # From these states on, the result has been issued and the panel may be named to the institution.
-RESULT_ISSUED_STATES = {"decided", "rereview_requested", "rereview_forwarded", "closed"}
 
 # Bureau staff see an application once it has been submitted; before that it is the applicant's draft.
 SUBMITTED_ONCE = Q(submitted_at__isnull=False)
@@ -30,17 +30,6 @@ CASE_LIST_ROLES = ("institution", "county", "prefecture")
 
 def _active(user) -> bool:
     return user.is_authenticated and user.is_active
-
-
-def jurisdiction(bureau_id) -> list[int]:
-    """The bureau and the counties under it. A list of ids (one small query): ``bureau_id IN
-    (1, 2, …)`` lets PostgreSQL use the indexes that lead with the bureau, where a join on the
-    parent, or even a subquery, makes it read every case of the country (see benchmarks/EXPLAIN.md)."""
-    from portal.models import Bureau
-
-    return list(
-        Bureau.objects.filter(Q(pk=bureau_id) | Q(parent_id=bureau_id)).values_list("pk", flat=True)
-    )
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
@@ -103,7 +92,7 @@ def panel_names_visible_to(user, case: Case, round=None) -> bool:
     if rules.is_case_institution_member(case, user) or rules.holds_accepted_seat(case, user):
         if round.number < max(case.rounds.values_list("number", flat=True), default=round.number):
             return True  # a later round exists: this one's result was issued
-        return case.state in RESULT_ISSUED_STATES
+        return case.state in RESULT_ISSUED
     return False
 
 
@@ -149,10 +138,7 @@ def get_draw_for(user, pk) -> Draw:
 
 def can_manage_panel(user, case: Case) -> bool:
     """Who draws, calls alternates and checks lapsed invitations: the bureau running the round."""
-    current = case.current_round
-    if current is None or not user.is_authenticated or not user.is_active:
-        return False
-    return user.role in ("county", "prefecture") and user.bureau_id == current.bureau_id
+    return rules.runs_current_round(case, user)
 
 
 def get_invitation_for(user, pk) -> Seat:
@@ -171,8 +157,6 @@ def get_invitation_for(user, pk) -> Seat:
 # ---- expert pools and institutions -------------------------------------------------------------
 def experts_visible_to(user):
     """County staff see their county's pool; prefecture staff every pool of the prefecture."""
-    from experts.models import Expert
-
     experts = Expert.objects.all()
     if not (user.is_authenticated and user.is_active and user.bureau_id):
         return experts.none()
@@ -185,8 +169,6 @@ def experts_visible_to(user):
 
 def pools_managed_by(user):
     """The pools this user keeps (adds, edits, imports): the clerk's own bureau's pool."""
-    from portal.models import Bureau
-
     if (
         user.is_authenticated
         and user.is_active
@@ -208,8 +190,6 @@ def can_manage_expert(user, expert) -> bool:
 
 
 def get_expert_for(user, pk):
-    from experts.models import Expert
-
     try:
         return experts_visible_to(user).select_related("pool", "user").get(pk=pk)
     except (Expert.DoesNotExist, ValueError, TypeError):
@@ -230,8 +210,6 @@ def can_view_institution_as_staff(user, institution) -> bool:
 
 
 def get_institution_for_staff(user, pk):
-    from institutions.models import Institution
-
     try:
         institution = Institution.objects.select_related("county").get(pk=pk)
     except (Institution.DoesNotExist, ValueError, TypeError):
@@ -270,17 +248,11 @@ def get_case_to_edit(user, pk) -> Case:
     return case
 
 
-def may_run(user, case: Case, transition: str) -> bool:
-    """Whether the transition's own ``permission`` (django-fsm) lets this user run it at all,
-    whatever the case's current state (the service then checks the state with a message)."""
-    meta = getattr(case, transition)._django_fsm
-    return any(t.has_perm(case, user) for t in meta.transitions.values())
-
-
 def get_case_for_transition(user, pk, transition: str) -> Case:
-    """The case, for a user who may run ``transition`` on it: 404 if not visible, else 403."""
+    """The case, for a user who may run the action ``transition`` on it at all (the workflow
+    policy's "who"): 404 if not visible, 403 for anyone else; the state is the service's to say."""
     case = get_case_for(user, pk)
-    if not may_run(user, case, transition):
+    if not policy.may_ever(user, case, transition):
         raise PermissionDenied("您无权对该案件执行此操作。")
     return case
 
@@ -329,8 +301,6 @@ def documents_visible_to(user, case: Case) -> list[IssuedDocument]:
     if rules.is_case_institution_member(case, user):
         rounds = {d.round_id for d in documents if d.kind == IssuedDocument.Kind.OPINION}
     else:  # a panel member: the rounds in which their own sheet is submitted
-        from .models import ReviewSheet
-
         rounds = set(
             ReviewSheet.objects.filter(
                 round__case=case,
@@ -377,8 +347,6 @@ def can_view_sheet(user, sheet) -> bool:
 
 def get_round_for(user, pk):
     """A round of a case the user may see; 404 otherwise."""
-    from .models import Round
-
     try:
         round = Round.objects.select_related("case__institution", "case__bureau", "bureau").get(
             pk=pk
@@ -398,8 +366,6 @@ def can_view_review_records(user, round) -> bool:
 
 
 def get_activity_file_for(user, pk):
-    from .models import ActivityFile
-
     try:
         f = ActivityFile.objects.select_related("activity__round__case__bureau").get(pk=pk)
     except (ActivityFile.DoesNotExist, ValueError, TypeError):
@@ -425,33 +391,3 @@ def get_project_for(user, pk) -> TrainingProject:
         return TrainingProject.objects.get(pk=pk, institution=institution)
     except (TrainingProject.DoesNotExist, ValueError, TypeError):
         raise Http404("培训项目不存在或您无权查看。") from None
-
-
-# ---- notifications -----------------------------------------------------------------------------
-def get_notification_for(user, pk) -> Notification:
-    """One of the user's own notifications; 404 for anyone else's."""
-    try:
-        return Notification.objects.get(pk=pk, recipient_id=user.pk)
-    except (Notification.DoesNotExist, ValueError, TypeError):
-        raise Http404("通知不存在。") from None
-
-
-# ---- the audit trail ---------------------------------------------------------------------------
-def can_view_audit(user) -> bool:
-    """Bureau staff and supervisors (a supervisor sees draws and the audit trail, issue 4): the
-    county's see their county's events, the prefecture's all of the prefecture's."""
-    return (
-        _active(user) and user.role in (*BUREAU_ROLES, "supervisor") and user.bureau_id is not None
-    )
-
-
-def events_visible_to(user) -> QuerySet[AuditEvent]:
-    events = AuditEvent.objects.all()
-    if not can_view_audit(user):
-        return events.none()
-    if user.role == "county":
-        return events.filter(bureau_id=user.bureau_id)
-    if user.role == "supervisor":  # its jurisdiction's; not the system's own (accounts, logins)
-        return events.filter(bureau_id__in=jurisdiction(user.bureau_id))
-    # The prefecture: its own bureau, its counties, and events of no jurisdiction (the system's).
-    return events.filter(Q(bureau_id__in=jurisdiction(user.bureau_id)) | Q(bureau__isnull=True))

@@ -2,6 +2,7 @@
 keeps what the system admin owns (DOMAIN §1): the indicator templates, versioned, and the bureaus'
 seal images, with their history. Nothing here is ever deleted."""
 
+import base64
 import hashlib
 import io
 
@@ -9,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.html import format_html
 
 from .models import (
     BureauSeal,
@@ -135,7 +137,7 @@ class BureauSealForm(forms.ModelForm):
             return upload
         if upload.size > MAX_SEAL_BYTES:
             raise ValidationError("印章图片不能超过 2 MB。")
-        from PIL import Image, UnidentifiedImageError
+        from PIL import Image, UnidentifiedImageError  # noqa: PLC0415 (Pillow only where an uploaded seal image is checked)
 
         data = upload.read()
         upload.seek(0)
@@ -174,10 +176,6 @@ class BureauSealAdmin(admin.ModelAdmin):
 
     @admin.display(description="印章图片")
     def seal_image(self, obj):
-        import base64
-
-        from django.utils.html import format_html
-
         try:
             with obj.image.open("rb") as handle:
                 data = base64.b64encode(handle.read()).decode()

@@ -6,4 +6,4 @@ class AppraisalConfig(AppConfig):
     verbose_name = "类别鉴定"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks  # noqa: F401, PLC0415 (registered once the app registry is ready: registers the system checks)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import verification
+from appraisal.pages import verification
 
 urlpatterns = [
     path("", verification.verify_lookup, name="verify_lookup"),

@@ -9,6 +9,6 @@ def record(actor, action, obj=None, *, bureau=None, ip=None, **data):
     (a case's, a document's, a user's) decides which county's staff see the event. ``data`` is
     kept as JSON (keep it small: names, states, hashes; never passwords or tokens).
     """
-    from .recording import record_event
+    from .recording import record_event  # noqa: PLC0415 (the package is imported before the models are ready)
 
     return record_event(actor, action, obj, bureau=bureau, ip=ip, data=data)

@@ -6,4 +6,4 @@ class AuditConfig(AppConfig):
     verbose_name = "安全审计"
 
     def ready(self):
-        from . import signals  # noqa: F401  (logins and permission changes)
+        from . import signals  # noqa: F401, PLC0415 (registered once the app registry is ready: logins and permission changes)

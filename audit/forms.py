@@ -1,3 +1,5 @@
+import ipaddress
+
 from django import forms
 
 from .models import Action
@@ -49,8 +51,6 @@ class AuditFilterForm(forms.Form):
 
 
 def _is_ip(value: str) -> bool:
-    import ipaddress
-
     try:
         ipaddress.ip_address(value.strip())
     except ValueError:

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from appraisal.workflow.states import STEP_LABELS, CaseState
+
 
 class Action(models.TextChoices):
     """What happened. Later features add their actions here (one line each)."""
@@ -125,14 +127,13 @@ class AuditEvent(models.Model):
     def details(self) -> list[tuple[str, str]]:
         """The event's details as (label, value) in words: states and operations by their names,
         a file's size in KB, a hash shortened (the full value stays in the record)."""
-        from appraisal.models import CaseLog, CaseState  # the cases' words, read at display
 
         def state(value):
             return CaseState(value).label if value in CaseState.values else str(value)
 
         def shown(key, value):
             if key == "transition":
-                return CaseLog.TRANSITION_LABELS.get(value, str(value))
+                return STEP_LABELS.get(value, str(value))
             if key in ("source", "target"):
                 return state(value)
             if key == "sha256" and isinstance(value, str):

@@ -2,17 +2,11 @@
 
 from django.http import HttpRequest
 
+from common.http import client_ip
 from portal.models import Bureau
 
 from .context import current_request
 from .models import AuditEvent
-
-
-def client_ip(request) -> str | None:
-    """The address the request came from (the proxy in front sets REMOTE_ADDR; see README)."""
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def bureau_of(obj):

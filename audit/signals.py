@@ -6,6 +6,9 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 
+from institutions.models import Institution
+from portal.models import Bureau
+
 from . import record
 from .context import restoring
 from .models import Action
@@ -34,12 +37,8 @@ def _in_words(field, value) -> str:
     if field == "role":
         return str(dict(User.Role.choices).get(value, value))
     if field == "bureau_id":
-        from portal.models import Bureau
-
         return str(Bureau.objects.filter(pk=value).first() or value)
     if field == "institution_id":
-        from institutions.models import Institution
-
         return str(Institution.objects.filter(pk=value).first() or value)
     return str(value)
 

@@ -5,9 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
-from appraisal.access import can_view_audit, events_visible_to
 from portal.pagination import CappedPaginator
 
+from .access import can_view_audit, events_visible_to
 from .forms import AuditFilterForm
 
 

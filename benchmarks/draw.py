@@ -126,7 +126,7 @@ def main():
         settings.STORAGES["default"]["OPTIONS"]["location"] = tempfile.mkdtemp(prefix="bench-")
         settings.APPRAISAL_SIGN_DOCUMENTS = False  # the acceptance notices are not measured here
         call_command("loaddata", "fixtures/changji.json", verbosity=0)
-        from appraisal.services import draws
+        from appraisal.panel import draws
         from tests import factories
 
         institution = factories.institution("652301")
@@ -161,7 +161,7 @@ def main():
                 cpu_timings.append(cpu)
         print(f"数据库：{connection.vendor}；每次抽取的候选专家 {len(draw.candidates)} 人")
         if args.parts:
-            from appraisal import draw as algorithm
+            from appraisal.panel import algorithm as algorithm
 
             case = cases[-1]
             current = case.rounds.get()

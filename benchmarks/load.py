@@ -54,8 +54,8 @@ def prepare_sessions():
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from appraisal.models import Case, CaseState, Draw, IssuedDocument, Seat
-    from portal.middleware import requires_second_factor
     from portal.models import Bureau, User
+    from portal.reauth import requires_second_factor
 
     if not Case.objects.exists():
         raise SystemExit("数据库中没有案件：请先运行 manage.py generate_data --scale national")

@@ -1,10 +1,11 @@
 from django import forms
 
+from common.forms import IdField, IdsField, NamesRequiredFields
 from institutions.models import Institution
 from portal.models import Subject
-from portal.ui import IdField, IdsField, NamesRequiredFields
 
 from .models import Expert, ExpertCreditRecord, ExpertTie
+from .sheets import MOBILE_RE
 
 
 class ExpertForm(NamesRequiredFields, forms.ModelForm):
@@ -55,7 +56,6 @@ class ExpertForm(NamesRequiredFields, forms.ModelForm):
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].replace(" ", "").replace("-", "")
-        from .sheets import MOBILE_RE
 
         if not MOBILE_RE.match(phone):
             raise forms.ValidationError("手机号码应为11位手机号。")

@@ -6,11 +6,15 @@ writes in one transaction; records of ties and credit are only ever added, never
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 
 import audit
 from appraisal import access
-from appraisal.services import ServiceError
+from appraisal.models import Seat
+from appraisal.workflow.states import REVIEW
 from audit.models import Action
+from common.errors import ServiceError
+from portal.notify import bureau_staff, notify
 
 from . import sheets
 from .models import Expert, ExpertCreditRecord, ExpertTie
@@ -158,13 +162,8 @@ def add_credit_record(
 
 def seats_at_work(expert):
     """The expert's seats (invited or accepted) on panels still at work."""
-    from appraisal.models import Seat
-    from appraisal.services.draws import ACTIVE_STATES, OPEN_SEAT
-
     return (
-        Seat.objects.filter(
-            expert=expert, status__in=OPEN_SEAT, round__case__state__in=ACTIVE_STATES
-        )
+        Seat.objects.filter(expert=expert, status__in=Seat.OPEN, round__case__state__in=REVIEW)
         .select_related("round__case", "round__bureau")
         .order_by("round__case__number")
     )
@@ -173,10 +172,6 @@ def seats_at_work(expert):
 def tell_rounds_at_work(expert):
     """Guide 九(三): an expert with a credit record is no longer engaged, the panels he sits on now
     included; the bureaus running them are told which seats to deal with."""
-    from django.urls import reverse
-
-    from portal.notify import bureau_staff, notify
-
     for seat in seats_at_work(expert):
         round, case = seat.round, seat.round.case
         notify(

@@ -2,6 +2,7 @@
 staff keep their county's; an expert declares its own ties."""
 
 import uuid
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,9 +17,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from appraisal import access
-from appraisal.services import ServiceError
+from appraisal.models import Seat
+from common.errors import ServiceError
+from common.forms import form_errors_to_messages
 from portal.models import Bureau, Subject
-from portal.ui import form_errors_to_messages
 
 from . import services, sheets
 from .forms import CreditRecordForm, ExpertFilterForm, ExpertForm, ImportForm, TieForm
@@ -43,8 +45,6 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 
 
 def _quote(name):
-    from urllib.parse import quote
-
     return quote(name)
 
 
@@ -159,7 +159,6 @@ def expert_edit(request, pk):
 @login_required
 def expert_detail(request, pk):
     expert = access.get_expert_for(request.user, pk)
-    from appraisal.models import Seat
 
     return render(
         request,

@@ -1,9 +1,9 @@
 from django import forms
 
+from common.forms import IdsField, NamesRequiredFields
 from portal.models import Bureau, Subject
-from portal.ui import IdsField, NamesRequiredFields
 
-from .models import Institution, TrainingProject
+from .models import Institution, InstitutionCreditMark, TrainingProject
 from .validators import normalize_uscc
 
 
@@ -63,8 +63,6 @@ class TrainingProjectForm(NamesRequiredFields, forms.ModelForm):
 
 class CreditMarkForm(NamesRequiredFields, forms.ModelForm):
     class Meta:
-        from .models import InstitutionCreditMark
-
         model = InstitutionCreditMark
         fields = ["kind", "reason", "evidence", "case_number"]
         widgets = {

@@ -4,8 +4,11 @@ from django.db import transaction
 from django.urls import reverse
 
 from appraisal import access
-from appraisal.services import ServiceError
 from audit.models import Action
+from common.errors import ServiceError
+from common.text import cn_date
+from experts.services import record_credit
+from portal.notify import institution_members, notify
 
 from .models import InstitutionCreditMark
 
@@ -15,7 +18,6 @@ def add_credit_mark(
 ) -> InstitutionCreditMark:
     if not access.can_view_institution_as_staff(user, institution):
         raise ServiceError("您无权为该机构记录信用评价。")
-    from experts.services import record_credit
 
     with transaction.atomic():
         mark = record_credit(
@@ -34,9 +36,6 @@ def add_credit_mark(
 def tell_institution(mark):
     """The institution is told of a mark against it, with the facts found and where to object:
     a credit evaluation is a finding about it, made known to it (guide 九(二))."""
-    from portal.notify import institution_members, notify
-    from portal.templatetags.portal_tags import cn_date
-
     bureau = mark.bureau
     on_case = f"（案件 {mark.case_number}）" if mark.case_number else ""
     notify(

@@ -7,12 +7,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from appraisal import access
-from appraisal.services import ServiceError
-from appraisal.services import cases as case_services
-from portal.ui import form_errors_to_messages
+from appraisal.filing import cases as case_services
+from common.errors import ServiceError
+from common.forms import form_errors_to_messages
 
-from .forms import InstitutionForm, TrainingProjectForm
+from .forms import CreditMarkForm, InstitutionForm, TrainingProjectForm
 from .models import TrainingProject, held_condition
+from .services import add_credit_mark
 
 
 @login_required
@@ -113,10 +114,6 @@ def _held_project(request, project):
 @login_required
 def staff_detail(request, pk):
     """The institution as bureau staff see it: profile, projects, cases and credit marks."""
-    from appraisal import access
-
-    from .forms import CreditMarkForm
-
     institution = access.get_institution_for_staff(request.user, pk)
     return render(
         request,
@@ -137,12 +134,6 @@ def staff_detail(request, pk):
 @login_required
 @require_POST
 def credit_mark_add(request, pk):
-    from appraisal import access
-    from appraisal.services import ServiceError
-
-    from .forms import CreditMarkForm
-    from .services import add_credit_mark
-
     institution = access.get_institution_for_staff(request.user, pk)
     form = CreditMarkForm(request.POST)
     if form.is_valid():

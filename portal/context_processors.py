@@ -1,9 +1,9 @@
 from django.conf import settings
 
+from .reauth import requires_second_factor
+
 
 def portal(request):
-    from .middleware import requires_second_factor
-
     user = getattr(request, "user", None)
     pending = (
         user is not None

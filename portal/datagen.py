@@ -19,7 +19,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 from stdnum.cn import uscc
 
-from appraisal import draw as algorithm
 from appraisal.models import (
     Case,
     CaseLog,
@@ -39,6 +38,8 @@ from appraisal.models import (
     SheetAnswer,
     Signature,
 )
+from appraisal.panel import algorithm as algorithm
+from appraisal.workflow import states
 from audit.models import AuditEvent
 from experts.models import Expert
 from institutions.models import Institution, TrainingProject
@@ -71,18 +72,7 @@ STATE_WEIGHTS = [
 ]
 
 # The path a case takes; a state implies every step before it on the path.
-PATH = [
-    CaseState.DRAFT,
-    CaseState.SUBMITTED,
-    CaseState.ACCEPTED,
-    CaseState.PANEL_DRAWN,
-    CaseState.IN_REVIEW,
-    CaseState.OPINION_SIGNED,
-    CaseState.DECIDED,
-    CaseState.REREVIEW_REQUESTED,
-    CaseState.REREVIEW_FORWARDED,
-    CaseState.CLOSED,
-]
+PATH = list(states.PATH)
 TRANSITIONS = {
     CaseState.SUBMITTED: "submit",
     CaseState.ACCEPTED: "accept",

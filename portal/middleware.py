@@ -2,27 +2,12 @@
 
 from django.conf import settings
 from django.shortcuts import redirect
-from django.urls import Resolver404, resolve
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.template.response import TemplateResponse
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import urlencode
 from django_otp import user_has_device
 
-
-def requires_second_factor(user) -> bool:
-    return user.is_authenticated and (
-        user.role in settings.OTP_REQUIRED_ROLES or user.is_staff or user.is_superuser
-    )
-
-
-def safe_next(request, default="home"):
-    """The ``next`` parameter if it points into this site, else the default page's URL."""
-    from django.urls import reverse
-
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse(default)
+from .reauth import requires_second_factor
 
 
 class SecondFactorMiddleware:
@@ -44,8 +29,6 @@ class SecondFactorMiddleware:
             and not self._exempt(request.path_info)
         ):
             target = "otp_verify" if user_has_device(user, confirmed=True) else "otp_setup"
-            from django.urls import reverse
-
             query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
             return redirect(reverse(target) + (f"?{query}" if query else ""))
         return self.get_response(request)
@@ -73,7 +56,6 @@ class MethodNotAllowedPage:
         response = self.get_response(request)
         if response.status_code != 405 or response.content:
             return response
-        from django.template.response import TemplateResponse
 
         page = TemplateResponse(request, "405.html", status=405)
         page["Allow"] = response.get("Allow", "")

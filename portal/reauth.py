@@ -16,12 +16,14 @@ everything until the window has passed. For example, the signing view of an opin
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import audit
 from audit.models import Action, AuditEvent
-from audit.recording import client_ip
+from common.http import client_ip
 
 REAUTH_FAILURE_LIMIT = 5
 REAUTH_WINDOW = timedelta(minutes=15)
@@ -72,8 +74,6 @@ def check_presence(user, password: str, token: str, *, request=None) -> str | No
     """None if ``password`` is the user's and ``token`` a current code of their phone (or one of
     their backup codes): both factors, as at login, for someone who vouches in person at another
     user's screen (the witness of a draw). Failures count like any re-authentication."""
-    from django_otp.plugins.otp_static.models import StaticDevice
-
     if recent_failures(user) >= REAUTH_FAILURE_LIMIT:
         return TOO_MANY
     token = "".join((token or "").split()).lower()
@@ -104,3 +104,9 @@ class ReauthForm(forms.Form):
         if error:
             raise forms.ValidationError(error)
         return ""  # never kept in cleaned_data
+
+
+def requires_second_factor(user) -> bool:
+    return user.is_authenticated and (
+        user.role in settings.OTP_REQUIRED_ROLES or user.is_staff or user.is_superuser
+    )

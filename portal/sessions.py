@@ -7,6 +7,7 @@ instead of an update in its own transaction.
 """
 
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 REFRESH_AFTER = 60  # seconds
@@ -36,8 +37,6 @@ class SessionStore(DatabaseSessionStore):
 def end_sessions_of(user) -> int:
     """Log the user out everywhere: their unexpired sessions are deleted (a login's secrets, not
     records). Sessions expire when idle, so the live ones are few; each is read to find its user."""
-    from django.contrib.sessions.models import Session
-
     ended = 0
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):

@@ -144,7 +144,7 @@ AXES_LOCKOUT_CALLABLE = "portal.views.lockout"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed login kept (read-only in the admin)
 # The same client address as the audit trail: REMOTE_ADDR, set by the proxy in front (README).
-AXES_CLIENT_IP_CALLABLE = "audit.recording.client_ip"
+AXES_CLIENT_IP_CALLABLE = "common.http.client_ip"
 
 # Second factor (django-otp): TOTP with backup codes, required for these roles (see middleware).
 OTP_REQUIRED_ROLES = ("county", "prefecture", "expert", "supervisor", "admin")
@@ -303,7 +303,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_HANDLERS = [
-    "appraisal.uploads.SizeLimitUploadHandler",
+    "appraisal.filing.uploads.SizeLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]

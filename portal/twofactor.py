@@ -18,9 +18,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import audit
 from audit.models import Action
+from common.http import safe_next
 
-from .middleware import requires_second_factor, safe_next
-from .reauth import ReauthForm, is_app_code
+from .reauth import ReauthForm, is_app_code, requires_second_factor
+from .sessions import end_sessions_of
 
 TOTP_DEVICE_NAME = "手机动态口令"
 BACKUP_DEVICE_NAME = "备用验证码"
@@ -76,8 +77,6 @@ def switch_off_second_factor(user, *, by) -> int:
     session of the user ends (one left open could otherwise bind a new phone without the
     password), and the next login binds a new phone. The devices stay, switched off; the backup
     codes, secrets, go. Returns how many devices were switched off."""
-    from .sessions import end_sessions_of
-
     with transaction.atomic():
         count = TOTPDevice.objects.filter(user=user, confirmed=True).update(confirmed=False)
         for device in StaticDevice.objects.filter(user=user, confirmed=True):

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from appraisal.pages import home
+
 from . import twofactor, views
 from .forms import LoginForm
 
@@ -10,7 +12,7 @@ handler404 = "portal.views.error_404"
 handler500 = "portal.views.error_500"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",

@@ -8,12 +8,12 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.cn import uscc
 
+from appraisal.filing import cases as case_services
+from appraisal.filing.materials import upload_material
 from appraisal.models import MaterialKind
-from appraisal.services import cases as case_services
-from appraisal.services.materials import upload_material
 from institutions.models import Institution, TrainingProject
-from portal.middleware import requires_second_factor
 from portal.models import Bureau, Subject, User
+from portal.reauth import requires_second_factor
 
 PASSWORD = "Test-password-2026"
 _seq = itertools.count(1)
@@ -229,7 +229,7 @@ def draw(
     witness_value="",
 ):
     """Draw the panel of the case's current round through the service."""
-    from appraisal.services import draws
+    from appraisal.panel import draws
 
     case.refresh_from_db()
     commitment = draws.pending_commitment(clerk, case)
@@ -251,7 +251,7 @@ def opening_meeting(clerk, round):
     """The round's opening meeting with its policy briefing (guide 七(三)), as the clerk records it."""
     from django.utils import timezone
 
-    from appraisal.services import reviews
+    from appraisal.review import services as reviews
 
     return reviews.record_activity(
         clerk,

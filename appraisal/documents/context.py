@@ -46,6 +46,7 @@ import io
 from django.conf import settings
 from django.urls import reverse
 
+from ..models import BureauSeal
 from .seal import seal_data_uri
 
 # 鉴定依据, after the guide's 三.
@@ -91,7 +92,7 @@ def qr_data_uri(text: str) -> str:
     """A QR code as a 1-bit PNG data URI, one pixel a module (about 1 KB; printed sharp, since
     the template scales it with image-rendering: pixelated). An SVG is as sharp but its hundreds
     of path pieces cost WeasyPrint ~60 ms to parse."""
-    import qrcode
+    import qrcode  # noqa: PLC0415 (only where a document's QR code is drawn)
 
     code = qrcode.QRCode(box_size=1, border=1, error_correction=qrcode.constants.ERROR_CORRECT_M)
     code.add_data(text)
@@ -104,8 +105,6 @@ def qr_data_uri(text: str) -> str:
 
 def seal_for(bureau) -> str:
     """The bureau's active seal image (admin-managed), or the generated one as a fallback."""
-    from ..models import BureauSeal
-
     seal = BureauSeal.active_for(bureau)
     if seal is not None:
         try:

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 
 @lru_cache(maxsize=1)
 def _font_config():
-    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415 (WeasyPrint loads Pango and fonts: only where a PDF is made)
 
     return FontConfiguration()
 
@@ -25,7 +25,7 @@ def render_html(template_name: str, context: dict) -> str:
 
 def render_pdf(template_name: str, context: dict) -> bytes:
     """Render a document template (which extends documents/base.html) to PDF bytes."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415 (WeasyPrint loads Pango and fonts: only where a PDF is made)
 
     html = render_html(template_name, context)
     base_url = finders.find("portal/css/portal.css") or str(settings.BASE_DIR)

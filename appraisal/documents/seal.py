@@ -1,5 +1,6 @@
 """A generated round red seal for a bureau (for the demo and until a real seal image is uploaded)."""
 
+import base64
 import io
 import math
 import subprocess
@@ -70,6 +71,4 @@ def seal_png(name: str, footer: str = "") -> bytes:
 
 
 def seal_data_uri(name: str, footer: str = "") -> str:
-    import base64
-
     return "data:image/png;base64," + base64.b64encode(seal_png(name, footer)).decode()

@@ -21,15 +21,17 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 
+from common.errors import ServiceError
+
 SIGNATURE_FIELD = "出具单位数字签名"
 
 
-class SigningKeyMissing(Exception):
-    """The bureau has no key or certificate in the signing folder."""
+class SigningKeyMissing(ServiceError):
+    """The bureau has no key or certificate in the signing folder: the action that would issue the
+    document is refused with these words."""
 
     def __init__(self, bureau):
         super().__init__(f"{bureau.bureau_name}的文书签名证书未配置，无法出具带数字签名的文书。")
-        self.message = str(self)
 
 
 def signing_dir() -> Path:
@@ -106,7 +108,7 @@ def has_key(bureau) -> bool:
 
 @lru_cache(maxsize=32)
 def _signer(key_path: str, cert_path: str, mtime: float):
-    from pyhanko.sign import signers
+    from pyhanko.sign import signers  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
 
     signer = signers.SimpleSigner.load(key_path, cert_path)
     if signer is None:
@@ -139,8 +141,8 @@ def sign_pdf(pdf_bytes: bytes, bureau) -> bytes:
 
 
 def _sign_pdf(pdf_bytes: bytes, bureau) -> bytes:
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
+    from pyhanko.sign import fields, signers  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
 
     signer = _bureau_signer(bureau)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
@@ -184,7 +186,7 @@ class SignatureCheck:
 
 def _trust_roots():
     """Every bureau certificate in the signing folder (self-signed in the demo)."""
-    from pyhanko.keys import load_cert_from_pemder
+    from pyhanko.keys import load_cert_from_pemder  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
 
     roots = []
     directory = signing_dir()
@@ -203,10 +205,10 @@ def verify_pdf(pdf_bytes: bytes) -> SignatureCheck:
 
 
 def _verify_pdf(pdf_bytes: bytes) -> SignatureCheck:
-    from pyhanko.pdf_utils.misc import PdfError
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
+    from pyhanko.pdf_utils.misc import PdfError  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
+    from pyhanko.pdf_utils.reader import PdfFileReader  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
+    from pyhanko.sign.validation import validate_pdf_signature  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
+    from pyhanko_certvalidator import ValidationContext  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
 
     if not pdf_bytes.startswith(b"%PDF-"):
         return SignatureCheck("unreadable")
@@ -229,7 +231,7 @@ def _verify_pdf(pdf_bytes: bytes) -> SignatureCheck:
         signer = sig.signer_cert.subject.native.get("organization_name", "") or ""
     except (AttributeError, ValueError):
         pass
-    from pyhanko.sign.validation import SignatureCoverageLevel
+    from pyhanko.sign.validation import SignatureCoverageLevel  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
 
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     if status.intact and status.valid and whole:

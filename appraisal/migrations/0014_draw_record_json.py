@@ -4,7 +4,7 @@ setting, so lz4 is set again (migration 0013)."""
 
 import importlib
 
-import appraisal.draw
+import appraisal.panel.algorithm
 import appraisal.models.draw
 from django.db import migrations
 
@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='draw',
             name='candidates',
-            field=appraisal.models.draw.RecordJSONField(encoder=appraisal.draw.RowsEncoder, verbose_name='候选专家（规范顺序）'),
+            field=appraisal.models.draw.RecordJSONField(encoder=appraisal.panel.algorithm.RowsEncoder, verbose_name='候选专家（规范顺序）'),
         ),
         migrations.AlterField(
             model_name='draw',

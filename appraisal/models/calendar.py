@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from ..workflow.workdays import Calendar, read_entered_schedules_with
+
 
 class HolidayCalendarYear(models.Model):
     """国务院办公厅关于某年部分节假日安排的通知: one year's official schedule, complete once saved."""
@@ -66,3 +68,21 @@ class OfficialDay(models.Model):
     def clean(self):
         if self.date and self.calendar_id and self.date.year != self.calendar.year:
             raise ValidationError({"date": "日期须在该年度之内。"})
+
+
+def entered_schedules() -> dict:
+    """The admin's schedules, {year: {day: works?}}: one query for the years, one for their days."""
+    years = {y: {} for y in HolidayCalendarYear.objects.values_list("year", flat=True)}
+    if years:
+        rows = OfficialDay.objects.values_list("calendar__year", "date", "kind")
+        for y, day, kind in rows:
+            years[y][day] = kind == OfficialDay.Kind.WORKDAY
+    return years
+
+
+def working_calendar() -> Calendar:
+    """The working days as the official sources and the admin's entries know them."""
+    return Calendar(entered_schedules)
+
+
+read_entered_schedules_with(entered_schedules)

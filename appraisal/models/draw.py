@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from .. import draw as algorithm
+from appraisal.panel import algorithm as algorithm
 
 
 class RecordJSONField(models.JSONField):
@@ -194,6 +194,9 @@ class Seat(models.Model):
         ACCEPTED = "accepted", "已接受"
         DECLINED = "declined", "已谢绝"
         LAPSED = "lapsed", "逾期未答复"
+
+    # A seat still held: its invitation open, or accepted.
+    OPEN = (Status.INVITED, Status.ACCEPTED)
 
     class Source(models.TextChoices):
         DRAWN = "drawn", "抽取入选"

@@ -12,7 +12,8 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 
 from appraisal.models import Case, Decision, IndicatorSign, IndicatorTemplate, Round
-from appraisal.services import invitations, reviews
+from appraisal.panel import invitations
+from appraisal.review import services as reviews
 from tests import factories
 
 

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from appraisal import access
+from appraisal.filing import cases as svc
 from appraisal.models import Material
-from appraisal.services import cases as svc
 from tests import factories
 
 

@@ -62,8 +62,8 @@ def test_closes_cases_whose_window_passed_once(
 
 
 def test_nobody_but_the_timer_closes_after_the_window(lapsed_window, applicant, clerk):
-    from appraisal.services import ServiceError
-    from appraisal.services.transitions import run_transition
+    from appraisal.workflow.transitions import run_transition
+    from common.errors import ServiceError
 
     for user in (applicant, clerk):
         with pytest.raises(ServiceError):
@@ -104,7 +104,7 @@ def test_reminders_for_a_lapsing_invitation_and_an_overdue_case(
 def test_reminds_the_institution_before_its_window_ends(
     run_daily, applicant, clerk, project_a, pool
 ):
-    from appraisal.workdays import add_working_days_or_weekdays
+    from appraisal.workflow.workdays import add_working_days_or_weekdays
 
     # Decided so that the window ends within two days from today.
     today = timezone.localdate()

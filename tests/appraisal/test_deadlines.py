@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from appraisal.deadlines import next_deadline
 from appraisal.models import Case, CaseState
-from appraisal.services import ServiceError
-from appraisal.services import rereview as svc
+from appraisal.rereview import services as svc
+from appraisal.workflow.deadlines import next_deadline
+from common.errors import ServiceError
 from tests import factories
 from tests.appraisal.rereview_world import decided_case
 from tests.appraisal.test_workdays import enter_2027
@@ -65,7 +65,7 @@ def test_case_page_says_when_only_weekends_were_counted(client, case_decided_on,
 def test_request_on_the_window_boundary(case_decided_on, applicant, settings):
     """The earliest decision day whose window still includes today: a request is accepted; one
     day earlier, the window has passed and the request is refused with nothing changed."""
-    from appraisal.workdays import add_working_days_or_weekdays
+    from appraisal.workflow.workdays import add_working_days_or_weekdays
 
     today = timezone.localdate()
     n = settings.APPRAISAL_DAYS_TO_REQUEST_REREVIEW
@@ -109,7 +109,7 @@ def test_overdue_case_flagged_on_the_county_home(client, applicant, clerk, proje
 def test_a_list_of_cases_gets_the_deadlines_each_case_gets_alone(
     case_decided_on, applicant, clerk, project_a
 ):
-    from appraisal.deadlines import with_deadlines
+    from appraisal.workflow.deadlines import with_deadlines
 
     decided = case_decided_on(at(2025, 9, 26))
     submitted = factories.submitted_case(applicant, projects=[factories.same_as(project_a)])

@@ -5,9 +5,9 @@ import threading
 import pytest
 from django.db import close_old_connections, connection, transaction
 
+from appraisal.filing import cases as case_services
 from appraisal.models import CaseState, IssuedDocument, SerialCounter
-from appraisal.services import ServiceError
-from appraisal.services import cases as case_services
+from common.errors import ServiceError
 from tests import factories
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from appraisal import draw as algorithm
-from appraisal.draw import Candidate, Parameters
+from appraisal.panel import algorithm as algorithm
+from appraisal.panel.algorithm import Candidate, Parameters
 
 
 def pool(n, subjects=("mathematics",)):

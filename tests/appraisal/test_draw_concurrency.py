@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from appraisal.models import Case, CaseState, Draw, Seat
-from appraisal.services import ServiceError
-from appraisal.services import draws as svc
+from appraisal.panel import draws as svc
+from common.errors import ServiceError
 from tests import factories
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -56,7 +56,7 @@ def test_a_transition_locks_only_its_case_not_the_county_or_institution(jurisdic
     cases of the same county (and edits to the institution) are not held up."""
     from django.db import DatabaseError, transaction
 
-    from appraisal.services.transitions import lock_case
+    from appraisal.workflow.transitions import lock_case
     from institutions.models import Institution
     from portal.models import Bureau
 

@@ -7,8 +7,8 @@ from django.core import mail
 from django.core.management import call_command
 
 from appraisal.models import Case, CaseLog, CaseState, Draw, DrawCommitment, Seat
-from appraisal.services import ServiceError
-from appraisal.services import draws as svc
+from appraisal.panel import draws as svc
+from common.errors import ServiceError
 from experts.models import Expert, ExpertCreditRecord, ExpertTie
 from tests import factories
 
@@ -269,7 +269,7 @@ def test_witnessed_draw_seed_from_both_values(accepted_case, clerk, supervisor, 
 
     event = AuditEvent.objects.get(data__transition="draw_panel")  # the witness on the trail
     assert event.actor == clerk and event.data["witness"] == supervisor.display_name
-    from appraisal import draw as algorithm
+    from appraisal.panel import algorithm as algorithm
 
     assert draw.witness == supervisor and draw.witness_value == "20261123"
     assert draw.seed == algorithm.derive_seed(draw.system_value, "20261123")

@@ -3,9 +3,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from appraisal.indicators import ACADEMIC, NON_ACADEMIC, suggest_category
 from appraisal.models import IndicatorDimension, IndicatorSign, IndicatorTemplate
 from appraisal.models.indicators import PublishedTemplateError
+from appraisal.review.indicators import ACADEMIC, NON_ACADEMIC, suggest_category
 from tests import factories
 
 DIMS = [(1, "培训目的"), (2, "培训内容"), (3, "培训方式"), (4, "结果评价")]

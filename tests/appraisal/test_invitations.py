@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from appraisal.models import Case, CaseLog, CaseState, Seat
-from appraisal.services import ServiceError
-from appraisal.services import invitations as svc
+from appraisal.panel import invitations as svc
+from common.errors import ServiceError
 from experts.models import Expert, ExpertCreditRecord, ExpertTie
 from tests import factories
 
@@ -171,7 +171,7 @@ def test_lapse_command_is_idempotent(drawn):
 
 
 def test_seat_draw_only_after_alternates_are_exhausted(accepted_case, clerk, changji):
-    from appraisal.services import draws
+    from appraisal.panel import draws
 
     factories.experts(changji, 4, ("mathematics",))
     draw = factories.draw(clerk, accepted_case, subjects=["mathematics"])
@@ -181,16 +181,16 @@ def test_seat_draw_only_after_alternates_are_exhausted(accepted_case, clerk, cha
     case = Case.objects.get(pk=accepted_case.pk)
     commitment = draws.pending_commitment(clerk, case)
     with pytest.raises(ServiceError):  # the seat is filled by the alternate
-        draws.draw_for_seat(clerk, case.pk, first.pk, commitment_id=commitment.pk)
+        svc.draw_for_seat(clerk, case.pk, first.pk, commitment_id=commitment.pk)
     svc.decline_invitation(replacement.expert.user, replacement.pk, reason="unavailable")
     assert draw.alternates and CaseLog.objects.filter(transition="alternates_exhausted").exists()
     # No candidate left in the pool either: the seat draw says so and changes nothing.
     vacant = Seat.objects.get(pk=replacement.pk)
     with pytest.raises(ServiceError) as err:
-        draws.draw_for_seat(clerk, case.pk, vacant.pk, commitment_id=commitment.pk)
+        svc.draw_for_seat(clerk, case.pk, vacant.pk, commitment_id=commitment.pk)
     assert "无法完成抽取" in err.value.message
     newcomer = factories.expert(changji, ("mathematics",))
-    seat_draw = draws.draw_for_seat(clerk, case.pk, vacant.pk, commitment_id=commitment.pk)
+    seat_draw = svc.draw_for_seat(clerk, case.pk, vacant.pk, commitment_id=commitment.pk)
     assert seat_draw.kind == "seat" and seat_draw.panel == [newcomer.pk]
     assert Seat.objects.get(replaces=vacant).source == "seat_draw"
     assert seat_draw.verify() == []

@@ -6,9 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from appraisal.filing.materials import upload_material
 from appraisal.models import Material
-from appraisal.services import ServiceError
-from appraisal.services.materials import upload_material
+from common.errors import ServiceError
 from tests import factories
 
 

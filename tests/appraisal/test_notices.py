@@ -6,8 +6,8 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from appraisal.filing import cases as svc
 from appraisal.models import IssuedDocument
-from appraisal.services import cases as svc
 from tests import factories
 
 
@@ -100,7 +100,7 @@ def test_the_acceptance_notice_gives_the_clerks_note_and_when_the_opinion_is_due
 ):
     from django.utils import timezone
 
-    from appraisal.workdays import Calendar, add_working_days_or_weekdays
+    from appraisal.workflow.workdays import Calendar, add_working_days_or_weekdays
 
     case = factories.submitted_case(applicant, projects=[project_a])
     case = svc.accept_case(clerk, case.pk, note="请保持联系电话畅通。")

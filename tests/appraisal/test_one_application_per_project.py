@@ -6,9 +6,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from appraisal.filing import cases as svc
 from appraisal.models import Case
-from appraisal.services import ServiceError
-from appraisal.services import cases as svc
+from common.errors import ServiceError
 from tests import factories
 
 STATEMENT = "项目类别存在争议，申请鉴定。"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from appraisal import access
 from appraisal.models import Case, CaseState, Draw, Seat
-from appraisal.services import invitations
+from appraisal.panel import invitations
 from experts.models import Expert
 from tests import factories
 

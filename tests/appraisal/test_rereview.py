@@ -7,7 +7,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from appraisal.deadlines import next_deadline
 from appraisal.models import (
     Case,
     CaseLog,
@@ -19,8 +18,9 @@ from appraisal.models import (
     Round,
     Seat,
 )
-from appraisal.services import ServiceError
-from appraisal.services import rereview as svc
+from appraisal.rereview import services as svc
+from appraisal.workflow.deadlines import next_deadline
+from common.errors import ServiceError
 from portal.models import Notification
 from tests import factories
 from tests.appraisal.rereview_world import decided_case, first_round, review_round
@@ -311,7 +311,7 @@ def test_prefecture_draw_that_needs_a_first_round_expert_changes_nothing(
     )
     moved.pool = prefecture_bureau
     moved.save(update_fields=["pool"])
-    from appraisal.services.draws import screen
+    from appraisal.panel.draws import screen
 
     screening = screen(forwarded, prefecture_bureau, ["mathematics"], False)
     assert len(screening.candidates) == 2  # three in the pool, one of them sat in round 1
@@ -443,7 +443,7 @@ def test_full_lifecycle_through_both_rounds(
     from pypdf import PdfReader
 
     from appraisal.models import Decision
-    from appraisal.services import reviews
+    from appraisal.review import services as reviews
     from tests.appraisal.rereview_world import grant_stamp, panel, sign_round
 
     case = decided_case(applicant, clerk, projects=[project_a], vote="academic")
@@ -494,7 +494,7 @@ def test_first_round_transition_cannot_decide_the_second(
     applicant, clerk, prefecture_clerk, project_a, pool, prefecture_pool
 ):
     """Round 2's signed opinion is decided only by the prefecture's closing transition."""
-    from appraisal.services.transitions import run_transition
+    from appraisal.workflow.transitions import run_transition
     from tests.appraisal.rereview_world import grant_stamp, panel, sign_round
 
     case = decided_case(applicant, clerk, projects=[project_a])
@@ -569,7 +569,7 @@ def test_a_county_opinion_says_whether_it_still_stands(
     from django.core.cache import cache
 
     from appraisal.models import Decision
-    from appraisal.services import reviews
+    from appraisal.review import services as reviews
     from tests.appraisal.rereview_world import grant_stamp, panel, sign_round
 
     cache.clear()  # the verification page's rate limit

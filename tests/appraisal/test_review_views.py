@@ -18,7 +18,7 @@ from appraisal.models import (
     ReviewSheet,
     Signature,
 )
-from appraisal.services import reviews as svc
+from appraisal.review import services as svc
 from tests import factories
 
 from .test_reviews import drafted, fill, grant_stamp, in_review

@@ -23,9 +23,10 @@ from appraisal.models import (
     Seat,
     Signature,
 )
-from appraisal.services import ServiceError, invitations
-from appraisal.services import reviews as svc
+from appraisal.panel import invitations
+from appraisal.review import services as svc
 from audit.models import Action, AuditEvent
+from common.errors import ServiceError
 from portal.models import Notification
 from tests import factories
 
@@ -642,7 +643,7 @@ def test_signatures_are_append_only_on_postgres(review, clerk, indicator_templat
 
 
 def test_available_actions_follow_the_review(review, clerk, foreign_clerk, indicator_template):
-    from appraisal.services.cases import available_actions
+    from appraisal.workflow.policy import actions_for as available_actions
 
     case, round, seats = review
     case.refresh_from_db()

@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from appraisal.models import Case, IssuedDocument
-from appraisal.services import ServiceError
-from appraisal.services import reviews as svc
+from appraisal.review import services as svc
+from common.errors import ServiceError
 from institutions.models import InstitutionCreditMark
 from tests import factories
 

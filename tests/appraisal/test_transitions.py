@@ -3,9 +3,10 @@
 import pytest
 from django_fsm import TransitionNotAllowed
 
+from appraisal.filing import cases as svc
 from appraisal.models import Case, CaseLog, CaseState, IssuedDocument, Round
-from appraisal.services import ServiceError
-from appraisal.services import cases as svc
+from appraisal.workflow.policy import actions_for
+from common.errors import ServiceError
 from tests import factories
 
 
@@ -205,7 +206,7 @@ def test_failed_side_effect_rolls_back_the_transition(draft, applicant, clerk, m
 
 def test_a_transition_writes_only_the_columns_it_changed(draft, applicant):
     """Saving the transition does not write back, unchanged, what it read before another write."""
-    from appraisal.services.transitions import run_transition
+    from appraisal.workflow.transitions import run_transition
 
     def meanwhile(case):
         Case.objects.filter(pk=case.pk).update(statement="同一事务中另行写入的申请事由")
@@ -219,9 +220,9 @@ def test_a_transition_writes_only_the_columns_it_changed(draft, applicant):
 
 
 def test_available_actions_follow_role_and_state(draft, applicant, clerk, outsider):
-    assert svc.available_actions(applicant, draft) == {"edit", "upload", "submit", "withdraw"}
-    assert svc.available_actions(clerk, draft) == set()
+    assert actions_for(applicant, draft) == {"edit", "upload", "submit", "withdraw"}
+    assert actions_for(clerk, draft) == set()
     case = svc.submit_case(applicant, draft.pk)
-    assert svc.available_actions(applicant, case) == {"withdraw"}
-    assert svc.available_actions(clerk, case) == {"accept", "return_for_completion", "refuse"}
-    assert svc.available_actions(outsider, case) == set()
+    assert actions_for(applicant, case) == {"withdraw"}
+    assert actions_for(clerk, case) == {"accept", "return_for_completion", "refuse"}
+    assert actions_for(outsider, case) == set()

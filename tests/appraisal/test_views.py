@@ -2,8 +2,8 @@
 
 from django.urls import reverse
 
+from appraisal.filing import cases as svc
 from appraisal.models import Case
-from appraisal.services import cases as svc
 from tests import factories
 
 

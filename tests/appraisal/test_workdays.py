@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from appraisal.workdays import add_working_days, add_working_days_or_weekdays
+from appraisal.workflow.workdays import add_working_days, add_working_days_or_weekdays
 
 # The admin's schedule is read from the database before the bundled calendar.
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 import audit
+from appraisal.filing import cases as case_services
 from appraisal.models import CaseLog, IssuedDocument
-from appraisal.services import cases as case_services
 from audit.context import current_request
 from audit.models import Action, AuditEvent
 from portal.models import User

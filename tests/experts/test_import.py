@@ -107,7 +107,7 @@ def test_one_bad_row_refuses_the_sheet_and_saves_nothing(client, clerk, bad, mes
     assert message in body and "整张表不会导入" in body
     assert response.context["token"] is None
     # Even forcing the import through the service saves nothing.
-    from appraisal.services import ServiceError
+    from common.errors import ServiceError
     from experts.services import import_sheet
 
     with pytest.raises(ServiceError):

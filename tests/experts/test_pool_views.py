@@ -394,7 +394,8 @@ def test_a_credit_record_on_an_expert_at_work_tells_the_bureau_running_that_pane
     assert seat.expert.name in told.body and f"席位{seat.position}" in told.body
     assert told.case_id == accepted_case.pk
     # The invitation still open cannot be accepted any more.
-    from appraisal.services import ServiceError, invitations
+    from appraisal.panel import invitations
+    from common.errors import ServiceError
 
     with pytest.raises(ServiceError, match="信用管理记录"):
         invitations.accept_invitation(

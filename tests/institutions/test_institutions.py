@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from stdnum.cn import uscc
 
-from appraisal.services import ServiceError
-from appraisal.services import cases as case_services
+from appraisal.filing import cases as case_services
+from common.errors import ServiceError
 from institutions.models import Institution, TrainingProject
 from tests import factories
 

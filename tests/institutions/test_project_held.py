@@ -4,7 +4,7 @@ and the documents name what the institution filed, so only its 在办 mark may c
 import pytest
 from django.urls import reverse
 
-from appraisal.services import cases as svc
+from appraisal.filing import cases as svc
 from institutions.models import TrainingProject
 from portal.models import Subject
 from tests import factories

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from appraisal.services import cases as svc
+from appraisal.filing import cases as svc
 from tests import factories
 
 

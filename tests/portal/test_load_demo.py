@@ -70,7 +70,8 @@ def test_load_demo_has_a_rereview_for_the_prefecture(db, settings, tmp_path):
     """The prefecture clerk finds a forwarded re-review to sign for, with 附件3, and can draw it
     from the prefecture's pool."""
     from appraisal.models import Case, RereviewRequest
-    from appraisal.services import draws, rereview
+    from appraisal.panel import draws
+    from appraisal.rereview import services as rereview
     from portal.models import User
 
     settings.APPRAISAL_SIGNING_DIR = tmp_path / "signing"
@@ -99,7 +100,7 @@ def test_the_case_in_review_can_later_be_re_reviewed_from_the_prefecture_pool(
     enough experts of its areas for a panel of three with an alternate, none of them from the
     first round."""
     from appraisal.models import Case
-    from appraisal.services import draws
+    from appraisal.panel import draws
     from portal.models import Bureau
 
     settings.APPRAISAL_SIGNING_DIR = tmp_path / "signing"

@@ -4,7 +4,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from appraisal.services import cases as svc
+from appraisal.filing import cases as svc
 from portal.models import Notification
 from portal.notify import notify
 from tests import factories

@@ -132,7 +132,8 @@ class World:
     @cached_property
     def review_round(self):
         """The draw's round in review: every seat accepted, the world's expert as leader."""
-        from appraisal.services import invitations, reviews
+        from appraisal.panel import invitations
+        from appraisal.review import services as reviews
 
         for seat in self.draw.seats.select_related("expert__user"):
             invitations.accept_invitation(
@@ -146,7 +147,7 @@ class World:
         from django.core.files.uploadedfile import SimpleUploadedFile
         from django.utils import timezone
 
-        from appraisal.services import reviews
+        from appraisal.review import services as reviews
 
         activity = reviews.record_activity(
             self.users["county"],

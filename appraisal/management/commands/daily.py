@@ -8,9 +8,9 @@ second run the same day sends nothing twice.
 
 from django.core.management.base import BaseCommand
 
-from appraisal.services.invitations import lapse_overdue
-from appraisal.services.reminders import remind_deadlines, remind_invitations
-from appraisal.services.rereview import close_lapsed_windows
+from appraisal.panel.invitations import lapse_overdue
+from appraisal.rereview.services import close_lapsed_windows
+from appraisal.workflow.reminders import remind_deadlines, remind_invitations
 
 
 class Command(BaseCommand):

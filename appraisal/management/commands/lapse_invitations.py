@@ -5,7 +5,7 @@ Idempotent: an invitation lapses once; running it again finds nothing more to do
 
 from django.core.management.base import BaseCommand
 
-from appraisal.services.invitations import lapse_overdue
+from appraisal.panel.invitations import lapse_overdue
 
 
 class Command(BaseCommand):

@@ -4,6 +4,7 @@ Run by the README's serve command. Safe to run twice: it does nothing if the dem
 """
 
 import hashlib
+from base64 import b32decode
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
@@ -13,20 +14,22 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.cn import uscc
 
 from appraisal.documents import render_pdf
 from appraisal.documents.seal import seal_png
+from appraisal.filing import cases as case_services
+from appraisal.filing.materials import upload_material
 from appraisal.models import BureauSeal, IndicatorSign, IndicatorTemplate, MaterialKind, Seat
-from appraisal.services import cases as case_services
-from appraisal.services import draws as draw_services
-from appraisal.services import invitations
-from appraisal.services import rereview as rereview_services
-from appraisal.services import reviews as review_services
-from appraisal.services.materials import upload_material
+from appraisal.panel import draws as draw_services
+from appraisal.panel import invitations
+from appraisal.rereview import services as rereview_services
+from appraisal.review import services as review_services
 from experts.models import Expert, ExpertCreditRecord
 from institutions.models import Institution, TrainingProject
 from portal.models import Bureau, Subject, User
+from portal.reauth import requires_second_factor
 
 DEMO_PASSWORD = "jianding2026"
 
@@ -310,12 +313,6 @@ DEMO_TOTP_SECRET = "JDDEMOCHANGJITWOZEROTWOSIXJDDEMO"
 
 
 def enrol_demo_devices():
-    from base64 import b32decode
-
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from portal.middleware import requires_second_factor
-
     key = b32decode(DEMO_TOTP_SECRET).hex()
     for user in User.objects.all():
         if requires_second_factor(user) and not TOTPDevice.objects.filter(user=user).exists():

@@ -7,12 +7,18 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from . import access, rules
-from .forms import CountyOpinionForm, OptionalNoteForm, ReasonForm, RereviewRequestForm
-from .services import ServiceError
-from .services import rereview as services
-from .uploads import too_large_message
-from .views import client_ip
+from appraisal import access
+from appraisal.filing.uploads import too_large_message
+from appraisal.pages.forms import (
+    CountyOpinionForm,
+    OptionalNoteForm,
+    ReasonForm,
+    RereviewRequestForm,
+)
+from appraisal.rereview import services as services
+from appraisal.workflow import rules
+from common.errors import ServiceError
+from common.http import client_ip
 
 
 def _run(request, case, call, success):

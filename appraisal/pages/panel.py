@@ -7,17 +7,23 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from appraisal import access
+from appraisal.models import CaseState, Draw, Seat
+from appraisal.pages.forms import (
+    AcceptInvitationForm,
+    DeclineInvitationForm,
+    DrawForm,
+    WitnessFields,
+)
+from appraisal.panel import draws as draw_services
+from appraisal.panel import invitations as invitation_services
+from appraisal.workflow import policy
+from common.errors import ServiceError
+from common.forms import form_errors_to_messages
+from common.http import client_ip
+from experts.models import Expert
 from portal.models import Subject
 from portal.pagination import CappedPaginator
-from portal.ui import form_errors_to_messages
-
-from . import access
-from .forms import AcceptInvitationForm, DeclineInvitationForm, DrawForm, WitnessFields
-from .models import CaseState, Draw, Seat
-from .services import ServiceError
-from .services import draws as draw_services
-from .services import invitations as invitation_services
-from .views import client_ip
 
 # Log rows about the panel's members: not shown to whoever may not know the panel's names.
 PANEL_STEPS = {
@@ -31,11 +37,6 @@ PANEL_STEPS = {
     "set_leader",
     "sign_opinion",
 }
-
-
-# A round's panel is drawn once the county accepted the case, or the prefecture received the
-# forwarded re-review.
-DRAWABLE = (CaseState.ACCEPTED, CaseState.REREVIEW_FORWARDED)
 
 
 def panel_context(user, case) -> dict:
@@ -63,9 +64,7 @@ def panel_context(user, case) -> dict:
         # why an expert declined (a relative's job, …): for those who oversee the panel only
         "decline_reasons_visible": overseers,
         "can_manage_panel": access.can_manage_panel(user, case),
-        "may_draw": case.state in DRAWABLE
-        and case.ready_to_draw()
-        and access.can_manage_panel(user, case),
+        "may_draw": policy.allowed(user, case, "draw_panel"),
     }
 
 
@@ -104,7 +103,7 @@ def draw_panel(request, pk):
     case = access.get_case_for(request.user, pk)
     if not access.can_manage_panel(request.user, case):
         raise PermissionDenied("您无权为该案件抽取专家。")
-    if case.state not in DRAWABLE:
+    if policy.state_refusal("draw_panel", case):
         messages.error(request, "该案件当前不能抽取专家。")
         return redirect("appraisal:case_detail", pk=case.pk)
     try:
@@ -170,7 +169,7 @@ def draw_seat(request, pk, seat_pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            draw_services.draw_for_seat(
+            invitation_services.draw_for_seat(
                 request.user,
                 case.pk,
                 seat.pk,
@@ -207,8 +206,6 @@ def lapse_check(request, pk):
 
 def _draw_rows(draw):
     """The order of a draw with names, panel marks and what became of each call."""
-    from experts.models import Expert
-
     experts = Expert.objects.prefetch_related("subjects").in_bulk(draw.order)
     seats = {s.expert_id: s for s in Seat.objects.filter(round=draw.round)}
     panel = set(draw.panel)

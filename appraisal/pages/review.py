@@ -11,16 +11,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 import audit
+from appraisal import access
+from appraisal.models import CaseState, MaterialKind, Opinion, ReviewSheet, Round
+from appraisal.pages.forms import ActivityForm, LeaderForm, OpinionForm, SignOpinionForm, StampForm
+from appraisal.rereview.services import opinion_standing
+from appraisal.review import services as svc
+from appraisal.workflow import policy, rules
 from audit.models import Action
-from portal.ui import form_errors_to_messages
-
-from . import access, rules
-from .forms import ActivityForm, LeaderForm, OpinionForm, SignOpinionForm, StampForm
-from .models import CaseState, MaterialKind, Opinion, ReviewSheet, Round
-from .services import ServiceError
-from .services import reviews as svc
-from .services.rereview import opinion_standing
-from .views import _attachment, client_ip
+from common.errors import ServiceError
+from common.forms import form_errors_to_messages
+from common.http import attachment, client_ip
 
 
 def _round_for_panel_or_staff(user, pk):
@@ -73,7 +73,7 @@ def review_records(request, pk):
 def activity_file_download(request, pk):
     f = access.get_activity_file_for(request.user, pk)
     audit.record(request, Action.MATERIAL_DOWNLOAD, f, sha256=f.sha256)
-    return _attachment(f.file, f.original_name, f.content_type)
+    return attachment(f.file, f.original_name, f.content_type)
 
 
 # ---- the expert's sheet ------------------------------------------------------------------------
@@ -390,7 +390,7 @@ def decision(request, pk):
             "case": round.case,
             "opinion": opinion,
             "form": form,
-            "may_stamp": rules.may_stamp(round, request.user),
+            "may_stamp": policy.may_ever(request.user, round.case, "stamp"),
             "no_meeting": svc.NO_MEETING if not svc.held_meeting(round) else "",
             **svc.review_state(round),
         },
@@ -402,6 +402,7 @@ def review_context(user, case) -> dict:
     """Per round, what the case page shows of its review to bureau staff and the panel; the
     applicant sees the decided results (and the panel's names) once the result is issued."""
     rounds = []
+    actions = policy.actions_for(user, case)
     staff = access.is_case_staff(user, case)
     all_rounds = list(case.rounds.select_related("bureau", "decision__document").order_by("number"))
     later = next(  # the prefecture's opinion, which replaces the county's
@@ -443,12 +444,8 @@ def review_context(user, case) -> dict:
                 "my_sheet": ReviewSheet.objects.filter(seat=seat).first() if seat else None,
                 "is_leader": bool(seat and opinion and opinion.leader_id == seat.pk),
                 "is_round_staff": rules.is_round_staff(round, user),
-                "may_set_leader": current
-                and case.state == CaseState.IN_REVIEW
-                and rules.is_round_staff(round, user),
-                "may_stamp": current
-                and case.state == CaseState.OPINION_SIGNED
-                and rules.may_stamp(round, user),
+                "may_set_leader": current and "set_leader" in actions,
+                "may_stamp": current and "stamp" in actions,
                 "in_review": current and case.state == CaseState.IN_REVIEW,
                 "valid_count": sum(1 for s in state["signatures"] if s["valid"]),
                 "all_sheets_in": all(

@@ -1,4 +1,4 @@
-"""The actions on a case: each locks, checks, transitions, logs and issues in one transaction."""
+"""The one error a service raises for an action it cannot do."""
 
 
 class ServiceError(Exception):

@@ -21,10 +21,22 @@ def _statutory_workday(day: date) -> bool:
     return chinese_calendar.is_workday(day)
 
 
+# Where the admin's schedules come from: {year: {day: works?}}. The models register the database's
+# (``models.calendar``), so that this module stays free of the models above it.
+ENTERED_SCHEDULES = [dict]
+
+
+def read_entered_schedules_with(loader) -> None:
+    ENTERED_SCHEDULES[0] = loader
+
+
 class Calendar:
     """The working days as far as both sources know them; the admin's years are read once."""
 
-    def __init__(self):
+    def __init__(self, entered=None):
+        """``entered``: a function returning the admin's schedules, {year: {day: works?}};
+        by default the one the models registered (the database's)."""
+        self._load_entered = entered or ENTERED_SCHEDULES[0]
         self._years: dict[int, dict[date, bool]] | None = None
         self._added: dict[tuple[date, int], date] = {}
 
@@ -32,15 +44,7 @@ class Calendar:
         """The admin's schedule of ``year`` (day → works?), or None when not entered. Every
         entered year is read on first use, in one query for the years and one for their days."""
         if self._years is None:
-            from .models import HolidayCalendarYear, OfficialDay
-
-            self._years = {
-                y: {} for y in HolidayCalendarYear.objects.values_list("year", flat=True)
-            }
-            if self._years:
-                rows = OfficialDay.objects.values_list("calendar__year", "date", "kind")
-                for y, day, kind in rows:
-                    self._years[y][day] = kind == OfficialDay.Kind.WORKDAY
+            self._years = self._load_entered()
         return self._years.get(year)
 
     def covers(self, year: int) -> bool:

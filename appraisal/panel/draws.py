@@ -1,6 +1,6 @@
 """Drawing a round's panel (DOMAIN §3): screen the pool, draw, store the record, invite.
 
-The random part is the pure function in ``appraisal.draw``; this module gathers its inputs from
+The random part is the pure function in ``appraisal.panel.algorithm``; this module gathers its inputs from
 the database (the candidates after every filter, with the experts each filter removed), stores
 them with the result, and creates the seats, all in the transaction of the ``draw_panel``
 transition. A draw that cannot fill the panel raises before anything is written.
@@ -10,20 +10,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from appraisal import access
+from appraisal.models import Case, Draw, DrawCommitment, Round, Seat
+from appraisal.panel import algorithm as algorithm
+from appraisal.workflow.states import REVIEW
+from appraisal.workflow.transitions import run_transition
+from appraisal.workflow.workdays import add_working_days_or_weekdays
+from common.errors import ServiceError
 from experts.models import Expert, ExpertCreditRecord, ExpertTie, excluding_ties_sql
 from portal.models import Subject, User
 from portal.notify import notify
-
-from .. import access
-from .. import draw as algorithm
-from ..models import Case, CaseState, Draw, DrawCommitment, Round, Seat
-from ..workdays import add_working_days_or_weekdays
-from . import ServiceError
-from .transitions import lock_case, log_step, run_transition
 
 PANEL_SIZES = (3, 4, 5)
 EXPIRED = "抽取页面已过期，请刷新后重新操作。"
@@ -34,8 +34,9 @@ WITNESS_REFUSED = (
     "监督人须为本单位的其他工作人员或本辖区的监督人账户。"
 )
 # Cases whose panel is still at work: an expert's seats on them count towards the load cap.
-ACTIVE_STATES = (CaseState.PANEL_DRAWN, CaseState.IN_REVIEW, CaseState.OPINION_SIGNED)
-OPEN_SEAT = (Seat.Status.INVITED, Seat.Status.ACCEPTED)
+# An expert's load counts the seats open on cases whose review is under way (``states.REVIEW``).
+ACTIVE_STATES = tuple(sorted(REVIEW))
+OPEN_SEAT = Seat.OPEN
 
 FILTER_LABELS = {
     "subjects": "学科领域不符（不在候选范围，仅计人数）",
@@ -57,7 +58,7 @@ class Screening:
 
 def case_subjects(case) -> dict[str, int]:
     """The case's subject areas (those of its projects), code → id."""
-    return case.remembered(
+    return case.facts.answer(
         "subjects",
         lambda: dict(
             Subject.objects.filter(projects__cases=case.pk).order_by().values_list("code", "id")
@@ -340,7 +341,7 @@ def _parameters(case, panel_size, subjects, legal_seat) -> algorithm.Parameters:
     )
 
 
-def _make_draw(
+def make_draw(
     *, round, kind, user, witness, witness_value, commitment, params, screening, for_seat=None
 ):
     """Run the algorithm on the screened candidates and store the record (no seats yet)."""
@@ -375,7 +376,7 @@ def _make_draw(
     return draw, result
 
 
-def _use_commitment(round, commitment_id, *, first_panel=False) -> DrawCommitment:
+def use_commitment(round, commitment_id, *, first_panel=False) -> DrawCommitment:
     """The round's unused commitment, marked used by the same statement that finds and locks it
     (undone with the rest if the draw fails). With ``first_panel``, a round whose panel is already
     drawn is refused; the unique constraint on ``Draw`` would refuse it too, less kindly."""
@@ -440,9 +441,9 @@ def draw_panel(
             raise ServiceError("州教育局须先签收报送的复审申请，才能抽取复审专家组。")
         params = _parameters(case, panel_size, subjects, legal_seat)
         value = check_witness(user, witness, current.bureau, witness_value)
-        commitment = _use_commitment(current, commitment_id, first_panel=True)
+        commitment = use_commitment(current, commitment_id, first_panel=True)
         screening = screen(case, current.bureau, params.subjects, params.legal_seat)
-        made["draw"], made["result"] = _make_draw(
+        made["draw"], made["result"] = make_draw(
             round=current,
             kind=Draw.Kind.PANEL,
             user=user,
@@ -485,72 +486,3 @@ def draw_panel(
         audit_data={"witness": witness.display_name if witness is not None else "无"},
     )
     return made["draw"]
-
-
-def draw_for_seat(
-    user, case_id, seat_id, *, commitment_id, witness=None, witness_value="", ip=None
-) -> Draw:
-    """补抽: a new draw for one vacant seat, allowed only once its alternates are exhausted."""
-    from .invitations import next_alternate_for, staying_candidates
-
-    with transaction.atomic():
-        case = lock_case(case_id)
-        if not access.can_manage_panel(user, case):
-            raise ServiceError("您无权为该案件抽取专家。")
-        if case.state != CaseState.PANEL_DRAWN:
-            raise ServiceError("只有在专家组组成阶段才能补抽。")
-        current = case.current_round
-        try:
-            seat = Seat.objects.select_for_update().get(pk=seat_id, round=current)
-        except (Seat.DoesNotExist, ValueError, TypeError):
-            raise ServiceError("席位不存在。") from None
-        if seat.is_open or hasattr(seat, "replaced_by"):
-            raise ServiceError("该席位不是空缺席位，无需补抽。")
-        if next_alternate_for(case, current, seat)[0] is not None:
-            raise ServiceError("候补专家尚未用尽，应依次递补，不能补抽。")
-        panel_draw = current.draws.get(kind=Draw.Kind.PANEL)
-        value = check_witness(user, witness, current.bureau, witness_value)
-        commitment = _use_commitment(current, commitment_id)
-        base = panel_draw.params
-        staying = staying_candidates(current, exclude_position=seat.position, params=base)
-        unmet = [
-            r
-            for r in algorithm.requirements_for(base)
-            if r not in panel_draw.parameters.get("waived", [])
-            and not any(c.covers(r) for c in staying)
-        ]
-        params = algorithm.Parameters(
-            panel_size=1,
-            subjects=tuple(r for r in unmet if r != algorithm.LEGAL),
-            legal_seat=algorithm.LEGAL in unmet,
-        )
-        screening = screen(case, current.bureau, base.subjects, base.legal_seat)
-        draw, result = _make_draw(
-            round=current,
-            kind=Draw.Kind.SEAT,
-            user=user,
-            witness=witness,
-            witness_value=value,
-            commitment=commitment,
-            params=params,
-            screening=screening,
-            for_seat=seat,
-        )
-        new = invite(
-            current,
-            draw,
-            draw.panel[0],
-            position=seat.position,
-            source=Seat.Source.SEAT_DRAW,
-            rank=draw.order.index(draw.panel[0]) + 1,
-            replaces=seat,
-        )
-        log_step(
-            case,
-            "draw_seat",
-            user,
-            note=f"席位{seat.position}候补已用尽，补抽 1 人",
-            data={"draw": draw.pk, "seat": new.pk, "expert": new.expert.name},
-            ip=ip,
-        )
-    return draw

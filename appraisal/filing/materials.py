@@ -4,12 +4,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 import audit
+from appraisal import access
+from appraisal.filing.uploads import check_upload
+from appraisal.models import Case, Material, MaterialKind
 from audit.models import Action
-
-from .. import access
-from ..models import Case, Material, MaterialKind
-from ..uploads import check_upload
-from . import ServiceError
+from common.errors import ServiceError
 
 
 def upload_material(

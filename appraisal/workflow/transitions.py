@@ -4,12 +4,11 @@ from django.db import transaction
 from django_fsm import can_proceed
 
 import audit
+from appraisal import access
+from appraisal.models import Case, CaseLog
+from appraisal.workflow import policy
 from audit.models import Action
-
-from .. import access
-from ..documents.signing import SigningKeyMissing
-from ..models import Case, CaseLog, CaseState
-from . import ServiceError
+from common.errors import ServiceError
 
 
 def lock_case(case_id) -> Case:
@@ -40,13 +39,6 @@ def log_step(case, name, actor, *, note="", data=None, ip=None, audited=True) ->
     return log
 
 
-def may_start(bound_method, user) -> bool:
-    """The transition's own ``permission`` for this user, whatever its conditions say."""
-    meta = bound_method._django_fsm
-    instance = bound_method.__self__
-    return meta.has_transition_perm(instance, meta.field.get_state(instance), user)
-
-
 def run_transition(
     case_id,
     user,
@@ -67,27 +59,19 @@ def run_transition(
     the daily timer, whose transitions say so in their ``permission`` (``rules.is_system``).
     """
     with transaction.atomic():
-        # The checks below and ``before`` ask the same questions (the current round, …) several
-        # times; their answers hold until the state changes.
-        case = lock_case(case_id).remember_answers()
+        case = lock_case(case_id)
         fields = Case._meta.concrete_fields
         was = [getattr(case, f.attname) for f in fields]  # to write back only what changes
         if user is not None and not access.can_view_case(user, case):
             raise ServiceError("案件不存在或您无权操作。")
         method = getattr(case, name)
-        label = CaseLog.TRANSITION_LABELS.get(name, name)
-        if not can_proceed(method, check_conditions=False):
-            raise ServiceError(
-                f"案件当前状态为“{CaseState(case.state).label}”，不能执行“{label}”。"
-            )
-        if not may_start(method, user):
-            raise ServiceError(f"您无权对该案件执行“{label}”。")
+        policy.check(user, case, name, conditions=False)  # the state, then who
         if before is not None:
             before(case)
-        if not can_proceed(method):
-            raise ServiceError(f"暂不能执行“{label}”：前提条件未满足。")
+        policy.check(user, case, name)  # and the moment
+        if not can_proceed(method):  # django-fsm asks the same policy; it must agree
+            raise ServiceError(policy.refusal(user, case, name) or "暂不能执行该操作。")
         source = case.state
-        case.forget_answers()
         method()
         # Only what changed is written (and the auto_now time of the change).
         case.save(
@@ -118,8 +102,5 @@ def run_transition(
             **(audit_data or {}),
         )
         if after is not None:
-            try:
-                after(case, log)
-            except SigningKeyMissing as exc:
-                raise ServiceError(exc.message) from None
+            after(case, log)  # a document it cannot sign refuses the whole step (SigningKeyMissing)
         return case

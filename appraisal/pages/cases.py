@@ -5,19 +5,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 import audit
-from audit.models import Action
-from institutions.models import Institution
-from portal.models import Bureau
-from portal.pagination import CappedPaginator
-from portal.ui import form_errors_to_messages
-
-from . import access
-from .forms import (
+from appraisal import access
+from appraisal.filing import cases as case_services
+from appraisal.filing import materials as material_services
+from appraisal.filing.uploads import too_large_message
+from appraisal.models import Case, CaseState, MaterialKind
+from appraisal.models.rereview import DECLARATION_TEXT
+from appraisal.pages.forms import (
     ApplicationForm,
     CaseFilterForm,
     MaterialUploadForm,
@@ -25,17 +23,19 @@ from .forms import (
     ReasonForm,
     ReturnForm,
 )
-from .models import Case, CaseState, MaterialKind
-from .models.case import RETURNED
-from .models.rereview import DECLARATION_TEXT
-from .services import ServiceError
-from .services import cases as case_services
-from .services import materials as material_services
-from .uploads import too_large_message
-
-
-def client_ip(request):
-    return request.META.get("REMOTE_ADDR")
+from appraisal.pages.panel import PANEL_STEPS, panel_context, rounds_overview
+from appraisal.pages.rereview import typed_reasons_key
+from appraisal.pages.review import review_context
+from appraisal.workflow import policy
+from appraisal.workflow.deadlines import next_deadline
+from appraisal.workflow.states import RETURNED
+from audit.models import Action
+from common.errors import ServiceError
+from common.forms import form_errors_to_messages
+from common.http import attachment, client_ip
+from institutions.models import Institution
+from portal.models import Bureau
+from portal.pagination import CappedPaginator
 
 
 def filtered_cases(request, queryset):
@@ -161,20 +161,16 @@ def material_checklist(case, materials):
 
 @login_required
 def case_detail(request, pk, upload_form=None):
-    case = access.get_case_for(request.user, pk).remember_answers()
+    case = access.get_case_for(request.user, pk)
     rereview = getattr(case, "rereview_request", None)  # read once; the page's parts reuse it
     materials = list(
         case.materials.filter(rereview__isnull=True)
         .select_related("uploaded_by", "replaced_by")
         .order_by("kind", "-version", "-uploaded_at")
     )
-    from .deadlines import next_deadline
-    from .panel_views import PANEL_STEPS, panel_context, rounds_overview
 
-    actions = case_services.available_actions(request.user, case)
+    actions = policy.actions_for(request.user, case)
     panel = panel_context(request.user, case)
-    from .rereview_views import typed_reasons_key
-    from .review_views import review_context
 
     review = review_context(request.user, case)
     log = case.log.select_related("actor").order_by("at", "id")
@@ -248,31 +244,18 @@ def material_upload(request, pk):
     return case_detail(request, case.pk, upload_form=form)
 
 
-def _attachment(file_field, filename, content_type):
-    try:
-        handle = file_field.open("rb")
-    except FileNotFoundError:
-        raise Http404("文件已丢失，请联系系统管理员。") from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=filename, content_type=content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @login_required
 def material_download(request, pk):
     material = access.get_material_for(request.user, pk)
     audit.record(request, Action.MATERIAL_DOWNLOAD, material, sha256=material.sha256)
-    return _attachment(material.file, material.original_name, material.content_type)
+    return attachment(material.file, material.original_name, material.content_type)
 
 
 @login_required
 def document_download(request, pk):
     document = access.get_document_for(request.user, pk)
     audit.record(request, Action.DOCUMENT_DOWNLOAD, document, sha256=document.sha256)
-    return _attachment(document.file, document.filename, "application/pdf")
+    return attachment(document.file, document.filename, "application/pdf")
 
 
 def _transition_view(request, pk, transition, call, success, form_class=None):

@@ -7,20 +7,19 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from appraisal import access
+from appraisal.documents import issue_document
+from appraisal.documents.context import CATEGORY_LABELS, remedy
+from appraisal.documents.issue import public_summary
+from appraisal.filing.materials import store_material
+from appraisal.filing.uploads import check_upload
+from appraisal.models import Case, CaseState, IssuedDocument, MaterialKind, RereviewRequest, Round
+from appraisal.models.rereview import DECLARATION_TEXT
+from appraisal.workflow import rules
+from appraisal.workflow.transitions import lock_case, log_step, run_transition
+from common.errors import ServiceError
+from common.text import as_sentence, cn_date
 from portal.notify import bureau_staff, institution_members, notify
-from portal.templatetags.portal_tags import cn_date
-from portal.ui import as_sentence
-
-from .. import access, rules
-from ..documents import issue_document
-from ..documents.context import CATEGORY_LABELS, remedy
-from ..documents.issue import public_summary
-from ..models import CaseState, IssuedDocument, MaterialKind, RereviewRequest, Round
-from ..models.rereview import DECLARATION_TEXT
-from ..uploads import check_upload
-from . import ServiceError
-from .materials import store_material
-from .transitions import lock_case, log_step, run_transition
 
 
 def case_url(case) -> str:
@@ -322,8 +321,6 @@ def close_lapsed_windows() -> list:
 
 
 def _decided_cases():
-    from ..models import Case
-
     return list(
         Case.objects.filter(state=CaseState.DECIDED).select_related("institution", "bureau")
     )

@@ -16,9 +16,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .documents.signing import verify_pdf
-from .models import IssuedDocument, Round
-from .services.rereview import opinion_standing, replacing_opinion
+from appraisal.documents.signing import verify_pdf
+from appraisal.models import IssuedDocument, Round
+from appraisal.rereview.services import opinion_standing, replacing_opinion
 
 CODE = re.compile(r"^[0-9A-F]{16}$")  # new_verification_code: 8 random bytes in hex
 RESULT_LABELS = {"academic": "学科类", "non_academic": "非学科类"}

@@ -5,14 +5,15 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from appraisal import access
+from appraisal.models import CaseState, Draw, Seat
+from appraisal.panel import algorithm as algorithm
+from appraisal.panel import draws
+from appraisal.panel.draws import invite, unsuitable_now
+from appraisal.workflow.transitions import lock_case, log_step, run_transition
+from common.errors import ServiceError
 from experts.models import Expert, ExpertTie
 from portal.notify import bureau_staff, notify
-
-from .. import draw as algorithm
-from ..models import CaseState, Draw, Seat
-from . import ServiceError
-from .draws import invite, unsuitable_now
-from .transitions import lock_case, log_step, run_transition
 
 # What an expert declares on accepting (guide 五(五), 六(二)); every item must be confirmed.
 DECLARATION_ITEMS = [
@@ -254,3 +255,70 @@ def lapse_overdue(*, case_id=None, actor=None, now=None) -> int:
             call_alternate(case, seat.round, seat, actor)
             count += 1
     return count
+
+
+def draw_for_seat(
+    user, case_id, seat_id, *, commitment_id, witness=None, witness_value="", ip=None
+) -> Draw:
+    """补抽: a new draw for one vacant seat, allowed only once its alternates are exhausted."""
+    with transaction.atomic():
+        case = lock_case(case_id)
+        if not access.can_manage_panel(user, case):
+            raise ServiceError("您无权为该案件抽取专家。")
+        if case.state != CaseState.PANEL_DRAWN:
+            raise ServiceError("只有在专家组组成阶段才能补抽。")
+        current = case.current_round
+        try:
+            seat = Seat.objects.select_for_update().get(pk=seat_id, round=current)
+        except (Seat.DoesNotExist, ValueError, TypeError):
+            raise ServiceError("席位不存在。") from None
+        if seat.is_open or hasattr(seat, "replaced_by"):
+            raise ServiceError("该席位不是空缺席位，无需补抽。")
+        if next_alternate_for(case, current, seat)[0] is not None:
+            raise ServiceError("候补专家尚未用尽，应依次递补，不能补抽。")
+        panel_draw = current.draws.get(kind=Draw.Kind.PANEL)
+        value = draws.check_witness(user, witness, current.bureau, witness_value)
+        commitment = draws.use_commitment(current, commitment_id)
+        base = panel_draw.params
+        staying = staying_candidates(current, exclude_position=seat.position, params=base)
+        unmet = [
+            r
+            for r in algorithm.requirements_for(base)
+            if r not in panel_draw.parameters.get("waived", [])
+            and not any(c.covers(r) for c in staying)
+        ]
+        params = algorithm.Parameters(
+            panel_size=1,
+            subjects=tuple(r for r in unmet if r != algorithm.LEGAL),
+            legal_seat=algorithm.LEGAL in unmet,
+        )
+        screening = draws.screen(case, current.bureau, base.subjects, base.legal_seat)
+        draw, result = draws.make_draw(
+            round=current,
+            kind=Draw.Kind.SEAT,
+            user=user,
+            witness=witness,
+            witness_value=value,
+            commitment=commitment,
+            params=params,
+            screening=screening,
+            for_seat=seat,
+        )
+        new = invite(
+            current,
+            draw,
+            draw.panel[0],
+            position=seat.position,
+            source=Seat.Source.SEAT_DRAW,
+            rank=draw.order.index(draw.panel[0]) + 1,
+            replaces=seat,
+        )
+        log_step(
+            case,
+            "draw_seat",
+            user,
+            note=f"席位{seat.position}候补已用尽，补抽 1 人",
+            data={"draw": draw.pk, "seat": new.pk, "expert": new.expert.name},
+            ip=ip,
+        )
+    return draw

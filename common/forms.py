@@ -1,4 +1,4 @@
-"""Small pieces of shared UI for the apps' views."""
+"""Form fields and helpers every app's forms and views use."""
 
 from django import forms
 from django.contrib import messages
@@ -48,13 +48,6 @@ def form_errors_to_messages(request, form) -> None:
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, error)
-
-
-def as_sentence(text: str) -> str:
-    """``text`` as a sentence ending in a full stop: a clerk's note may or may not end in one,
-    and the text that follows it in a message must not run on (nor follow a doubled 。)."""
-    text = (text or "").strip()
-    return text if not text or text[-1] in "。！？!?…" else text + "。"
 
 
 class NamesRequiredFields:

@@ -1,8 +1,8 @@
-"""Who may act on a case: small predicates, shared by the state machine and the access module.
+"""Who may act on a case: small predicates of (case, user), the "who" of the workflow policy
+(``policy.ACTIONS``) and of the access module.
 
-They look at attributes only (no queries beyond the case's own foreign keys), so django-fsm's
-``permission=`` and the views ask the same question the same way; the panel predicates are the
-exception: a seat is a row of its own.
+They look at the user's and the case's attributes, and at the case's ``facts`` for what needs a
+query (the panel: a seat is a row of its own), so each is asked of the database once per page.
 """
 
 
@@ -44,18 +44,7 @@ def is_supervisor(user) -> bool:
 
 def accepted_rounds(case, user) -> frozenset:
     """The ids of the case's rounds on whose panel the expert accepted a seat."""
-    if not (user.is_authenticated and user.is_active and user.role == "expert"):
-        return frozenset()
-    from .models.draw import Seat
-
-    def ask():
-        return frozenset(
-            Seat.objects.filter(
-                round__case_id=case.pk, expert__user_id=user.pk, status=Seat.Status.ACCEPTED
-            ).values_list("round_id", flat=True)
-        )
-
-    return case.remembered(("accepted_rounds", user.pk), ask)  # see Case.remember_answers
+    return case.facts.accepted_rounds(user)
 
 
 def holds_accepted_seat(case, user) -> bool:
@@ -83,17 +72,13 @@ def holds_accepted_seat_in(round, user) -> bool:
     """An expert who accepted a seat on this round's panel."""
     if not (user.is_authenticated and user.is_active and user.role == "expert"):
         return False
-    from .models.draw import Seat
-
-    return Seat.objects.filter(
-        round=round, expert__user_id=user.pk, status=Seat.Status.ACCEPTED
-    ).exists()
+    return round.seats.filter(expert__user_id=user.pk, status="accepted").exists()
 
 
 def may_sign_current_round(case, user) -> bool:
     """A member of the current round's panel (the last signature completes the opinion)."""
-    current = case.current_round
-    return current is not None and holds_accepted_seat_in(current, user)
+    current = case.facts.current_round
+    return current is not None and current.pk in accepted_rounds(case, user)
 
 
 STAMP_PERMISSION = "appraisal.stamp_decision"
@@ -105,15 +90,16 @@ def may_stamp(round, user) -> bool:
     return is_round_staff(round, user) and user.has_perm(STAMP_PERMISSION)
 
 
-def may_stamp_current_round(case, user) -> bool:
-    current = case.current_round
-    return current is not None and may_stamp(current, user)
+def holds_seal_of_current_round(case, user) -> bool:
+    """The seal's custody of the bureau running the current round (with ``runs_current_round``)."""
+    current = case.facts.current_round
+    return current is not None and user.has_perm(STAMP_PERMISSION)
 
 
 def runs_current_round(case, user) -> bool:
     """A clerk of the bureau that runs the case's current round: the county for the first
     appraisal, the prefecture for the re-review."""
-    current = case.current_round
+    current = case.facts.current_round
     return current is not None and is_round_staff(current, user)
 
 

@@ -1,11 +1,14 @@
 from django import forms
 
+from appraisal.filing.cases import open_applications
+from appraisal.models import CaseState, MaterialKind, ReviewActivity, Seat
+from appraisal.panel.draws import WITNESS_REFUSED
+from appraisal.review.indicators import ACADEMIC, NON_ACADEMIC
+from appraisal.workflow.states import RETURNED, RETURNED_LABEL
+from common.forms import IdField, IdsField, NamesRequiredFields
 from institutions.models import TrainingProject
-from portal.ui import IdField, IdsField, NamesRequiredFields
-
-from .indicators import ACADEMIC, NON_ACADEMIC
-from .models import CaseState, MaterialKind
-from .models.case import RETURNED, RETURNED_LABEL
+from portal.models import User
+from portal.reauth import ReauthField, check_presence
 
 # Longest free text a form takes, by what it becomes: a note or reason printed on a notice, a
 # statement or reasoning of several paragraphs. An issued document cannot be withdrawn, so a
@@ -43,8 +46,6 @@ class ApplicationForm(NamesRequiredFields, forms.Form):
     )
 
     def __init__(self, *args, institution, case=None, **kwargs):
-        from .services.cases import open_applications
-
         super().__init__(*args, **kwargs)
         field = self.fields["projects"]
         field.queryset = TrainingProject.objects.filter(
@@ -177,11 +178,6 @@ class WitnessFields(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self):
-        from portal.models import User
-        from portal.reauth import check_presence
-
-        from .services.draws import WITNESS_REFUSED
-
         data = super().clean()
         username = (data.get("witness_username") or "").strip()
         data["witness"] = None
@@ -259,8 +255,6 @@ class DeclineInvitationForm(NamesRequiredFields, forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from .models import Seat
-
         super().__init__(*args, **kwargs)
         self.fields["reason"].choices = [("", "请选择")] + list(Seat.DeclineReason.choices)
 
@@ -294,8 +288,6 @@ class ActivityForm(NamesRequiredFields, forms.Form):
 
     def __init__(self, *args, kinds=None, **kwargs):
         """``kinds``: those that may be recorded now (``reviews.recordable_kinds``), all if None."""
-        from .models import ReviewActivity
-
         super().__init__(*args, **kwargs)
         choices = [
             (k, label) for k, label in ReviewActivity.Kind.choices if kinds is None or k in kinds
@@ -363,8 +355,6 @@ class SignOpinionForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from portal.reauth import ReauthField
-
         super().__init__(*args, **kwargs)
         self.fields["reauth"] = ReauthField()
 
@@ -382,8 +372,6 @@ class StampForm(NamesRequiredFields, forms.Form):
     )
 
     def __init__(self, *args, results=(), **kwargs):
-        from portal.reauth import ReauthField
-
         super().__init__(*args, **kwargs)
         self.results = list(results)
         for r in self.results:

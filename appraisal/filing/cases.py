@@ -5,26 +5,25 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from appraisal import access
+from appraisal.documents import issue_document
+from appraisal.documents.context import remedy
+from appraisal.models import Case, CaseLog, CaseState, IssuedDocument, MaterialKind
+from appraisal.models.document import SerialCounter
+from appraisal.workflow.deadlines import next_deadline
+from appraisal.workflow.states import RELEASED
+from appraisal.workflow.transitions import log_step, run_transition
+from common.errors import ServiceError
+from common.text import as_sentence
 from institutions.models import TrainingProject
 from portal.notify import bureau_staff, institution_members, notify
-from portal.ui import as_sentence
-
-from .. import access, rules
-from ..deadlines import next_deadline
-from ..documents import issue_document
-from ..documents.context import remedy
-from ..models import Case, CaseLog, CaseState, IssuedDocument, MaterialKind
-from ..models.document import SerialCounter
-from . import ServiceError
-from .transitions import log_step, run_transition
 
 CASE_COUNTER = "case"
 
 
-# Cases that leave their projects free for a new application: never taken up, or withdrawn.
-# A project in any other case is being appraised or has its result (contested by re-review, not
-# by a second application); a project that has changed is registered anew.
-RELEASED = (CaseState.REFUSED, CaseState.WITHDRAWN)
+# A project in a case not RELEASED (never taken up, or withdrawn) is being appraised or has its
+# result (contested by re-review, not by a second application); a project that has changed is
+# registered anew.
 
 
 def open_applications(projects, case=None) -> dict[int, tuple[str, CaseState]]:
@@ -237,51 +236,6 @@ def refuse_case(user, case_id, *, reason: str, ip=None) -> Case:
         )
 
     return run_transition(case_id, user, "refuse", note=reason, ip=ip, after=after)
-
-
-def available_actions(user, case) -> set[str]:
-    """The transitions this user may start on this case now (the UI offers only these)."""
-    actions = set()
-    if rules.is_case_institution_member(case, user):
-        if case.state == CaseState.DRAFT:
-            actions |= {"edit", "upload", "submit", "withdraw"}
-        elif case.state == CaseState.SUBMITTED:
-            actions.add("withdraw")
-        elif case.state == CaseState.DECIDED:
-            actions.add("accept_result")
-            if case.may_request_rereview():
-                actions.add("request_rereview")
-        elif case.state == CaseState.REREVIEW_REQUESTED:
-            actions.add("rereview_upload")
-    if rules.is_case_county_staff(case, user):
-        if case.state == CaseState.SUBMITTED:
-            actions |= {"accept", "return_for_completion", "refuse"}
-        elif case.state == CaseState.REREVIEW_REQUESTED:
-            actions |= {"forward_rereview", "refuse_rereview"}
-    if (
-        rules.is_prefecture_staff_over(case, user)
-        and case.state == CaseState.REREVIEW_FORWARDED
-        and not case.ready_to_draw()
-    ):
-        actions.add("receive_rereview")
-    current = case.current_round if case.state in REVIEW_STATES else None
-    if current is not None:
-        # The review of the round under way (services/reviews.py).
-        staff = rules.is_round_staff(current, user)
-        member = rules.holds_accepted_seat_in(current, user)
-        if staff and case.state in (CaseState.PANEL_DRAWN, CaseState.IN_REVIEW):
-            actions.add("record_activity")
-        if case.state == CaseState.IN_REVIEW:
-            if staff:
-                actions.add("set_leader")
-            if member:
-                actions |= {"fill_sheet", "sign_opinion"}
-        if case.state == CaseState.OPINION_SIGNED and rules.may_stamp(current, user):
-            actions.add("stamp")
-    return actions
-
-
-REVIEW_STATES = (CaseState.PANEL_DRAWN, CaseState.IN_REVIEW, CaseState.OPINION_SIGNED)
 
 
 # ---- training projects -------------------------------------------------------------------------

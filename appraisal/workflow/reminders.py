@@ -6,23 +6,13 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
+from appraisal.models import Case, CaseState, Seat
+from appraisal.workflow import deadlines
+from appraisal.workflow.states import OPEN
 from portal.notify import bureau_staff, institution_members, notify
-
-from .. import deadlines
-from ..models import Case, CaseState, Seat
 
 # Remind this many calendar days ahead (and again once overdue).
 SOON_DAYS = 2
-OPEN_STATES = [
-    CaseState.SUBMITTED,
-    CaseState.ACCEPTED,
-    CaseState.PANEL_DRAWN,
-    CaseState.IN_REVIEW,
-    CaseState.OPINION_SIGNED,
-    CaseState.DECIDED,
-    CaseState.REREVIEW_REQUESTED,
-    CaseState.REREVIEW_FORWARDED,
-]
 
 
 def _owners(case, deadline):
@@ -69,7 +59,7 @@ def remind_deadlines(today=None) -> int:
     """The office owing a case's next step, when its limit is near and again once it passed."""
     today = today or timezone.localdate()
     sent = 0
-    cases = Case.objects.filter(state__in=OPEN_STATES).select_related(
+    cases = Case.objects.filter(state__in=OPEN).select_related(
         "institution", "bureau", "bureau__parent"
     )
     for case in deadlines.with_deadlines(cases, today=today):

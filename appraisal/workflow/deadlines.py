@@ -12,8 +12,11 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .models import CaseState, Round, Seat
-from .workdays import Calendar, add_weekdays
+from appraisal.models import Case, CaseState, Decision, RereviewRequest, Round, Seat
+from appraisal.models.calendar import working_calendar
+from appraisal.workflow.states import OWED_BY as OWED
+from appraisal.workflow.states import REVIEW
+from appraisal.workflow.workdays import add_weekdays
 
 COUNTY, PREFECTURE, INSTITUTION, EXPERTS = "county", "prefecture", "institution", "experts"
 OWNER_LABELS = {
@@ -56,43 +59,24 @@ def _due(calendar, start, n) -> tuple[date, bool]:
         return add_weekdays(day, n), False
 
 
-def _facts(case) -> dict | None:
-    """What ``with_deadlines`` loaded for many cases at once (None: ask the database per case)."""
-    return getattr(case, "_deadline_facts", None)
-
-
 def _request(case):
-    facts = _facts(case)
-    if facts is not None:
-        return facts["request"]
-    return getattr(case, "rereview_request", None)
-
-
-def _second_round_opened(case):
-    facts = _facts(case)
-    if facts is not None:
-        return facts["second_opened"]
-    second = case.rounds.filter(number=Round.PREFECTURE).first()
-    return second.opened_at if second else None
+    return case.facts.rereview_request
 
 
 def _in_second_round(case) -> bool:
-    facts = _facts(case)
-    if facts is not None:
-        return facts["second_opened"] is not None
-    return case.in_second_round()
+    return case.facts.second_round_opened is not None
 
 
 def _forwarded_at(case):
     request = _request(case)
     if request is not None and request.handled_at:
         return request.handled_at
-    return _second_round_opened(case)
+    return case.facts.second_round_opened
 
 
 def next_deadline(case, *, today=None, calendar=None) -> Deadline | None:
     """The time limit running on the case now, or None (drafts, closed cases, …)."""
-    calendar = calendar or case.calendar()
+    calendar = calendar or case.facts.calendar
     today = today or timezone.localdate()
     state = case.state
 
@@ -162,16 +146,7 @@ def next_deadline(case, *, today=None, calendar=None) -> Deadline | None:
 
 def _earlier_reply(case, deadline, today):
     """While the panel is being formed, the experts' reply deadline comes first."""
-    facts = _facts(case)
-    if facts is not None:
-        reply = facts["reply"]
-    else:
-        reply = (
-            Seat.objects.filter(round__case=case, status=Seat.Status.INVITED)
-            .order_by("reply_by")
-            .values_list("reply_by", "reply_by_exact")
-            .first()
-        )
+    reply = case.facts.earliest_reply
     if reply is None:
         return deadline
     reply_by, exact = reply
@@ -192,8 +167,6 @@ def _preload(cases, source=None):
     ``source``, the queryset the cases came from, lets each query select them by a subquery
     rather than by a list of thousands of ids (whose parameters alone cost Django tens of
     milliseconds to prepare on a prefecture's open cases)."""
-    from .models import Case, Decision, RereviewRequest
-
     if not cases:
         return
     ids = [c.pk for c in cases]
@@ -222,12 +195,14 @@ def _preload(cases, source=None):
     for case_id, reply_by, exact in invited:
         replies.setdefault(case_id, (reply_by, exact))
     for case in cases:
-        case._decided_at = decided.get(case.pk)
-        case._deadline_facts = {
-            "second_opened": second.get(case.pk),
-            "request": requests.get(case.pk),
-            "reply": replies.get(case.pk),
-        }
+        request = requests.get(case.pk)
+        case.facts.know(
+            decided_at=decided.get(case.pk),
+            second_round_opened=second.get(case.pk),
+            rereview_request=request,
+            has_rereview_request=request is not None,
+            earliest_reply=replies.get(case.pk),
+        )
 
 
 def with_deadlines(cases, today=None):
@@ -235,7 +210,7 @@ def with_deadlines(cases, today=None):
     source = cases if isinstance(cases, QuerySet) and not cases.query.is_sliced else None
     cases = list(cases)
     _preload(cases, source)
-    calendar = Calendar()
+    calendar = working_calendar()
     for case in cases:
         case.deadline = next_deadline(case, today=today, calendar=calendar)
     return cases
@@ -247,20 +222,11 @@ def with_deadlines(cases, today=None):
 # only narrows the cases a page asks ``next_deadline`` about (a prefecture of a national data set:
 # a few dozen instead of thousands); ``next_deadline`` still decides who owes what.
 OWED_BY = {
-    COUNTY: Q(
-        state__in=[
-            CaseState.SUBMITTED,
-            CaseState.ACCEPTED,
-            CaseState.PANEL_DRAWN,
-            CaseState.IN_REVIEW,
-            CaseState.OPINION_SIGNED,
-            CaseState.REREVIEW_REQUESTED,
-        ]
-    ),
-    PREFECTURE: Q(state=CaseState.REREVIEW_FORWARDED)
+    COUNTY: Q(state__in=OWED[COUNTY]),
+    PREFECTURE: Q(state__in=OWED[PREFECTURE])
     | Q(
         Exists(Round.objects.filter(case_id=OuterRef("pk"), number=Round.PREFECTURE)),
-        state__in=[CaseState.PANEL_DRAWN, CaseState.IN_REVIEW, CaseState.OPINION_SIGNED],
+        state__in=REVIEW,
     ),
 }
 

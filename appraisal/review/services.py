@@ -14,17 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 import audit
-from audit.models import Action
-from portal.notify import bureau_staff, institution_members, notify
-from portal.reauth import check_reauth
-from portal.templatetags.portal_tags import cn_date, paragraphs
-
-from .. import rules
-from ..documents import issue_document
-from ..documents.context import BASIS, CATEGORY_LABELS, methods, remedy
-from ..documents.issue import public_summary
-from ..indicators import suggest_category
-from ..models import (
+from appraisal.documents import issue_document
+from appraisal.documents.context import BASIS, CATEGORY_LABELS, methods, remedy
+from appraisal.documents.issue import public_summary
+from appraisal.filing.uploads import check_upload
+from appraisal.models import (
     ActivityFile,
     CaseState,
     Decision,
@@ -39,17 +33,22 @@ from ..models import (
     SheetAnswer,
     Signature,
 )
-from ..models.review import ACADEMIC, NON_ACADEMIC
-from ..uploads import check_upload
-from . import ServiceError
-from .transitions import lock_case, log_step, run_transition
+from appraisal.models.review import ACADEMIC, NON_ACADEMIC
+from appraisal.review.indicators import suggest_category
+from appraisal.workflow import policy
+from appraisal.workflow.states import RECORDING
+from appraisal.workflow.transitions import lock_case, log_step, run_transition
+from audit.models import Action
+from common.errors import ServiceError
+from common.text import cn_date, paragraphs
+from portal.notify import bureau_staff, institution_members, notify
+from portal.reauth import check_reauth
 
 # The transition that makes a round's decision take effect: the county's decides the case (a
 # re-review may follow); the prefecture's re-review result is final and closes it.
 DECISION_TRANSITIONS = {Round.COUNTY: "decide", Round.PREFECTURE: "close_after_rereview"}
 
 # Activities a clerk records while the panel is formed and at work.
-RECORDING_STATES = (CaseState.PANEL_DRAWN, CaseState.IN_REVIEW)
 
 # 附件2's 鉴定方式 row, from the kinds of activity recorded.
 ACTIVITY_METHODS = {
@@ -134,10 +133,9 @@ def record_activity(
     stored = []
     with transaction.atomic():
         case, round = _lock_round(round)
-        if not rules.is_round_staff(round, user):
-            raise ServiceError("只有组织本轮鉴定的教育局工作人员可以记录鉴定活动。")
+        policy.check(user, case, "record_activity")
         if kind not in recordable_kinds(case, round):
-            _require_state(case, *RECORDING_STATES, doing="记录鉴定活动")
+            raise ServiceError(policy.recording_refusal(case))
         if date > timezone.localdate():
             raise ServiceError("活动日期不能晚于今天。")
         opened = timezone.localdate(round.opened_at)
@@ -450,9 +448,7 @@ def set_leader(user, round, seat_id, *, ip=None) -> Opinion:
     """指定组长: the clerk chooses the leader among the accepted members, before any signature."""
     with transaction.atomic():
         case, round = _lock_round(round)
-        if not rules.is_round_staff(round, user):
-            raise ServiceError("只有组织本轮鉴定的教育局工作人员可以指定专家组组长。")
-        _require_state(case, CaseState.IN_REVIEW, doing="指定专家组组长")
+        policy.check(user, case, "set_leader")
         try:
             seat = round.seats.select_related("expert").get(
                 pk=int(seat_id), status=Seat.Status.ACCEPTED
@@ -738,16 +734,10 @@ def stamp_decision(
         raise ServiceError(error)
     with transaction.atomic():
         case, round = _lock_round(round)
-        if not rules.is_round_staff(round, user):
-            raise ServiceError("只有组织本轮鉴定的教育局工作人员可以确定类别并盖章。")
-        if not user.has_perm(rules.STAMP_PERMISSION):
-            raise ServiceError("您没有盖章权限，请由持有本局印章权限的工作人员办理。")
         name = decision_transition(round)
         if hasattr(round, "decision"):
             raise ServiceError("本轮鉴定已确定类别并盖章，不能重复办理。")
-        if case.state == CaseState.IN_REVIEW or not case.opinion_fully_signed():
-            raise ServiceError("专家组成员尚未全部签署鉴定意见，不能确定类别和盖章。")
-        _require_state(case, CaseState.OPINION_SIGNED, doing="确定类别并盖章")
+        policy.check(user, case, "stamp")
         if not held_meeting(round):
             raise ServiceError(NO_MEETING)
         opinion = round.opinion
@@ -861,9 +851,9 @@ def recordable_kinds(case, round) -> list[str]:
     """The kinds of activity the round's bureau may record now: any while the panel forms and
     reviews; once every member signed, only an opening meeting that was held but not entered
     (the seal waits for it); none after that."""
-    if case.state in RECORDING_STATES:
+    if case.state in RECORDING:
         return list(ReviewActivity.Kind.values)
-    if case.state == CaseState.OPINION_SIGNED and not held_meeting(round):
+    if policy.meeting_recordable(case):
         return [ReviewActivity.Kind.OPENING_MEETING]
     return []
 
