@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from stdnum.cn import uscc
 
+from appraisal import scenario
 from appraisal.models import (
     Case,
     CaseLog,
@@ -39,7 +40,6 @@ from appraisal.models import (
     Signature,
 )
 from appraisal.panel import algorithm as algorithm
-from appraisal.workflow import states
 from audit.models import AuditEvent
 from experts.models import Expert
 from institutions.models import Institution, TrainingProject
@@ -71,19 +71,18 @@ STATE_WEIGHTS = [
     (CaseState.CLOSED, 36),
 ]
 
-# The path a case takes; a state implies every step before it on the path.
-PATH = list(states.PATH)
-TRANSITIONS = {
-    CaseState.SUBMITTED: "submit",
-    CaseState.ACCEPTED: "accept",
-    CaseState.PANEL_DRAWN: "draw_panel",
-    CaseState.IN_REVIEW: "start_review",
-    CaseState.OPINION_SIGNED: "complete_opinion",
-    CaseState.DECIDED: "decide",
-    CaseState.REREVIEW_REQUESTED: "request_rereview",
-    CaseState.REREVIEW_FORWARDED: "forward_rereview",
-    CaseState.CLOSED: "close",
-}
+# The first round's states in order, on the routes the demo and the tests drive through the
+# services (appraisal.scenario): how far along it a case came says which rows it holds (a round
+# once accepted, a draw once drawn, sheets, the opinion and signatures, the decision).
+PATH = scenario.path(CaseState.DECIDED)
+
+
+def progress(state) -> int:
+    """The furthest point of ``PATH`` on the state's route (a re-review or a closed case has
+    passed the decision; a refused or withdrawn one, only the filing)."""
+    return max(PATH.index(s) for s in scenario.path(state) if s in PATH)
+
+
 REQUIRED_KINDS = [k for k in MaterialKind.values if k != MaterialKind.OTHER]
 PANEL_SIZE = 5
 WORDS = "思维 美术 书法 编程 机器人 围棋 阅读 口才 舞蹈 科学 实验 音乐 篮球 国学 英语 演讲".split()
@@ -304,7 +303,7 @@ class Generator:
             key = (inst.county_id, year)
             sequences[key] = sequences.get(key, self.counters.get((*key, "case"), 0)) + 1
             county = county_by_pk[inst.county_id]
-            reached = PATH.index(state) if state in PATH else 1
+            reached = progress(state)
             case = Case(
                 number=f"{county.short_name}-{year}-{sequences[key]:05d}",
                 bureau_id=inst.county_id,
@@ -339,7 +338,7 @@ class Generator:
         seats = self.make_draws(cases, rounds, plans)
         opinions = self.make_documents(cases, rounds, plans)
         self.make_review(cases, rounds, plans, seats, opinions)
-        self.make_logs(cases, plans)
+        self.make_logs(cases)
 
     def member_of(self, inst):
         if not hasattr(self, "_members_by_inst"):
@@ -600,9 +599,9 @@ class Generator:
         ]
         self.bulk(SerialCounter, new)
 
-    def make_logs(self, cases, plans):
+    def make_logs(self, cases):
         logs, events, notes = [], [], []
-        for c, reached in zip(cases, plans, strict=True):
+        for c in cases:
             member = c.created_by_id
             clerk = self.clerk_of[c.bureau_id].pk
             at = c.created_at
@@ -616,14 +615,11 @@ class Generator:
                     at=at,
                 )
             )
-            steps = list(PATH[1 : reached + 1])
-            if c.state in (CaseState.REFUSED, CaseState.WITHDRAWN):
-                steps = [CaseState.SUBMITTED, c.state]
             previous = CaseState.DRAFT
-            for step in steps:
+            for name, step in scenario.steps(c.state):
                 at = at + timedelta(days=2)
-                name = TRANSITIONS.get(step, "refuse" if step == CaseState.REFUSED else "withdraw")
-                actor = member if name in ("submit", "withdraw", "request_rereview") else clerk
+                by = scenario.STEPS[name].by
+                actor = member if by == scenario.APPLICANT else clerk
                 logs.append(
                     CaseLog(
                         case_id=c.pk,

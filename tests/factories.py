@@ -8,9 +8,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.cn import uscc
 
-from appraisal.filing import cases as case_services
-from appraisal.filing.materials import upload_material
-from appraisal.models import MaterialKind
+from appraisal import scenario
+from appraisal.models import CaseState, MaterialKind
 from institutions.models import Institution, TrainingProject
 from portal.models import Bureau, Subject, User
 from portal.reauth import requires_second_factor
@@ -19,7 +18,7 @@ PASSWORD = "Test-password-2026"
 _seq = itertools.count(1)
 
 # The smallest file each accepted type is recognised by (content, not extension).
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = scenario.SMALLEST_PDF
 PNG_BYTES = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -89,26 +88,67 @@ def pdf_upload(name="材料.pdf", content=PDF_BYTES):
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 
 
-def draft_case(applicant: User, projects=None, *, with_materials=True):
-    projects = projects or [project(applicant.institution)]
-    case = case_services.create_case(
-        applicant, projects=projects, statement="项目类别存在争议，申请鉴定。"
+# The opening meeting with its policy briefing (guide 七(三)), as the tests record it.
+MEETING = {
+    "place": "教育局会议室",
+    "attendees": "专家组全体成员；教育局工作人员",
+    "findings": "宣讲“双减”政策和鉴定指标，明确独立、回避和保密要求。",
+}
+# Every kind of material but "other", each file named after its kind.
+MATERIAL_KINDS = [k for k in MaterialKind.values if k != MaterialKind.OTHER]
+SCRIPT = scenario.Script(
+    material=lambda kind: pdf_upload(f"{kind}.pdf"),
+    meeting=lambda round, clerk: MEETING,
+    vote_reasons="依据材料。",
+)
+
+
+def grant_stamp(user):
+    """The seal permission (appraisal.stamp_decision) for ``user``, as a fresh instance (the old
+    one's permission cache is stale)."""
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(Permission.objects.get(codename="stamp_decision"))
+    return type(user).objects.get(pk=user.pk)
+
+
+def case_at(
+    to,
+    applicant: User,
+    clerk=None,
+    *,
+    projects=None,
+    with_materials=True,
+    prefecture=None,
+    script=SCRIPT,
+):
+    """A new application of ``applicant`` taken to ``to`` (a state or a stop of
+    ``appraisal.scenario.ROUTES``) through the services; returns the ``Driven`` with its actors.
+    A clerk who is to stamp needs the seal (``grant_stamp``)."""
+    return scenario.new_case_at(
+        to,
+        applicant=applicant,
+        projects=projects or [project(applicant.institution)],
+        materials=MATERIAL_KINDS if with_materials else (),
+        clerk=clerk,
+        prefecture=prefecture,
+        password=PASSWORD,
+        script=script,
     )
-    if with_materials:
-        for kind in MaterialKind.values:
-            if kind != MaterialKind.OTHER:
-                upload_material(applicant, case.pk, kind=kind, uploaded=pdf_upload(f"{kind}.pdf"))
-    return case
+
+
+def draft_case(applicant: User, projects=None, *, with_materials=True):
+    return case_at(
+        CaseState.DRAFT, applicant, projects=projects, with_materials=with_materials
+    ).case
 
 
 def submitted_case(applicant: User, **kwargs):
-    case = draft_case(applicant, **kwargs)
-    return case_services.submit_case(applicant, case.pk)
+    return case_at(CaseState.SUBMITTED, applicant, **kwargs).case
 
 
 def accepted_case(applicant: User, clerk: User, **kwargs):
-    case = submitted_case(applicant, **kwargs)
-    return case_services.accept_case(clerk, case.pk)
+    return case_at(CaseState.ACCEPTED, applicant, clerk, **kwargs).case
 
 
 def otp_device(user: User, *, confirmed=True) -> TOTPDevice:
@@ -218,33 +258,10 @@ def experts(pool: Bureau, count: int, subject_codes=("mathematics",), **fields):
     return [expert(pool, subject_codes, **fields) for _ in range(count)]
 
 
-def draw(
-    clerk: User,
-    case,
-    *,
-    panel_size=3,
-    subjects=None,
-    legal_seat=False,
-    witness=None,
-    witness_value="",
-):
-    """Draw the panel of the case's current round through the service."""
-    from appraisal.panel import draws
-
-    case.refresh_from_db()
-    commitment = draws.pending_commitment(clerk, case)
-    if subjects is None:
-        subjects = draws.case_subject_codes(case)
-    return draws.draw_panel(
-        clerk,
-        case.pk,
-        panel_size=panel_size,
-        subjects=subjects,
-        legal_seat=legal_seat,
-        commitment_id=commitment.pk,
-        witness=witness,
-        witness_value=witness_value,
-    )
+def draw(clerk: User, case, **kwargs):
+    """Draw the panel of the case's current round through the service (``scenario.draw``:
+    ``panel_size`` 3, all the case's subjects, no legal seat, no witness unless given)."""
+    return scenario.draw(clerk, case, **kwargs)
 
 
 def opening_meeting(clerk, round):
@@ -254,11 +271,5 @@ def opening_meeting(clerk, round):
     from appraisal.review import services as reviews
 
     return reviews.record_activity(
-        clerk,
-        round,
-        kind="opening_meeting",
-        date=timezone.localdate(),
-        place="教育局会议室",
-        attendees="专家组全体成员；教育局工作人员",
-        findings="宣讲“双减”政策和鉴定指标，明确独立、回避和保密要求。",
+        clerk, round, kind="opening_meeting", date=timezone.localdate(), **MEETING
     )

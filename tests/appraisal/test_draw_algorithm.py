@@ -1,4 +1,4 @@
-"""The pure draw (appraisal/draw.py): reproducible, uniform, meets the mix, versioned."""
+"""The pure draw (appraisal/panel/algorithm.py): reproducible, uniform, meets the mix, versioned."""
 
 import pytest
 

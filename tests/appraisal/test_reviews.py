@@ -4,11 +4,11 @@ import datetime
 import io
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from appraisal import scenario
 from appraisal.models import (
     ActivityFile,
     Case,
@@ -33,20 +33,14 @@ from tests import factories
 PW = factories.PASSWORD
 
 
-def grant_stamp(user):
-    user.user_permissions.add(Permission.objects.get(codename="stamp_decision"))
-    # A fresh instance: the permission cache of the old one is stale.
-    return type(user).objects.get(pk=user.pk)
+grant_stamp = factories.grant_stamp
 
 
 def in_review(clerk, case, panel_size=3):
     """The panel drawn, every member accepted, and the opening meeting held (guide 七(三))."""
     factories.draw(clerk, case, panel_size=panel_size, subjects=["mathematics"])
     seats = list(Seat.objects.filter(round__case=case).select_related("expert__user"))
-    for seat in seats:
-        invitations.accept_invitation(
-            seat.expert.user, seat.pk, confirmed=invitations.DECLARATION_KEYS
-        )
+    scenario.drive(case, CaseState.IN_REVIEW)
     case.refresh_from_db()
     assert case.state == CaseState.IN_REVIEW
     factories.opening_meeting(clerk, case.current_round)
@@ -558,10 +552,7 @@ def test_no_seal_before_the_opening_meeting_is_recorded(
     cannot be sealed, and the seal page says what to record first."""
     factories.draw(clerk, accepted_case, subjects=["mathematics"])
     seats = list(Seat.objects.filter(round__case=accepted_case).select_related("expert__user"))
-    for seat in seats:
-        invitations.accept_invitation(
-            seat.expert.user, seat.pk, confirmed=invitations.DECLARATION_KEYS
-        )
+    scenario.drive(accepted_case, CaseState.IN_REVIEW)
     review = (accepted_case, accepted_case.rounds.get(), seats)
     round = review[1]
     all_sign(review, drafted(review, clerk, indicator_template))

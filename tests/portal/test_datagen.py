@@ -5,8 +5,10 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from stdnum.cn import uscc
 
+from appraisal import scenario
 from appraisal.models import (
     Case,
+    CaseLog,
     CaseState,
     Decision,
     Draw,
@@ -63,3 +65,27 @@ def test_same_seed_same_data_and_no_second_run(jurisdictions, indicator_template
     assert snapshot() == first
     with pytest.raises(CommandError):
         call_command("generate_data", "--scale", "tiny", "--seed", "4", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_each_case_took_the_route_the_scenario_drives_to_its_state(
+    jurisdictions, indicator_template
+):
+    """The generator writes its rows directly, but each case's log is the route by which
+    appraisal.scenario takes a case to that state through the services, each step by its actor."""
+    Generator(SIZES, seed=5).run()
+    logs = {}
+    for row in CaseLog.objects.select_related("actor").order_by("case_id", "at", "id"):
+        logs.setdefault(row.case_id, []).append(row)
+    for case in Case.objects.all():
+        rows = logs[case.pk]
+        assert [r.transition for r in rows] == ["create", *scenario.ROUTES[case.state]]
+        assert [(r.source, r.target) for r in rows[1:]] == [
+            (before, after)
+            for before, (_, after) in zip(
+                scenario.path(case.state)[:-1], scenario.steps(case.state), strict=True
+            )
+        ]
+        for row in rows[1:]:
+            by_applicant = scenario.STEPS[row.transition].by == scenario.APPLICANT
+            assert (row.actor.role == "institution") == by_applicant

@@ -23,7 +23,7 @@ it with ``tests.factories``. A URL without an entry fails ``test_url_is_register
 naming it; a view without an access check fails because a foreign role gets in.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import pytest
@@ -31,6 +31,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from appraisal import scenario
+from appraisal.models import CaseState
 from portal.models import Notification
 from tests import factories
 
@@ -120,10 +122,14 @@ class World:
         them, has been drawn and invited."""
         self.expert_profile  # noqa: B018  (made first: the panel is the whole pool of three)
         factories.experts(factories.bureau("652301"), 2, ("mathematics",))
-        case = factories.accepted_case(
-            self.users["institution"], self.users["county"], projects=[self.project]
+        driven = factories.case_at(
+            CaseState.PANEL_DRAWN,
+            self.users["institution"],
+            self.users["county"],
+            projects=[self.project],
+            script=replace(factories.SCRIPT, subjects=("mathematics",)),
         )
-        return factories.draw(self.users["county"], case, subjects=["mathematics"])
+        return driven.round.draws.get()
 
     @cached_property
     def seat(self):
@@ -132,13 +138,9 @@ class World:
     @cached_property
     def review_round(self):
         """The draw's round in review: every seat accepted, the world's expert as leader."""
-        from appraisal.panel import invitations
         from appraisal.review import services as reviews
 
-        for seat in self.draw.seats.select_related("expert__user"):
-            invitations.accept_invitation(
-                seat.expert.user, seat.pk, confirmed=invitations.DECLARATION_KEYS
-            )
+        scenario.drive(self.draw.round.case, CaseState.IN_REVIEW, clerk=self.users["county"])
         reviews.set_leader(self.users["county"], self.draw.round, self.seat.pk)
         return self.draw.round
 

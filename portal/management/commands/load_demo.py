@@ -5,6 +5,7 @@ Run by the README's serve command. Safe to run twice: it does nothing if the dem
 
 import hashlib
 from base64 import b32decode
+from dataclasses import replace
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
@@ -17,14 +18,10 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.cn import uscc
 
+from appraisal import scenario
 from appraisal.documents import render_pdf
 from appraisal.documents.seal import seal_png
-from appraisal.filing import cases as case_services
-from appraisal.filing.materials import upload_material
-from appraisal.models import BureauSeal, IndicatorSign, IndicatorTemplate, MaterialKind, Seat
-from appraisal.panel import draws as draw_services
-from appraisal.panel import invitations
-from appraisal.rereview import services as rereview_services
+from appraisal.models import BureauSeal, CaseState, IndicatorTemplate, MaterialKind
 from appraisal.review import services as review_services
 from experts.models import Expert, ExpertCreditRecord
 from institutions.models import Institution, TrainingProject
@@ -429,17 +426,13 @@ class Command(BaseCommand):
             kind: render_pdf("documents/sample_material.html", {"title": label})
             for kind, label in MaterialKind.choices
         }
-
-        def upload_all(user, case, kinds):
-            for kind in kinds:
-                upload_material(
-                    user,
-                    case.pk,
-                    kind=kind,
-                    uploaded=SimpleUploadedFile(
-                        f"{MaterialKind(kind).label}.pdf", samples[kind], "application/pdf"
-                    ),
-                )
+        # The demo's words for the steps the cases take (appraisal.scenario drives them).
+        demo = scenario.Script(
+            material=lambda kind: SimpleUploadedFile(
+                f"{MaterialKind(kind).label}.pdf", samples[kind], "application/pdf"
+            ),
+            accept_note="材料齐全，予以受理。",
+        )
 
         required = [
             "course_scheme",
@@ -450,47 +443,54 @@ class Command(BaseCommand):
             "lesson_plans",
             "assessment_plan",
         ]
+
+        def new_case(to, applicant, projects, statement, clerk=None, materials=required, **words):
+            return scenario.new_case_at(
+                to,
+                applicant=applicant,
+                projects=projects,
+                statement=statement,
+                materials=materials,
+                clerk=clerk,
+                password=DEMO_PASSWORD,
+                script=replace(demo, **words),
+            ).case
+
         # 1. A draft still being prepared (materials incomplete).
-        draft = case_services.create_case(
+        new_case(
+            CaseState.DRAFT,
             inst_qizhi,
-            projects=[robot],
-            statement="机器人编程项目含部分数学运算内容，审批中对其类别存在争议，申请鉴定。",
+            [robot],
+            "机器人编程项目含部分数学运算内容，审批中对其类别存在争议，申请鉴定。",
+            materials=["course_scheme", "syllabus"],
         )
-        upload_all(inst_qizhi, draft, ["course_scheme", "syllabus"])
         # 2. Submitted, waiting in the county's inbox.
-        submitted = case_services.create_case(
+        new_case(
+            CaseState.SUBMITTED,
             inst_qizhi,
-            projects=[thinking],
-            statement=(
-                "本机构“少儿思维训练”项目以游戏和操作活动为主，但涉及数学思维内容，审批中对其属于学科类"
-                "还是非学科类存在争议。经对照鉴定指标自评，机构认为属于非学科类，特申请鉴定。"
-            ),
+            [thinking],
+            "本机构“少儿思维训练”项目以游戏和操作活动为主，但涉及数学思维内容，审批中对其属于学科类"
+            "还是非学科类存在争议。经对照鉴定指标自评，机构认为属于非学科类，特申请鉴定。",
+            materials=required + ["supplementary"],
         )
-        upload_all(inst_qizhi, submitted, required + ["supplementary"])
-        case_services.submit_case(inst_qizhi, submitted.pk)
         # 3. Returned for completion (补正), back with the institution.
-        returned = case_services.create_case(
+        new_case(
+            scenario.RETURNED,
             inst_qizhi,
-            projects=[reading],
-            statement="绘本阅读项目与语文学科内容的界限不清，申请鉴定。",
-        )
-        upload_all(inst_qizhi, returned, required)
-        case_services.submit_case(inst_qizhi, returned.pk)
-        case_services.return_case(
+            [reading],
+            "绘本阅读项目与语文学科内容的界限不清，申请鉴定。",
             changji,
-            returned.pk,
-            missing_kinds=["lesson_plans"],
-            note="课时教案仅有两课时，请补充完整学期的课时教案。",
+            missing=("lesson_plans",),
+            return_note="课时教案仅有两课时，请补充完整学期的课时教案。",
         )
         # 4. Accepted in 阜康市, the county round has begun.
-        accepted = case_services.create_case(
+        new_case(
+            CaseState.ACCEPTED,
             inst_hanmo,
-            projects=[calligraphy],
-            statement="硬笔书法项目涉及汉字书写，与语文学科的界限模糊，申请鉴定。",
+            [calligraphy],
+            "硬笔书法项目涉及汉字书写，与语文学科的界限模糊，申请鉴定。",
+            fukang,
         )
-        upload_all(inst_hanmo, accepted, required)
-        case_services.submit_case(inst_hanmo, accepted.pk)
-        case_services.accept_case(fukang, accepted.pk, note="材料齐全，予以受理。")
 
         # The clerks who hold their bureau's seal may decide and stamp (appraisal.stamp_decision).
         stamp = Permission.objects.get(
@@ -510,13 +510,12 @@ class Command(BaseCommand):
             "小学三至六年级",
             "以数独、数字谜题和逻辑推理游戏为主，每期结束举办解题挑战赛。",
         )
-        reviewing = self._case_in_review(
+        reviewing = new_case(
+            CaseState.IN_REVIEW,
             inst_qizhi,
-            changji,
             [sudoku],
             "数独与逻辑游戏项目涉及数学推理，审批中对其类别存在争议，申请鉴定。",
-            upload_all,
-            required,
+            changji,
         )
         review_services.record_activity(
             changji,
@@ -530,7 +529,8 @@ class Command(BaseCommand):
         seats = review_services.accepted_seats(reviewing.current_round)
         review_services.set_leader(changji, reviewing.current_round, seats[0].pk)
 
-        # 6. Decided in 阜康市: sheets, the leader's opinion, every signature, the seal, 附件2.
+        # 6. Decided in 阜康市: a class observed, then sheets, the leader's opinion, every
+        #    signature, the seal, 附件2.
         painting = project(
             hanmo,
             "少儿国画",
@@ -538,15 +538,43 @@ class Command(BaseCommand):
             "小学三至六年级",
             "学习国画笔墨技法，临摹与写生相结合，学期末举办作品展。",
         )
-        decided = self._case_in_review(
+        decided = new_case(
+            CaseState.IN_REVIEW,
             inst_hanmo,
-            fukang,
             [painting],
             "少儿国画项目使用美术教材，与学科类培训的界限需要明确，申请鉴定。",
-            upload_all,
-            required,
+            fukang,
         )
-        self._decide(decided, fukang)
+        review_services.record_activity(
+            fukang,
+            decided.current_round,
+            kind="class_observation",
+            date=timezone.localdate(),
+            place="阜康市天池街 16 号 二楼画室",
+            attendees="专家组全体成员；阜康市教育局 张老师",
+            findings="学生临摹《墨虾》并写生静物，教师示范笔墨技法后个别指导，未见书面练习或测验。",
+        )
+        scenario.drive(
+            decided,
+            CaseState.DECIDED,
+            clerk=fukang,
+            password=DEMO_PASSWORD,
+            script=replace(
+                demo,
+                vote="non_academic",
+                vote_reasons="以技法练习、写生和作品展示为主，属艺术类培训。",
+                reasoning=(
+                    "专家组书面审查了课程方案、教材和评价方案，观摩了课堂教学。该项目以国画技法练习、"
+                    "临摹与写生为主要过程，以作品展评价学习结果，四个维度均符合非学科类特征。"
+                ),
+                findings={
+                    "培训目的": "课程方案以培养审美情趣和国画兴趣为目标，与学科考试无关。",
+                    "培训内容": "教材为国画技法（笔墨、构图、设色），属艺术（美术）类内容。",
+                    "培训方式": "课堂观摩所见以教师示范、学生练习和个别指导为主。",
+                    "结果评价": "以学期末作品展示和过程记录评价，无测验。",
+                },
+            ),
+        )
 
         # 7. A re-review forwarded to the prefecture: decided 学科类 in 昌吉市, the institution
         #    asked for a re-review (附件3), the county forwarded it; 州教育局 signs for it and draws.
@@ -557,36 +585,14 @@ class Command(BaseCommand):
             "小学四至六年级",
             "以图形化编程完成数学小游戏和动画作品，学期末举办作品展示会。",
         )
-        forwarded = self._case_in_review(
+        new_case(
+            CaseState.REREVIEW_FORWARDED,
             inst_qizhi,
-            changji,
             [coding],
             "趣味编程与数学项目结合编程与数学内容，审批中对其类别存在争议，申请鉴定。",
-            upload_all,
-            required,
-        )
-        self._stamp_academic(forwarded, changji)
-        rereview_services.request_rereview(
-            inst_qizhi,
-            forwarded.pk,
-            reasons=(
-                "专家组认为本项目以数学知识训练为主，但本项目以编程完成作品为主要过程，数学内容仅为"
-                "作品所需；评价以学期末作品展示为主，不组织测验。请求州教育局复审。"
-            ),
-            declared=True,
-            files=[SimpleUploadedFile("学期作品展示记录.pdf", samples["other"], "application/pdf")],
-        )
-        rereview_services.forward_rereview(
-            changji, forwarded.pk, opinion="申请理由具体，所附材料齐全，同意复审，报送州教育局。"
-        )
-
-    def _stamp_academic(self, case, clerk):
-        """The county's round on a case in review, concluded 学科类 by every member."""
-        self._conclude(
-            case,
-            clerk,
-            category="academic",
-            reasons="数学小游戏的内容与小学数学课程标准对应，以练习为主。",
+            changji,
+            vote="academic",
+            vote_reasons="数学小游戏的内容与小学数学课程标准对应，以练习为主。",
             reasoning="专家组书面审查了课程方案和教材，数学小游戏的内容与课程标准对应，按学科类管理。",
             findings={
                 "培训目的": "课程方案以提高计算速度和应用题得分为目标。",
@@ -594,101 +600,15 @@ class Command(BaseCommand):
                 "培训方式": "以教师讲解例题、学生完成练习为主。",
                 "结果评价": "以单元测验分数评价学习结果。",
             },
-        )
-
-    def _case_in_review(self, applicant, clerk, projects, statement, upload_all, kinds):
-        """A case filed, accepted, drawn (panel of three) and accepted by every member."""
-        case = case_services.create_case(applicant, projects=projects, statement=statement)
-        upload_all(applicant, case, kinds)
-        case_services.submit_case(applicant, case.pk)
-        case_services.accept_case(clerk, case.pk, note="材料齐全，予以受理。")
-        case.refresh_from_db()
-        commitment = draw_services.pending_commitment(clerk, case)
-        draw_services.draw_panel(
-            clerk,
-            case.pk,
-            panel_size=3,
-            subjects=draw_services.case_subject_codes(case),
-            legal_seat=False,
-            commitment_id=commitment.pk,
-            witness=None,
-            witness_value="",
-        )
-        for seat in Seat.objects.filter(round__case=case).select_related("expert__user"):
-            invitations.accept_invitation(
-                seat.expert.user, seat.pk, confirmed=invitations.DECLARATION_KEYS
-            )
-        case.refresh_from_db()
-        return case
-
-    def _decide(self, case, clerk):
-        round = case.current_round
-        review_services.record_activity(
-            clerk,
-            round,
-            kind="class_observation",
-            date=timezone.localdate(),
-            place="阜康市天池街 16 号 二楼画室",
-            attendees="专家组全体成员；阜康市教育局 张老师",
-            findings="学生临摹《墨虾》并写生静物，教师示范笔墨技法后个别指导，未见书面练习或测验。",
-        )
-        self._conclude(
-            case,
-            clerk,
-            category="non_academic",
-            reasons="以技法练习、写生和作品展示为主，属艺术类培训。",
-            reasoning=(
-                "专家组书面审查了课程方案、教材和评价方案，观摩了课堂教学。该项目以国画技法练习、"
-                "临摹与写生为主要过程，以作品展评价学习结果，四个维度均符合非学科类特征。"
+            rereview_reasons=(
+                "专家组认为本项目以数学知识训练为主，但本项目以编程完成作品为主要过程，数学内容仅为"
+                "作品所需；评价以学期末作品展示为主，不组织测验。请求州教育局复审。"
             ),
-            findings={
-                "培训目的": "课程方案以培养审美情趣和国画兴趣为目标，与学科考试无关。",
-                "培训内容": "教材为国画技法（笔墨、构图、设色），属艺术（美术）类内容。",
-                "培训方式": "课堂观摩所见以教师示范、学生练习和个别指导为主。",
-                "结果评价": "以学期末作品展示和过程记录评价，无测验。",
-            },
+            rereview_files=lambda: [
+                SimpleUploadedFile("学期作品展示记录.pdf", samples["other"], "application/pdf")
+            ],
+            forward_opinion="申请理由具体，所附材料齐全，同意复审，报送州教育局。",
         )
-
-    def _conclude(self, case, clerk, *, category, reasons, reasoning, findings):
-        """The current round reviewed by its panel, every member voting ``category`` (each ticking
-        that category's first sign of every dimension), then signed and stamped by ``clerk``."""
-        round = case.current_round
-        if not review_services.held_meeting(round):  # the review opens with it (guide 七(三))
-            review_services.record_activity(
-                clerk,
-                round,
-                kind="opening_meeting",
-                date=timezone.localdate(),
-                place=f"{round.bureau.bureau_name}会议室",
-                attendees=f"专家组全体成员；{round.bureau.bureau_name} {clerk.display_name}",
-                findings="宣讲“双减”政策和鉴定指标，明确独立鉴定、回避和保密要求。",
-            )
-        template = IndicatorTemplate.current()
-        ticked = {}
-        for sign in IndicatorSign.objects.filter(
-            dimension__template=template, category=category
-        ).order_by("dimension__order", "order"):
-            ticked.setdefault(sign.dimension_id, sign.pk)
-        seats = review_services.accepted_seats(round)
-        for seat in seats:
-            review_services.save_sheet(
-                seat.expert.user,
-                round,
-                answers={
-                    p.pk: {"ticked": list(ticked.values()), "vote": category, "reasons": reasons}
-                    for p in case.projects.all()
-                },
-            )
-            review_services.submit_sheet(seat.expert.user, round)
-        review_services.set_leader(clerk, round, seats[0].pk)
-        opinion = review_services.save_opinion(
-            seats[0].expert.user, round, reasoning=reasoning, findings=findings
-        )
-        for seat in seats:
-            review_services.sign_opinion(
-                seat.expert.user, round, reauth=DEMO_PASSWORD, content_hash=opinion.content_hash
-            )
-        review_services.stamp_decision(clerk, round, reauth=DEMO_PASSWORD)
 
     def _load_experts(self, bureaus, password):
         """The pools of the prefecture, 昌吉市 and 阜康市, enough for a draw on every demo case."""
