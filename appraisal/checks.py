@@ -60,3 +60,19 @@ def signing_keys_present(app_configs=None, **kwargs):
             id="appraisal.W003",
         )
     ]
+
+
+@checks.register(checks.Tags.security)
+def signing_trust_roots_readable(app_configs=None, **kwargs):
+    """A configured trust root that cannot be read accepts nothing: say so before a recipient finds
+    the bureau's signature reported as not the bureau's."""
+    from .documents.trust import unreadable_trust_roots
+
+    return [
+        checks.Warning(
+            f"APPRAISAL_SIGNING_TRUST_ROOTS 中的 {name} 无法读取或不含证书：由该根证书签发的签名证书不会被认作教育局的证书。",
+            hint="填写 PEM 或 DER 格式证书文件的路径，多个以逗号分隔。",
+            id="appraisal.W004",
+        )
+        for name in unreadable_trust_roots()
+    ]

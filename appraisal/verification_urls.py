@@ -2,9 +2,15 @@
 
 from django.urls import path
 
-from appraisal.pages import verification
+from . import certificate_views, verification
 
 urlpatterns = [
     path("", verification.verify_lookup, name="verify_lookup"),
+    path("certificates/", certificate_views.signing_certificates, name="verify_certificates"),
+    path(
+        "certificates/<str:code>.pem",
+        certificate_views.signing_certificate_pem,
+        name="verify_certificate_pem",
+    ),
     path("<str:code>/", verification.verify_document, name="verify_document"),
 ]

@@ -330,6 +330,11 @@ APPRAISAL_PUBLIC_BASE_URL = os.environ.get("APPRAISAL_PUBLIC_BASE_URL", "http://
 APPRAISAL_SIGNING_DIR = Path(
     os.environ.get("APPRAISAL_SIGNING_DIR", str(BASE_DIR / "var" / "signing"))
 )
+# Certificates (PEM or DER files, comma-separated paths) of the authorities whose certificates the
+# verification page accepts as a bureau's, e.g. a provincial CA: a signature whose certificate chains
+# to one of them and is issued to a registered bureau names that bureau. The bureaus' own
+# certificates in APPRAISAL_SIGNING_DIR are always accepted, by fingerprint (appraisal/documents/trust.py).
+APPRAISAL_SIGNING_TRUST_ROOTS = env_list("APPRAISAL_SIGNING_TRUST_ROOTS", "")
 # Every issued document carries the bureau's digital signature (about 20 ms a document).
 APPRAISAL_SIGN_DOCUMENTS = env_bool("APPRAISAL_SIGN_DOCUMENTS", True)
 # The public verification page: the largest PDF it checks, and uploads per address per hour.

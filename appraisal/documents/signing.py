@@ -161,15 +161,25 @@ def _sign_pdf(pdf_bytes: bytes, bureau) -> bytes:
 
 @dataclass(frozen=True)
 class SignatureCheck:
-    """The outcome of ``verify_pdf``: status is intact, modified, unsigned or unreadable."""
+    """The outcome of ``verify_pdf``: status is intact, foreign, modified, unsigned or unreadable.
+
+    "intact" is a signature over the whole, unchanged file whose certificate is a bureau's (see
+    ``trust``: pinned or chained); only then is ``signer`` the bureau's name. "foreign" is a
+    signature that is cryptographically valid over the whole file but whose certificate is no
+    bureau's, whatever its subject reads; ``fingerprint`` names that certificate.
+    """
 
     status: str
     signer: str = ""
     signed_at: datetime.datetime | None = None
     trusted: bool = False
+    basis: str = ""  # "pinned" or "chained" when the certificate is the bureau's
+    anchor: str = ""  # the configured trust root a chained certificate leads to
+    fingerprint: str = ""  # SHA-256 of the signing certificate
 
     LABELS = {
         "intact": "数字签名有效，文件自签名后未被改动",
+        "foreign": "签名在密码学上有效，但签名证书不是本平台登记的任何教育局的证书，不能证明由教育局签发",
         "modified": "数字签名无效：文件在签名后被改动过或已损坏",
         "unsigned": "文件没有数字签名",
         "unreadable": "文件不是可读取的 PDF",
@@ -183,32 +193,25 @@ class SignatureCheck:
     def label(self) -> str:
         return self.LABELS[self.status]
 
+    @property
+    def fingerprint_display(self) -> str:
+        from .trust import colon_hex
 
-def _trust_roots():
-    """Every bureau certificate in the signing folder (self-signed in the demo)."""
-    from pyhanko.keys import load_cert_from_pemder  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
-
-    roots = []
-    directory = signing_dir()
-    if directory.is_dir():
-        for path in sorted(directory.glob("*.cert.pem")):
-            try:
-                roots.append(load_cert_from_pemder(str(path)))
-            except (OSError, ValueError):
-                continue
-    return roots
+        return colon_hex(self.fingerprint)
 
 
 def verify_pdf(pdf_bytes: bytes) -> SignatureCheck:
-    """Whether the PDF carries a signature that covers the whole file, unchanged since signing."""
+    """Whether the PDF carries a signature that covers the whole file, unchanged since signing, made
+    with a bureau's certificate (``trust``)."""
     return _outside_event_loop(_verify_pdf, pdf_bytes)
 
 
 def _verify_pdf(pdf_bytes: bytes) -> SignatureCheck:
-    from pyhanko.pdf_utils.misc import PdfError  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
-    from pyhanko.pdf_utils.reader import PdfFileReader  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
-    from pyhanko.sign.validation import validate_pdf_signature  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
-    from pyhanko_certvalidator import ValidationContext  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
+
+    from .trust import Trust, sha256_fingerprint
 
     if not pdf_bytes.startswith(b"%PDF-"):
         return SignatureCheck("unreadable")
@@ -221,21 +224,27 @@ def _verify_pdf(pdf_bytes: bytes) -> SignatureCheck:
     if not signatures:
         return SignatureCheck("unsigned")
     sig = signatures[-1]
-    context = ValidationContext(trust_roots=_trust_roots(), allow_fetching=False)
+    trust = Trust()
     try:
-        status = validate_pdf_signature(sig, context, skip_diff=False)
+        status = validate_pdf_signature(sig, trust.validation_context(), skip_diff=False)
+        signer_cert = sig.signer_cert
     except Exception:  # noqa: BLE001  (any parsing failure of a damaged signature is "modified")
         return SignatureCheck("modified")
-    signer = ""
-    try:
-        signer = sig.signer_cert.subject.native.get("organization_name", "") or ""
-    except (AttributeError, ValueError):
-        pass
-    from pyhanko.sign.validation import SignatureCoverageLevel  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
-
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    if status.intact and status.valid and whole:
+    if not (status.intact and status.valid and whole):
+        return SignatureCheck("modified")
+    fingerprint = sha256_fingerprint(signer_cert)
+    attribution = trust.attribute(signer_cert, status)
+    if attribution is None:
         return SignatureCheck(
-            "intact", signer=signer, signed_at=status.signer_reported_dt, trusted=status.trusted
+            "foreign", signed_at=status.signer_reported_dt, fingerprint=fingerprint
         )
-    return SignatureCheck("modified", signer=signer)
+    return SignatureCheck(
+        "intact",
+        signer=attribution.bureau_name,
+        signed_at=status.signer_reported_dt,
+        trusted=True,
+        basis=attribution.basis,
+        anchor=attribution.anchor,
+        fingerprint=fingerprint,
+    )

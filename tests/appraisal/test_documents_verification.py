@@ -143,3 +143,32 @@ def test_a_code_not_of_sixteen_characters_is_named_as_such(client, db, code):
     page = client.get("/verify/", {"code": code})
     assert page.status_code == 200
     assert "核验码格式不正确：应为文书上印制的十六位字母数字组合。" in page.content.decode()
+
+
+def test_upload_signed_with_a_look_alike_certificate_is_refused_the_bureaus_name(client, opinion):
+    """A self-made certificate reading "阜康市教育局文书签名" (or the issuer's own name) is named
+    as what it is: valid, but no bureau's."""
+    from appraisal.documents import render_pdf
+
+    from . import outside_signer
+
+    pdf = render_pdf("documents/sample_material.html", {"title": "鉴定意见书"})
+    for organisation in ("阜康市教育局", "昌吉市教育局"):
+        key, cert = outside_signer.look_alike(organisation)
+        html = upload(client, opinion, outside_signer.sign(pdf, key, cert)).content.decode()
+        assert (
+            "签名在密码学上有效，但签名证书不是本平台登记的任何教育局的证书，不能证明由教育局签发"
+            in html
+        )
+        assert "数字签名有效" not in html and "签名单位" not in html
+        assert "阜康市教育局" not in html  # the look-alike's subject is never repeated
+        digest = outside_signer.sha256(cert).upper()
+        shown = ":".join(digest[i : i + 2] for i in range(0, 64, 2))
+        assert shown in html  # its fingerprint, to compare with the published ones
+        assert 'href="/verify/certificates/"' in html
+
+
+def test_upload_of_the_issued_pdf_says_its_certificate_is_the_published_one(client, opinion):
+    html = upload(client, opinion, read(opinion)).content.decode()
+    assert "签名单位：昌吉市教育局" in html
+    assert "签名证书与本平台公布的昌吉市教育局文书签名证书一致" in html

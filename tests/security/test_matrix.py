@@ -236,6 +236,10 @@ REGISTRY: dict[str, Entry] = {
     ),
     # the public verification pages: anyone, logged in or not, shows nothing private
     "verify_lookup": Entry(get=EVERYONE, post=None, public=True),
+    "verify_certificates": Entry(get=EVERYONE, post=None, public=True),
+    "verify_certificate_pem": Entry(
+        get=EVERYONE, post=None, public=True, kwargs=lambda w: {"code": "652301"}
+    ),
     # the health check of the load balancer: "ok", without the database
     "healthz": Entry(get=EVERYONE, post=None, public=True),
     "verify_document": Entry(
