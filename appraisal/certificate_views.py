@@ -13,6 +13,7 @@ from .documents.trust import (
     bureau_certificates,
     colon_hex,
     configured_trust_roots,
+    distinguished_name,
     sha256_fingerprint,
 )
 
@@ -21,7 +22,7 @@ from .documents.trust import (
 def signing_certificates(request):
     roots = [
         {
-            "subject": root.subject.human_friendly,
+            "subject": distinguished_name(root),
             "not_before": root.not_valid_before,
             "not_after": root.not_valid_after,
             "fingerprint": colon_hex(sha256_fingerprint(root)),

@@ -33,6 +33,14 @@ def sha256_fingerprint(certificate) -> str:
     return hashlib.sha256(certificate.dump()).hexdigest()
 
 
+def distinguished_name(certificate, which: str = "subject") -> str:
+    """The certificate's subject (or issuer) as RFC 4514 writes it, ``CN=…,O=…,C=CN``: the form
+    pdfsig prints as "Signer full Distinguished Name", so the two can be compared."""
+    from cryptography import x509
+
+    return getattr(x509.load_der_x509_certificate(certificate.dump()), which).rfc4514_string()
+
+
 def colon_hex(digest: str) -> str:
     """``AB:CD:…``, the grouping openssl and most certificate viewers print."""
     digest = digest.upper()
@@ -58,11 +66,11 @@ class BureauCertificate:
 
     @property
     def subject(self) -> str:
-        return self.certificate.subject.human_friendly
+        return distinguished_name(self.certificate)
 
     @property
     def issuer(self) -> str:
-        return self.certificate.issuer.human_friendly
+        return distinguished_name(self.certificate, "issuer")
 
     @property
     def self_signed(self) -> bool:
@@ -197,6 +205,4 @@ class Trust:
         bureau = Bureau.objects.filter(bureau_name=organisation).first()
         if bureau is None:
             return None
-        return Attribution(
-            "chained", bureau.code, bureau.bureau_name, anchor.subject.human_friendly
-        )
+        return Attribution("chained", bureau.code, bureau.bureau_name, distinguished_name(anchor))

@@ -172,3 +172,22 @@ def test_upload_of_the_issued_pdf_says_its_certificate_is_the_published_one(clie
     html = upload(client, opinion, read(opinion)).content.decode()
     assert "签名单位：昌吉市教育局" in html
     assert "签名证书与本平台公布的昌吉市教育局文书签名证书一致" in html
+
+
+def test_upload_signed_under_a_configured_root_names_the_bureau(
+    client, opinion, fukang, settings, tmp_path
+):
+    from appraisal.documents import render_pdf
+
+    from . import outside_signer
+
+    ca_key, ca_cert = outside_signer.authority()
+    key, cert = outside_signer.issued_by(ca_key, ca_cert, "阜康市教育局")
+    pdf = render_pdf("documents/sample_material.html", {"title": "鉴定意见书"})
+    signed = outside_signer.sign(pdf, key, cert, chain=[ca_cert])
+    root = tmp_path / "ca.pem"
+    root.write_bytes(outside_signer.pem(ca_cert))
+    settings.APPRAISAL_SIGNING_TRUST_ROOTS = [str(root)]
+    html = upload(client, opinion, signed).content.decode()
+    assert "数字签名有效，文件自签名后未被改动（签名单位：阜康市教育局）" in html
+    assert f"签名证书由受信任的根证书“{ca_cert.subject.rfc4514_string()}”签发给阜康市教育局" in html

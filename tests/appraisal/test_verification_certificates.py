@@ -25,6 +25,7 @@ def test_every_bureaus_certificate_is_listed_with_its_fingerprint(
         cert = x509.load_pem_x509_certificate(key_paths(bureau.code, signing_dir)[1].read_bytes())
         assert bureau.bureau_name in html
         assert colon_hex(cert) in html
+        assert cert.subject.rfc4514_string() in html  # as pdfsig prints the signer's name
         assert f'href="/verify/certificates/{bureau.code}.pem"' in html
     assert "自签名" in html  # the demo's certificates say what they are
 
