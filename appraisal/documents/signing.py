@@ -200,13 +200,14 @@ class SignatureCheck:
         return colon_hex(self.fingerprint)
 
 
-def verify_pdf(pdf_bytes: bytes) -> SignatureCheck:
+def verify_pdf(pdf_bytes: bytes, bureaus=None) -> SignatureCheck:
     """Whether the PDF carries a signature that covers the whole file, unchanged since signing, made
-    with a bureau's certificate (``trust``)."""
-    return _outside_event_loop(_verify_pdf, pdf_bytes)
+    with a bureau's certificate (``trust``; ``bureaus``: whose certificates count, by default every
+    registered bureau's)."""
+    return _outside_event_loop(_verify_pdf, pdf_bytes, bureaus)
 
 
-def _verify_pdf(pdf_bytes: bytes) -> SignatureCheck:
+def _verify_pdf(pdf_bytes: bytes, bureaus=None) -> SignatureCheck:
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
@@ -224,7 +225,7 @@ def _verify_pdf(pdf_bytes: bytes) -> SignatureCheck:
     if not signatures:
         return SignatureCheck("unsigned")
     sig = signatures[-1]
-    trust = Trust()
+    trust = Trust(bureaus)
     try:
         status = validate_pdf_signature(sig, trust.validation_context(), skip_diff=False)
         signer_cert = sig.signer_cert

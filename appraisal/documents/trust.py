@@ -106,13 +106,13 @@ def _load_one(path: Path):
         return None
 
 
-def bureau_certificates(*, active_only: bool = False) -> list[BureauCertificate]:
-    """Each registered bureau's signing certificate the portal holds, in the bureaus' order."""
-    from portal.models import Bureau
+def bureau_certificates(bureaus=None) -> list[BureauCertificate]:
+    """Each registered bureau's signing certificate the portal holds, in the bureaus' order
+    (``bureaus``: those to consider, by default every registered one)."""
+    if bureaus is None:
+        from portal.models import Bureau
 
-    bureaus = Bureau.objects.order_by("order", "code")
-    if active_only:
-        bureaus = bureaus.filter(is_active=True)
+        bureaus = Bureau.objects.order_by("order", "code")
     held = []
     for bureau in bureaus:
         path = key_paths(bureau.code)[1]
@@ -168,8 +168,8 @@ class Attribution:
 class Trust:
     """What one verification compares a signature against (read once per verification)."""
 
-    def __init__(self):
-        self.held = bureau_certificates()
+    def __init__(self, bureaus=None):
+        self.held = bureau_certificates(bureaus)
         self.roots = configured_trust_roots()
         self._root_digests = {sha256_fingerprint(c) for c in self.roots}
 
