@@ -8,6 +8,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core import checks
 
+from .documents.trust import unreadable_trust_roots
+
 
 @checks.register(checks.Tags.compatibility)
 def harfbuzz_subset_available(app_configs=None, **kwargs):
@@ -66,8 +68,6 @@ def signing_keys_present(app_configs=None, **kwargs):
 def signing_trust_roots_readable(app_configs=None, **kwargs):
     """A configured trust root that cannot be read accepts nothing: say so before a recipient finds
     the bureau's signature reported as not the bureau's."""
-    from .documents.trust import unreadable_trust_roots
-
     return [
         checks.Warning(
             f"APPRAISAL_SIGNING_TRUST_ROOTS 中的 {name} 无法读取或不含证书：由该根证书签发的签名证书不会被认作教育局的证书。",

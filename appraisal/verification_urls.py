@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from . import certificate_views, verification
+from appraisal.pages import certificates as certificate_views
+from appraisal.pages import verification
 
 urlpatterns = [
     path("", verification.verify_lookup, name="verify_lookup"),

@@ -19,9 +19,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from django.conf import settings
 
 from common.errors import ServiceError
+
+from .keys import key_paths
+from .trust import Trust, colon_hex, sha256_fingerprint
 
 SIGNATURE_FIELD = "出具单位数字签名"
 
@@ -32,15 +34,6 @@ class SigningKeyMissing(ServiceError):
 
     def __init__(self, bureau):
         super().__init__(f"{bureau.bureau_name}的文书签名证书未配置，无法出具带数字签名的文书。")
-
-
-def signing_dir() -> Path:
-    return Path(settings.APPRAISAL_SIGNING_DIR)
-
-
-def key_paths(code: str, directory: Path | None = None) -> tuple[Path, Path]:
-    directory = directory or signing_dir()
-    return directory / f"{code}.key.pem", directory / f"{code}.cert.pem"
 
 
 def make_key(code: str, bureau_name: str, directory: Path | None = None, *, years: int = 10):
@@ -195,8 +188,6 @@ class SignatureCheck:
 
     @property
     def fingerprint_display(self) -> str:
-        from .trust import colon_hex
-
         return colon_hex(self.fingerprint)
 
 
@@ -208,11 +199,9 @@ def verify_pdf(pdf_bytes: bytes, bureaus=None) -> SignatureCheck:
 
 
 def _verify_pdf(pdf_bytes: bytes, bureaus=None) -> SignatureCheck:
-    from pyhanko.pdf_utils.misc import PdfError
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
-
-    from .trust import Trust, sha256_fingerprint
+    from pyhanko.pdf_utils.misc import PdfError  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
+    from pyhanko.pdf_utils.reader import PdfFileReader  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
+    from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
 
     if not pdf_bytes.startswith(b"%PDF-"):
         return SignatureCheck("unreadable")

@@ -20,9 +20,13 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from asn1crypto import pem
+from cryptography import x509
 from django.conf import settings
 
-from .signing import key_paths
+from portal.models import Bureau
+
+from .keys import key_paths
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +40,6 @@ def sha256_fingerprint(certificate) -> str:
 def distinguished_name(certificate, which: str = "subject") -> str:
     """The certificate's subject (or issuer) as RFC 4514 writes it, ``CN=…,O=…,C=CN``: the form
     pdfsig prints as "Signer full Distinguished Name", so the two can be compared."""
-    from cryptography import x509
-
     return getattr(x509.load_der_x509_certificate(certificate.dump()), which).rfc4514_string()
 
 
@@ -91,13 +93,11 @@ class BureauCertificate:
     def pem(self) -> bytes:
         """The certificate alone, armoured again from its DER bytes: whatever else the file on disk
         holds (a key pasted in by mistake, comments) is never served."""
-        from asn1crypto import pem
-
         return pem.armor("CERTIFICATE", self.certificate.dump())
 
 
 def _load_one(path: Path):
-    from pyhanko.keys import load_cert_from_pemder
+    from pyhanko.keys import load_cert_from_pemder  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
 
     try:
         return load_cert_from_pemder(str(path))
@@ -110,8 +110,6 @@ def bureau_certificates(bureaus=None) -> list[BureauCertificate]:
     """Each registered bureau's signing certificate the portal holds, in the bureaus' order
     (``bureaus``: those to consider, by default every registered one)."""
     if bureaus is None:
-        from portal.models import Bureau
-
         bureaus = Bureau.objects.order_by("order", "code")
     held = []
     for bureau in bureaus:
@@ -130,7 +128,7 @@ def configured_trust_roots() -> list:
     """The certificates of ``APPRAISAL_SIGNING_TRUST_ROOTS`` (files of PEM or DER certificates;
     a PEM file may hold several). An unreadable file is skipped here and named by the system
     check ``appraisal.W004``."""
-    from pyhanko.keys import load_certs_from_pemder_data
+    from pyhanko.keys import load_certs_from_pemder_data  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
 
     roots = []
     for name in settings.APPRAISAL_SIGNING_TRUST_ROOTS:
@@ -143,7 +141,7 @@ def configured_trust_roots() -> list:
 
 def unreadable_trust_roots() -> list[str]:
     """The configured trust-root files that hold no readable certificate."""
-    from pyhanko.keys import load_certs_from_pemder_data
+    from pyhanko.keys import load_certs_from_pemder_data  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
 
     bad = []
     for name in settings.APPRAISAL_SIGNING_TRUST_ROOTS:
@@ -179,7 +177,7 @@ class Trust:
         nothing is fetched, revocation is not consulted. Attribution never rests on ``trusted``
         alone: a certificate made with a bureau's key (its demo certificate may sign others)
         chains to that bureau's certificate but is neither pinned nor under a configured root."""
-        from pyhanko_certvalidator import ValidationContext
+        from pyhanko_certvalidator import ValidationContext  # noqa: PLC0415 (pyHanko is slow to import: only where a PDF is signed or checked)
 
         return ValidationContext(
             trust_roots=[*self.roots, *(h.certificate for h in self.held)],
@@ -200,7 +198,6 @@ class Trust:
         organisation = signer_cert.subject.native.get("organization_name")
         if not isinstance(organisation, str) or not organisation:
             return None
-        from portal.models import Bureau
 
         bureau = Bureau.objects.filter(bureau_name=organisation).first()
         if bureau is None:

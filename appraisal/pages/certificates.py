@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .documents.trust import (
+from appraisal.documents.trust import (
     bureau_certificates,
     colon_hex,
     configured_trust_roots,
