@@ -237,7 +237,7 @@ def can_list_cases(user) -> bool:
 
 def can_edit_application(user, case: Case) -> bool:
     """The applicant edits its application and materials only while it is a draft."""
-    return case.state == "draft" and rules.is_case_institution_member(case, user)
+    return policy.allowed(user, case, "edit")
 
 
 def get_case_to_edit(user, pk) -> Case:

@@ -5,11 +5,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from appraisal import access
 from appraisal.documents import issue_document
 from appraisal.documents.context import remedy
 from appraisal.models import Case, CaseLog, CaseState, IssuedDocument, MaterialKind
 from appraisal.models.document import SerialCounter
+from appraisal.workflow import policy
 from appraisal.workflow.deadlines import next_deadline
 from appraisal.workflow.states import RELEASED
 from appraisal.workflow.transitions import log_step, run_transition
@@ -92,8 +92,7 @@ def update_application(user, case_id, *, projects, statement: str) -> Case:
     """The applicant changes its draft (projects, statement)."""
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case_id)
-        if not access.can_edit_application(user, case):
-            raise ServiceError("只有草稿状态的申请可以由申请机构修改。")
+        policy.check(user, case, "edit")
         projects = _check_projects(case.institution, projects, case)
         if not statement.strip():
             raise ServiceError("请填写申请事由。")

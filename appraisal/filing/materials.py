@@ -4,9 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 import audit
-from appraisal import access
 from appraisal.filing.uploads import check_upload
 from appraisal.models import Case, Material, MaterialKind
+from appraisal.workflow import policy
 from audit.models import Action
 from common.errors import ServiceError
 
@@ -24,8 +24,7 @@ def upload_material(
         raise ServiceError(exc.messages[0]) from None
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case_id)
-        if not access.can_edit_application(user, case):
-            raise ServiceError("只有草稿状态（含退回补正）的申请可以上传材料。")
+        policy.check(user, case, "upload")
         return store_material(
             user,
             case,

@@ -15,7 +15,7 @@ from appraisal.filing.materials import store_material
 from appraisal.filing.uploads import check_upload
 from appraisal.models import Case, CaseState, IssuedDocument, MaterialKind, RereviewRequest, Round
 from appraisal.models.rereview import DECLARATION_TEXT
-from appraisal.workflow import rules
+from appraisal.workflow import policy
 from appraisal.workflow.transitions import lock_case, log_step, run_transition
 from common.errors import ServiceError
 from common.text import as_sentence, cn_date
@@ -108,13 +108,8 @@ def upload_rereview_material(user, case_id, *, uploaded, replaces_id=None, note=
     ((_, checked),) = _check_files([uploaded])
     with transaction.atomic():
         case = lock_case(case_id)
-        request = RereviewRequest.objects.filter(case=case).first()
-        if not (
-            rules.is_case_institution_member(case, user)
-            and request is not None
-            and case.state == CaseState.REREVIEW_REQUESTED
-        ):
-            raise ServiceError("只有待县（市）教育局审核的复审申请可以由申请机构补充材料。")
+        policy.check(user, case, "rereview_upload")
+        request = RereviewRequest.objects.get(case=case)
         return store_material(
             user,
             case,
@@ -271,13 +266,8 @@ def receive_rereview(user, case_id, *, note: str = "", ip=None):
         case = lock_case(case_id)
         if not access.can_view_case(user, case):
             raise ServiceError("案件不存在或您无权操作。")
-        if not rules.is_prefecture_staff_over(case, user):
-            raise ServiceError("只有州教育局工作人员可以签收报送的复审申请。")
-        if case.state != CaseState.REREVIEW_FORWARDED:
-            raise ServiceError("该案件当前没有待签收的复审申请。")
+        policy.check(user, case, "receive_rereview")
         request = RereviewRequest.objects.select_for_update().get(case=case)
-        if request.is_received:
-            raise ServiceError("该复审申请已签收。")
         request.received_by = user
         request.received_at = timezone.now()
         request.receipt_note = (note or "").strip()[:200]

@@ -116,6 +116,8 @@ class Action:
     label: str = ""
     # What a refusal says in a state outside ``states`` (instead of the general sentence).
     state_refusals: dict = field(default_factory=dict)
+    # One sentence for any refusal of state or person (a step whose page says it so).
+    refusal: str = ""
 
     @property
     def words(self) -> str:
@@ -124,7 +126,6 @@ class Action:
 
 APPLICANT = Rule(rules.is_case_institution_member)
 COUNTY = Rule(rules.is_case_county_staff)
-PREFECTURE_OVER = Rule(rules.is_prefecture_staff_over)
 ROUND_STAFF = Rule(rules.runs_current_round)
 
 
@@ -145,8 +146,20 @@ ACTIONS = {
     a.name: a
     for a in (
         # ---- the application (guide 七(一)(二)) ----
-        Action("edit", frozenset({S.DRAFT}), (APPLICANT,), label="修改申请内容"),
-        Action("upload", frozenset({S.DRAFT}), (APPLICANT,), label="上传申报材料"),
+        Action(
+            "edit",
+            frozenset({S.DRAFT}),
+            (APPLICANT,),
+            label="修改申请内容",
+            refusal="只有草稿状态的申请可以由申请机构修改。",
+        ),
+        Action(
+            "upload",
+            frozenset({S.DRAFT}),
+            (APPLICANT,),
+            label="上传申报材料",
+            refusal="只有草稿状态（含退回补正）的申请可以上传材料。",
+        ),
         Action(
             "submit",
             frozenset({S.DRAFT}),
@@ -184,6 +197,15 @@ ACTIONS = {
         Action("set_leader", frozenset({S.IN_REVIEW}), (staff("指定专家组组长"),)),
         Action("fill_sheet", frozenset({S.IN_REVIEW}), (PANEL,), label="填写评分表"),
         Action("sign_opinion", frozenset({S.IN_REVIEW}), (PANEL,)),
+        Action(
+            "draft_opinion",
+            frozenset({S.IN_REVIEW}),
+            (
+                PANEL,
+                Rule(rules.leads_current_panel, "只有教育局指定的专家组组长可以起草鉴定意见。"),
+            ),
+            label="起草鉴定意见",
+        ),
         Action(
             "complete_opinion",
             frozenset({S.IN_REVIEW}),
@@ -223,7 +245,11 @@ ACTIONS = {
             target=S.REREVIEW_REQUESTED,
         ),
         Action(
-            "rereview_upload", frozenset({S.REREVIEW_REQUESTED}), (APPLICANT,), label="补充复审材料"
+            "rereview_upload",
+            frozenset({S.REREVIEW_REQUESTED}),
+            (APPLICANT,),
+            label="补充复审材料",
+            refusal="只有待县（市）教育局审核的复审申请可以由申请机构补充材料。",
         ),
         Action("refuse_rereview", frozenset({S.REREVIEW_REQUESTED}), (COUNTY,), target=S.DECIDED),
         Action(
@@ -235,8 +261,9 @@ ACTIONS = {
         Action(
             "receive_rereview",
             frozenset({S.REREVIEW_FORWARDED}),
-            (PREFECTURE_OVER,),
-            (Condition(not_received, "复审申请已签收。"),),
+            (Rule(rules.is_prefecture_staff_over, "只有州教育局工作人员可以签收报送的复审申请。"),),
+            (Condition(not_received, "该复审申请已签收。"),),
+            state_refusals={s: "该案件当前没有待签收的复审申请。" for s in S},
         ),
         Action(
             "close_after_window",
@@ -259,7 +286,7 @@ def _action(name) -> Action:
 def _who_refusal(action, case, user) -> str | None:
     for rule in action.who:
         if not rule.test(case, user):
-            return rule.refusal or f"您无权对该案件执行“{action.words}”。"
+            return rule.refusal or action.refusal or f"您无权对该案件执行“{action.words}”。"
     return None
 
 
@@ -280,6 +307,8 @@ def state_refusal(action_name, case) -> str | None:
     action = _action(action_name)
     if case.state in action.states:
         return None
+    if action.refusal:
+        return action.refusal
     if case.state in action.state_refusals:
         words = action.state_refusals[case.state]
         return words(case) if callable(words) else words
@@ -308,8 +337,12 @@ def allowed(user, case, name) -> bool:
     return refusal(user, case, name) is None
 
 
-def check(user, case, name, *, conditions=True) -> None:
-    """Raise ServiceError with the refusal's words unless ``user`` may run the action now."""
+def check(user, case, name, *, conditions=True, doing="") -> None:
+    """Raise ServiceError with the refusal's words unless ``user`` may run the action now
+    (``doing``: the step in the service's own words, for a refusal of the state)."""
+    action = _action(name)
+    if doing and case.state not in action.states and not action.state_refusals:
+        raise ServiceError(f"案件当前状态为“{case.state_label}”，不能{doing}。")
     reason = refusal(user, case, name, conditions=conditions)
     if reason is not None:
         raise ServiceError(reason)

@@ -90,6 +90,19 @@ def may_stamp(round, user) -> bool:
     return is_round_staff(round, user) and user.has_perm(STAMP_PERMISSION)
 
 
+def leads_current_panel(case, user) -> bool:
+    """The member the bureau named leader of the current round's panel (guide 七(三))."""
+    current = case.facts.current_round
+    if current is None or not may_sign_current_round(case, user):
+        return False
+    opinion = getattr(current, "opinion", None)
+    return (
+        opinion is not None
+        and opinion.leader is not None
+        and (opinion.leader.expert.user_id == user.pk)
+    )
+
+
 def holds_seal_of_current_round(case, user) -> bool:
     """The seal's custody of the bureau running the current round (with ``runs_current_round``)."""
     current = case.facts.current_round
