@@ -1,9 +1,10 @@
 """Who may see what: the one place that answers it for cases and everything hanging from them.
 
 Every view, every file download and every document goes through these functions, and the lists are
-scoped by the same code (DOMAIN §6): an institution sees its own cases, a county clerk its county's,
-the prefecture's staff every case of the prefecture, an expert the cases where it accepted a seat
-(an invited expert sees only its invitation), a supervisor the draw records of its jurisdiction.
+scoped by the same code (docs/domain.md §角色与辖区): an institution sees its own cases, a county
+clerk its county's, the prefecture's staff every case of the prefecture, an expert the cases where
+it accepted a seat (an invited expert sees only its invitation), a supervisor the draw records of
+its jurisdiction.
 The expert pools and the institutions' credit marks are answered here too.
 """
 
@@ -78,10 +79,11 @@ def is_case_staff(user, case: Case) -> bool:
 
 
 def panel_names_visible_to(user, case: Case, round=None) -> bool:
-    """Confidentiality (保密, DOMAIN §3) of a round's panel (the current round's by default):
-    bureau staff and supervisors see who sits on it, and so do its own members; the institution,
-    and the members of the case's other round, only once that round's result has been issued (the
-    county panel whose result is under re-review does not learn who reviews it)."""
+    """Confidentiality (保密, docs/domain.md §专家组名单的保密; the guide sets no such rule) of a
+    round's panel (the current round's by default): bureau staff and supervisors see who sits on
+    it, and so do its own members; the institution, and the members of the case's other round,
+    only once that round's result has been issued (the county panel whose result is under
+    re-review does not learn who reviews it)."""
     if is_case_staff(user, case) or can_view_draws_of(user, case):
         return True
     round = round if round is not None else case.current_round
@@ -276,7 +278,8 @@ def _opinion_issued(case, round_id) -> bool:
 def can_view_document(user, document: IssuedDocument) -> bool:
     """Whoever sees the case sees its documents, except the experts' sheets (附件1, which name the
     expert and give their vote): the applicant sees them only once the opinion of their round is
-    issued (the institution does not learn who sits on its panel before the result, DOMAIN §3),
+    issued (the institution does not learn who sits on its panel before the result, docs/domain.md
+    §专家组名单的保密),
     and a panel member sees another member's only once their own is submitted (as the sheet
     itself, ``can_view_sheet``)."""
     case = document.case

@@ -1,6 +1,6 @@
 """Cases are handled in the portal's own pages, where every action is guarded and logged. The admin
-keeps what the system admin owns (DOMAIN §1): the indicator templates, versioned, and the bureaus'
-seal images, with their history. Nothing here is ever deleted."""
+keeps what the system admin owns (docs/domain.md §角色与辖区): the indicator templates, versioned,
+and the bureaus' seal images, with their history. Nothing here is ever deleted."""
 
 import base64
 import hashlib

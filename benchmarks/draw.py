@@ -4,7 +4,7 @@ Builds a throw-away test database (SQLite by default, PostgreSQL when DATABASE_U
 one county's pool with 10,000 experts (1–2 subject areas each, some ties, credit records and
 suspended experts), then times ``draw_panel`` from the call to the commit: screening the pool,
 the draw itself, storing the record, the seats and the log. Prints the median of several runs
-and the target (DOMAIN §3 / issue 4: under 20 ms).
+and the target (issue 4: under 20 ms).
 
     uv run python benchmarks/draw.py [--experts 10000] [--runs 9] [--parts]
 """

@@ -101,9 +101,9 @@ class Expert(models.Model):
 class ExpertTie(models.Model):
     """A tie to an institution, declared by the expert (or recorded by the bureau) in advance.
 
-    A tie inside its recusal window (DOMAIN §3, 回避) excludes the expert from that institution's
-    cases: employment or a close relative's, less than 5 years ago; advice in the last 3 years;
-    a financial interest or any other declared tie, always.
+    A tie inside its recusal window (回避, guide 六(二); docs/domain.md §回避与独立性) excludes the
+    expert from that institution's cases: employment or a close relative's, less than 5 years ago;
+    advice in the last 3 years; a financial interest or any other declared tie, always.
     """
 
     class Kind(models.TextChoices):

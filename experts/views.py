@@ -268,7 +268,7 @@ def expert_import_confirm(request):
 
 @login_required
 def my_ties(request):
-    """The expert's own declarations of ties (declared in advance, DOMAIN §3)."""
+    """The expert's own declarations of ties (declared in advance, docs/domain.md §回避与独立性)."""
     expert = getattr(request.user, "expert_profile", None)
     if request.user.role != "expert" or expert is None:
         raise PermissionDenied

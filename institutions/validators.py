@@ -1,4 +1,4 @@
-"""Validators for institution data (DOMAIN §6)."""
+"""Validators for institution data (docs/domain.md §申请与受理)."""
 
 import re
 

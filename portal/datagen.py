@@ -489,7 +489,8 @@ class Generator:
 
     def make_review(self, cases, rounds, plans, seats, opinion_documents):
         """Sheets of the accepted seats (submitted once the opinion is signed), the opinion, every
-        member's signature, and the bureau's decision with its 附件2 (DOMAIN §4)."""
+        member's signature, and the bureau's decision with its 附件2 (guide 八(三); docs/domain.md
+        §确定类别与盖章)."""
         rng = self.rng
         template = IndicatorTemplate.current()
         seats_of = {}

@@ -314,7 +314,7 @@ APPRAISAL_REQUIRED_MATERIALS = env_list(
     "course_scheme,textbook,syllabus,teaching_plan,schedule,lesson_plans,assessment_plan",
 )
 
-# Time limits in Chinese working days (DOMAIN §2).
+# Time limits in Chinese working days (docs/domain.md §办理期限; the guide sets none).
 APPRAISAL_DAYS_TO_ACCEPT = int(os.environ.get("APPRAISAL_DAYS_TO_ACCEPT", "5"))
 APPRAISAL_DAYS_TO_REPLY = int(os.environ.get("APPRAISAL_DAYS_TO_REPLY", "2"))
 APPRAISAL_DAYS_TO_OPINION = int(os.environ.get("APPRAISAL_DAYS_TO_OPINION", "20"))
@@ -353,7 +353,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # The body that runs the portal, shown in its header (from the jurisdictions fixture in a deployment).
 PORTAL_OWNER = os.environ.get("PORTAL_OWNER", "昌吉回族自治州教育局")
 
-# The draw (DOMAIN §3): no more than this many open seats per expert on cases still at work.
+# The draw (docs/domain.md §抽取): no more than this many open seats per expert on cases still at
+# work.
 APPRAISAL_EXPERT_LOAD_CAP = int(os.environ.get("APPRAISAL_EXPERT_LOAD_CAP", "3"))
 # Whether every draw needs a witness (监督人) present.
 APPRAISAL_DRAW_REQUIRE_WITNESS = env_bool("APPRAISAL_DRAW_REQUIRE_WITNESS", False)

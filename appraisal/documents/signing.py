@@ -1,4 +1,5 @@
-"""Digital signatures on issued PDFs with each bureau's key (DOMAIN §4: any change to the file shows).
+"""Digital signatures on issued PDFs with each bureau's key (docs/domain.md §文书: any change to
+the file shows).
 
 PAdES baseline signatures made with pyHanko, offline: no timestamp server, no revocation fetching.
 Each bureau's key and certificate are two PEM files in settings.APPRAISAL_SIGNING_DIR, named after

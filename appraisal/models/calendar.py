@@ -1,4 +1,4 @@
-"""The State Council's official schedule of a year, as the admin enters it (DOMAIN §2).
+"""The State Council's official schedule of a year, as the admin enters it (docs/domain.md §工作日).
 
 ``chinesecalendar`` knows the years it was released for; each December the State Council publishes
 the next year's holidays and make-up working days (调休上班), and the admin enters them here. A year

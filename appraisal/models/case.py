@@ -254,7 +254,7 @@ class Case(FSMModelMixin, models.Model):
     def complete_opinion(self):
         """八(三): the last member of the panel signs the current revision of the opinion."""
 
-    # ---- after the decision: re-review or closing (guide 七(五); DOMAIN §2) -------------------
+    # ---- after the decision: re-review or closing (guide 七(五); docs/domain.md §复审) --------
     @property
     def decided_at(self):
         """When the first round's decision took effect: the moment of the county's seal (八(三));
@@ -330,7 +330,8 @@ class Case(FSMModelMixin, models.Model):
 
 
 class Round(models.Model):
-    """轮次: the county's first appraisal, or the prefecture's re-review (DOMAIN §2).
+    """轮次: the county's first appraisal, or the prefecture's re-review (guide 五, 七(五);
+    docs/domain.md §鉴定轮次).
 
     Draws, seats, review records, sheets, opinions and decisions belong to a round.
     """

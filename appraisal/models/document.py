@@ -98,7 +98,8 @@ class IssuedDocument(models.Model):
     issued_at = models.DateTimeField("出具时间", default=timezone.now)
     is_signed = models.BooleanField("带数字签名", default=False)
     signer = models.CharField("签名证书主体", max_length=200, blank=True)
-    # What the public verification page may show (DOMAIN §5): written at issue time, never private.
+    # What the public verification page may show (docs/domain.md §文书): written at issue time, never
+    # private.
     public_summary = models.JSONField("公开核验信息", default=dict, blank=True)
 
     class Meta:

@@ -1,4 +1,5 @@
-"""Draws and seats of a round (DOMAIN §3): the random panel, its alternates and invitations.
+"""Draws and seats of a round (guide 五; docs/domain.md §抽取, §邀请与候补): the random panel, its
+alternates and invitations.
 
 They belong to a round, so the prefecture's re-review round reuses them unchanged.
 """

@@ -1,9 +1,10 @@
 """The appraisal indicators (附件1) as data: a versioned template of dimensions and their signs.
 
-DOMAIN §4: the national classification guidance (教监管厅函〔2021〕16号) weighs four dimensions
-together and lists the signs of 学科类 training; provincial guides list the signs of 非学科类. A
-review keeps the version it was filled on, so a published version is never edited: the admin copies
-it into a new draft version, which is edited and then published in its place.
+The guide names 附件1 without reproducing it (docs/domain.md §鉴定指标与类别规则): the national
+classification guidance (教监管厅函〔2021〕16号) weighs four dimensions together and lists the
+signs of 学科类 training; provincial guides list the signs of 非学科类. A review keeps the version
+it was filled on, so a published version is never edited: the admin copies it into a new draft
+version, which is edited and then published in its place.
 """
 
 from django.core.exceptions import ValidationError

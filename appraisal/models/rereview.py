@@ -1,4 +1,4 @@
-"""The re-review request (附件3 复审申请书, guide 七(五); DOMAIN §2, §5)."""
+"""The re-review request (附件3 复审申请书, guide 七(五); docs/domain.md §复审)."""
 
 import pgtrigger
 from django.conf import settings

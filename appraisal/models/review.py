@@ -1,5 +1,6 @@
-"""The review of a round (guide 七(三), 八; DOMAIN §4): the records kept by the bureau, each expert's
-sheet, the panel opinion with its signatures, and the bureau's decision.
+"""The review of a round (guide 七(三), 八; docs/domain.md §鉴定活动 to §确定类别与盖章): the
+records kept by the bureau, each expert's sheet, the panel opinion with its signatures, and the
+bureau's decision.
 
 Everything belongs to a round, so the prefecture's re-review round runs on the same models.
 """
@@ -138,7 +139,8 @@ class SheetAnswer(models.Model):
 
     ``evidence`` maps a dimension id (as text) to ``{"material": id|None, "page": "",
     "activity": id|None, "text": ""}``: which material and page, or which observation.
-    ``suggested``/``suggestion_reason`` are the rule's suggestion (DOMAIN §4), stored at submission.
+    ``suggested``/``suggestion_reason`` are the rule's suggestion (docs/domain.md §鉴定指标与类别规则),
+    stored at submission.
     """
 
     sheet = models.ForeignKey(

@@ -1,4 +1,5 @@
-"""Seal images per bureau (DOMAIN §4 stamping): uploaded by the admin, history kept, never deleted."""
+"""Seal images per bureau (guide 八(三); docs/domain.md §确定类别与盖章): uploaded by the admin,
+history kept, never deleted."""
 
 import uuid
 

@@ -1,4 +1,4 @@
-"""The public verification page (no login, DOMAIN §5): is this document genuine?
+"""The public verification page (no login, docs/domain.md §文书): is this document genuine?
 
 By its verification code it confirms the document (serial, issuing bureau, institution, projects,
 result when present, date, SHA-256 of the issued PDF) and shows nothing private: no people, no case

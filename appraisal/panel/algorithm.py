@@ -1,4 +1,4 @@
-"""The panel draw as a pure function of (candidates, seed, parameters) (DOMAIN §3).
+"""The panel draw as a pure function of (candidates, seed, parameters) (docs/domain.md §抽取).
 
 Nothing here touches the database or the clock, so anyone holding a draw record can run it again
 and get the same order and panel. Version 1:

@@ -1,4 +1,5 @@
-"""Drawing a round's panel (DOMAIN §3): screen the pool, draw, store the record, invite.
+"""Drawing a round's panel (guide 五, 七(三); docs/domain.md §抽取): screen the pool, draw, store the
+record, invite.
 
 The random part is the pure function in ``appraisal.panel.algorithm``; this module gathers its inputs from
 the database (the candidates after every filter, with the experts each filter removed), stores
@@ -133,7 +134,8 @@ def _screening_rows(case, pool_id, *, subject_ids=(), legal_seat=False, expert_i
         f"OR x.id IN (SELECT expert_id FROM {tie} WHERE kind = %s) THEN %s "
         # credit: any record ends the engagement (guide 九(三))
         f"WHEN x.id IN (SELECT expert_id FROM {credit}) THEN %s "
-        # tie: a declared tie with the institution inside its recusal window (DOMAIN §3)
+        # tie: a declared tie with the institution inside its recusal window (guide 六(二);
+        # docs/domain.md §回避与独立性)
         f"WHEN x.id IN ({tied}) THEN %s "
         # on_case: sat on this case in any round (guide 七(五))
         f"WHEN x.id IN (SELECT s.expert_id FROM {seat} s JOIN {round_} r ON r.id = s.round_id "

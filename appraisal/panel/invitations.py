@@ -1,5 +1,6 @@
-"""Invitations (DOMAIN §3, guide 六(二)): accept with a declaration, decline with a reason,
-lapse after the deadline; a vacated seat is offered to the next suitable alternate in rank."""
+"""Invitations (guide 六(二); docs/domain.md §邀请与候补): accept with a declaration, decline with
+a reason, lapse after the deadline; a vacated seat is offered to the next suitable alternate in
+rank."""
 
 from django.db import transaction
 from django.urls import reverse

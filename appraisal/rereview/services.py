@@ -1,4 +1,4 @@
-"""The re-review (guide 七(五); DOMAIN §2, §5): the institution's request (附件3) or its acceptance
+"""The re-review (guide 七(五); docs/domain.md §复审): the institution's request (附件3) or its acceptance
 of the result, the county's approval and forwarding or refusal, the prefecture's receipt, and the
 closing of cases whose window has passed (the daily timer)."""
 

@@ -1,4 +1,5 @@
-"""The rule of DOMAIN §4 that suggests a category from the signs an expert ticked. Pure: no queries.
+"""The rule that suggests a category from the signs an expert ticked (附件1, guide 七(三); the guide
+states no rule: docs/domain.md §鉴定指标与类别规则). Pure: no queries.
 
 The rule (Shanghai's, the strictest and clearest, after the national guidance which weighs the
 dimensions together):
@@ -8,7 +9,7 @@ dimensions together):
    one 非学科类 sign ticked ("fully matches the 非学科类 signs on every dimension").
 3. Otherwise (no 学科类 sign, but some dimension has nothing ticked) the signs do not settle it:
    the suggestion is *undetermined* (category None), and the project is managed as 学科类 until the
-   result (Hainan's practice, DOMAIN §4); ``managed_as`` says so.
+   result (Hainan's practice, docs/domain.md §鉴定指标与类别规则); ``managed_as`` says so.
 
 The expert decides; the form only shows the suggestion and its reason.
 """

@@ -1,5 +1,5 @@
-"""The review of a round (guide 七(三)(四), 八; DOMAIN §4): records, sheets, the opinion, signatures,
-the decision and its seal.
+"""The review of a round (guide 七(三)(四), 八; docs/domain.md §鉴定活动 to §确定类别与盖章): records,
+sheets, the opinion, signatures, the decision and its seal.
 
 Every service takes the round, so the prefecture's re-review round runs on this same code; each
 locks the case row first, checks, changes, logs, and (where the state changes) goes through
@@ -196,7 +196,7 @@ def _dimension_keys(template):
 
 
 def suggestion_for(answer: SheetAnswer, dimensions=None):
-    """The rule's suggestion (DOMAIN §4) from the answer's ticked signs."""
+    """The rule's suggestion (docs/domain.md §鉴定指标与类别规则) from the answer's ticked signs."""
     dimensions = dimensions or _dimension_keys(answer.sheet.template)
     return suggest_category(answer.ticked.all(), dimensions)
 

@@ -1,4 +1,5 @@
-"""Each case's next time limit and who owes it (DOMAIN §2), counted in Chinese working days.
+"""Each case's next time limit and who owes it (docs/domain.md §办理期限; the guide sets none),
+counted in Chinese working days.
 
 The limits are settings (``APPRAISAL_DAYS_*``); a deadline is the end of the day ``n`` working
 days after the day its clock started. Where the holiday calendars do not cover a year, the day is

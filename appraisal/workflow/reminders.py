@@ -1,5 +1,6 @@
-"""Reminders of time limits (DOMAIN §2), sent by the daily timer. Each has a key naming the case,
-the limit and its day, so running the timer again sends nothing twice (``notify(key=...)``)."""
+"""Reminders of time limits (docs/domain.md §办理期限), sent by the daily timer. Each has a key
+naming the case, the limit and its day, so running the timer again sends nothing twice
+(``notify(key=...)``)."""
 
 from datetime import timedelta
 

@@ -7,7 +7,7 @@ query (the panel: a seat is a row of its own), so each is asked of the database 
 
 
 def is_case_institution_member(case, user) -> bool:
-    """The applicant's own staff (DOMAIN §6: an institution sees only its own cases)."""
+    """The applicant's own staff (docs/domain.md §角色与辖区: an institution sees only its own cases)."""
     return (
         user.is_authenticated
         and user.is_active

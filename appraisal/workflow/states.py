@@ -55,7 +55,8 @@ REVIEW = frozenset({S.PANEL_DRAWN, S.IN_REVIEW, S.OPINION_SIGNED})
 RECORDING = frozenset({S.PANEL_DRAWN, S.IN_REVIEW})
 
 # From these states on, a round's result has been issued and its panel may be named to the
-# institution (guide 五(七): the names stay confidential until then).
+# institution (docs/domain.md §专家组名单的保密: the names stay confidential until then; the guide
+# sets no such rule).
 RESULT_ISSUED = frozenset({S.DECIDED, S.REREVIEW_REQUESTED, S.REREVIEW_FORWARDED, S.CLOSED})
 
 # Cases that leave their projects free for a new application: never taken up, or withdrawn.

@@ -1,4 +1,5 @@
-"""Chinese working days (DOMAIN §2): statutory holidays and make-up working days respected.
+"""Chinese working days (docs/domain.md §工作日): statutory holidays and make-up working days
+respected.
 
 Two sources, in this order: the official schedule the admin entered for a year
 (``HolidayCalendarYear`` with its ``OfficialDay`` rows, the State Council's notice as published),

@@ -1,4 +1,5 @@
-"""Each case's next time limit, who owes it, and the re-review window over holidays (DOMAIN §2)."""
+"""Each case's next time limit, who owes it, and the re-review window over holidays
+(docs/domain.md §办理期限)."""
 
 import datetime
 from zoneinfo import ZoneInfo

@@ -1,4 +1,5 @@
-"""Drawing a panel through the service: filters, record, verification, refusals (DOMAIN §3)."""
+"""Drawing a panel through the service: filters, record, verification, refusals
+(docs/domain.md §抽取)."""
 
 import datetime
 

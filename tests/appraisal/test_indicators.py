@@ -11,7 +11,7 @@ from tests import factories
 DIMS = [(1, "培训目的"), (2, "培训内容"), (3, "培训方式"), (4, "结果评价")]
 
 
-# ---- the rule (DOMAIN §4), pure ------------------------------------------------------------
+# ---- the rule (docs/domain.md §鉴定指标与类别规则), pure ----------------------------------------
 
 
 def test_any_academic_sign_on_any_dimension_is_academic():

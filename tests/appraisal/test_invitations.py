@@ -1,4 +1,5 @@
-"""Invitations: accept with a declaration, decline, lapse, alternates in rank (DOMAIN §3)."""
+"""Invitations: accept with a declaration, decline, lapse, alternates in rank
+(docs/domain.md §邀请与候补)."""
 
 import datetime
 

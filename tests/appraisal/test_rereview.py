@@ -1,5 +1,5 @@
-"""The re-review (guide 七(五); DOMAIN §2): the request (附件3), the county's forwarding or refusal,
-the prefecture's receipt and round, and the bad input the issue lists."""
+"""The re-review (guide 七(五); docs/domain.md §复审): the request (附件3), the county's forwarding
+or refusal, the prefecture's receipt and round, and the bad input the issue lists."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""Every implemented transition, allowed and refused (DOMAIN §2)."""
+"""Every implemented transition, allowed and refused (docs/domain.md §状态转换与操作权限)."""
 
 import pytest
 from django_fsm import TransitionNotAllowed

@@ -1,4 +1,4 @@
-"""Re-run a stored draw from its record and say whether it matches (DOMAIN §3)."""
+"""Re-run a stored draw from its record and say whether it matches (docs/domain.md §抽取)."""
 
 import sys
 
