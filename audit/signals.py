@@ -3,11 +3,11 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import m2m_changed, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from institutions.models import Institution
-from portal.models import Bureau
+from portal.models import Bureau, SealCustody
 
 from . import record
 from .context import restoring
@@ -124,3 +124,18 @@ m2m_changed.connect(
     weak=False,
     dispatch_uid="a3",
 )
+
+
+@receiver(post_save, sender=SealCustody, dispatch_uid="seal-custody-granted")
+def record_custody_granted(sender, instance, created, raw=False, **kwargs):
+    """印章保管 granted: on the account's trail, with the bureau whose seal it holds."""
+    if created and not raw and not restoring.get():
+        record(None, Action.PERMISSION_CHANGE, instance.user, change="add", items=[str(instance)])
+
+
+@receiver(post_delete, sender=SealCustody, dispatch_uid="seal-custody-revoked")
+def record_custody_revoked(sender, instance, **kwargs):
+    if not restoring.get():
+        record(
+            None, Action.PERMISSION_CHANGE, instance.user, change="remove", items=[str(instance)]
+        )

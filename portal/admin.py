@@ -4,11 +4,12 @@ import django_otp.plugins.otp_totp.admin  # noqa: F401
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import Bureau, Subject, User
+from .models import SEAL, Bureau, SealCustody, Subject, User
 from .twofactor import switch_off_second_factor
 
 # django-otp's own pages show every user's TOTP secret and QR code and the backup codes in clear,
@@ -46,11 +47,48 @@ class AccessAttemptAdmin(axes.admin.AccessAttemptAdmin):
         return False
 
 
+class SealCustodyInline(admin.TabularInline):
+    """印章保管: the clerks of this bureau entrusted with its seal (确定类别并盖章)."""
+
+    model = SealCustody
+    fields = ["user"]
+    extra = 0
+    verbose_name = "印章保管人"
+    verbose_name_plural = "印章保管人（可确定类别并加盖本局印章的工作人员）"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(permission=seal_permission())
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            bureau_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = User.objects.filter(
+                bureau_id=bureau_id, role__in=["county", "prefecture"], is_active=True
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def seal_permission():
+    app_label, codename = SEAL.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
 @admin.register(Bureau)
 class BureauAdmin(admin.ModelAdmin):
     list_display = ["bureau_name", "code", "level", "short_name", "parent", "is_active"]
     list_filter = ["level", "is_active"]
     list_select_related = ["parent"]
+    inlines = [SealCustodyInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is SealCustody:
+            for custody in formset.save(commit=False):
+                custody.permission = seal_permission()
+                custody.save()
+            for custody in formset.deleted_objects:
+                custody.delete()  # a revoked custody: the audit trail keeps who held it and when
+            return
+        super().save_formset(request, form, formset, change)
 
     def has_delete_permission(self, request, obj=None):
         return False

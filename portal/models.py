@@ -7,6 +7,7 @@ prefecture runs the portal by loading its own.
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from guardian.models import UserObjectPermissionBase
 
 
 class Bureau(models.Model):
@@ -40,6 +41,8 @@ class Bureau(models.Model):
         verbose_name = "教育局（辖区）"
         verbose_name_plural = verbose_name
         ordering = ["order", "code"]
+        # 印章保管: granted per bureau (``SealCustody``), never as a global permission.
+        permissions = [("apply_seal", "保管并使用本局印章（确定类别并盖章）")]
 
     def __str__(self):
         return self.bureau_name
@@ -190,3 +193,24 @@ def jurisdiction(bureau_id) -> list[int]:
     return list(
         Bureau.objects.filter(Q(pk=bureau_id) | Q(parent_id=bureau_id)).values_list("pk", flat=True)
     )
+
+
+SEAL = "portal.apply_seal"
+
+
+class SealCustody(UserObjectPermissionBase):
+    """印章保管: a clerk the admin entrusted with one bureau's seal, who may decide the category and
+    stamp the opinion of that bureau's rounds (guide 七(四), 八(三)). A django-guardian object
+    permission with its own foreign key to the bureau (the generic table is slow at scale)."""
+
+    content_object = models.ForeignKey(
+        Bureau, verbose_name="教育局", on_delete=models.CASCADE, related_name="seal_custody"
+    )
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = "印章保管人"
+        verbose_name_plural = verbose_name
+        unique_together = [("user", "permission", "content_object")]
+
+    def __str__(self):
+        return f"{self.content_object} · {self.user}"

@@ -6,12 +6,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from guardian.shortcuts import assign_perm
 from stdnum.cn import uscc
 
 from appraisal import scenario
 from appraisal.models import CaseState, MaterialKind
 from institutions.models import Institution, TrainingProject
-from portal.models import Bureau, Subject, User
+from portal.models import SEAL, Bureau, Subject, User
 from portal.reauth import requires_second_factor
 
 PASSWORD = "Test-password-2026"
@@ -104,11 +105,9 @@ SCRIPT = scenario.Script(
 
 
 def grant_stamp(user):
-    """The seal permission (appraisal.stamp_decision) for ``user``, as a fresh instance (the old
-    one's permission cache is stale)."""
-    from django.contrib.auth.models import Permission
-
-    user.user_permissions.add(Permission.objects.get(codename="stamp_decision"))
+    """The custody of the seal of the user's own bureau (印章保管, granted by the admin on the
+    bureau), for ``user`` as a fresh instance (the old one's permission cache is stale)."""
+    assign_perm(SEAL, user, user.bureau)
     return type(user).objects.get(pk=user.pk)
 
 

@@ -340,7 +340,6 @@ class Decision(models.Model):
     class Meta:
         verbose_name = "鉴定类别确定"
         verbose_name_plural = verbose_name
-        permissions = [("stamp_decision", "可以确定鉴定类别并加盖本局公章")]
         triggers = [pgtrigger.Protect(name="decision_never_deleted", operation=pgtrigger.Delete)]
 
     def __str__(self):

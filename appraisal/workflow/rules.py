@@ -81,13 +81,13 @@ def may_sign_current_round(case, user) -> bool:
     return current is not None and current.pk in accepted_rounds(case, user)
 
 
-STAMP_PERMISSION = "appraisal.stamp_decision"
+SEAL = "portal.apply_seal"  # 印章保管, granted per bureau (portal.models.SealCustody)
 
 
-def may_stamp(round, user) -> bool:
-    """Stamp permission (a Django permission given to the bureau's clerks who hold the seal)
-    and jurisdiction: staff of the bureau that runs the round."""
-    return is_round_staff(round, user) and user.has_perm(STAMP_PERMISSION)
+def holds_seal(round, user) -> bool:
+    """The custody of the seal of the bureau that runs the round (印章保管, granted by the admin per
+    bureau): with ``is_round_staff``, who may decide the category and stamp (guide 七(四))."""
+    return user.is_authenticated and user.is_active and user.has_perm(SEAL, round.bureau)
 
 
 def leads_current_panel(case, user) -> bool:
@@ -106,7 +106,9 @@ def leads_current_panel(case, user) -> bool:
 def holds_seal_of_current_round(case, user) -> bool:
     """The seal's custody of the bureau running the current round (with ``runs_current_round``)."""
     current = case.facts.current_round
-    return current is not None and user.has_perm(STAMP_PERMISSION)
+    if current is None or user is None:
+        return False
+    return case.facts.answer(("seal", user.pk, current.pk), lambda: holds_seal(current, user))
 
 
 def runs_current_round(case, user) -> bool:

@@ -325,11 +325,10 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     assert case.state == "opinion_signed"
 
     # 14. The clerk, who holds the seal, decides on the basis of the opinion and stamps.
-    from django.contrib.auth.models import Permission
+    from guardian.shortcuts import assign_perm
 
-    User.objects.get(username="clerk_li").user_permissions.add(
-        Permission.objects.get(codename="stamp_decision")
-    )
+    clerk_li = User.objects.get(username="clerk_li")
+    assign_perm("portal.apply_seal", clerk_li, clerk_li.bureau)
     login(page, live_server, "clerk_li")
     page.get_by_role("link", name="鉴定案件").click()
     page.click(f"text={case.number}")
@@ -438,13 +437,11 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     logout(page)
 
     # 18. The prefecture clerk signs for it and draws from the prefecture's own pool.
-    from django.contrib.auth.models import Permission
+    from guardian.shortcuts import assign_perm
 
     zhou = factories.prefecture()
     factories.user("prefecture", bureau=zhou, username="zhou_wang", full_name="王科长")
-    User.objects.get(username="zhou_wang").user_permissions.add(
-        Permission.objects.get(codename="stamp_decision")
-    )
+    assign_perm("portal.apply_seal", User.objects.get(username="zhou_wang"), zhou)
     zhou_pool = [
         factories.expert(zhou, ("it",), username=f"zh_it{i}", name=name)
         for i, name in enumerate(["周文华", "吴建国", "郑雪梅", "冯立新"], start=1)

@@ -63,7 +63,10 @@ def test_load_demo_has_a_case_in_review_and_a_decided_one(db, settings, tmp_path
     assert decision.document.kind == IssuedDocument.Kind.OPINION and decision.document.is_signed
     assert decision.results[0]["category"] == "non_academic"
     for username in ("changji_clerk", "fukang_clerk", "zhou_clerk"):
-        assert User.objects.get(username=username).has_perm("appraisal.stamp_decision")
+        clerk = User.objects.get(username=username)
+        assert clerk.has_perm("portal.apply_seal", clerk.bureau)  # 印章保管 of its own bureau
+        others = Bureau.objects.exclude(pk=clerk.bureau_id)
+        assert not any(clerk.has_perm("portal.apply_seal", b) for b in others)
 
 
 def test_load_demo_has_a_rereview_for_the_prefecture(db, settings, tmp_path):

@@ -8,7 +8,6 @@ from base64 import b32decode
 from dataclasses import replace
 
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -16,6 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from guardian.shortcuts import assign_perm
 from stdnum.cn import uscc
 
 from appraisal import scenario
@@ -25,7 +25,7 @@ from appraisal.models import BureauSeal, CaseState, IndicatorTemplate, MaterialK
 from appraisal.review import services as review_services
 from experts.models import Expert, ExpertCreditRecord
 from institutions.models import Institution, TrainingProject
-from portal.models import Bureau, Subject, User
+from portal.models import SEAL, Bureau, Subject, User
 from portal.reauth import requires_second_factor
 
 DEMO_PASSWORD = "jianding2026"
@@ -492,12 +492,10 @@ class Command(BaseCommand):
             fukang,
         )
 
-        # The clerks who hold their bureau's seal may decide and stamp (appraisal.stamp_decision).
-        stamp = Permission.objects.get(
-            codename="stamp_decision", content_type__app_label="appraisal"
-        )
+        # The clerks entrusted with their bureau's seal (印章保管) may decide and stamp.
         for username in ("changji_clerk", "fukang_clerk", "zhou_clerk"):
-            User.objects.get(username=username).user_permissions.add(stamp)
+            clerk = User.objects.get(username=username)
+            assign_perm(SEAL, clerk, clerk.bureau)
         changji = User.objects.get(pk=changji.pk)
         fukang = User.objects.get(pk=fukang.pk)
 
