@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.html import format_html
 
+from appraisal.panel.schedules import recount_reply_deadlines
+
 from .models import (
     BureauSeal,
     HolidayCalendarYear,
@@ -20,6 +22,7 @@ from .models import (
     IndicatorTemplate,
     OfficialDay,
 )
+from .schedule_forms import OfficialDayFormSet
 
 MAX_SEAL_BYTES = 2 * 1024 * 1024
 
@@ -198,6 +201,7 @@ class BureauSealAdmin(admin.ModelAdmin):
 
 class OfficialDayInline(admin.TabularInline):
     model = OfficialDay
+    formset = OfficialDayFormSet
     extra = 5
     fields = ["date", "kind", "name"]
 
@@ -217,3 +221,11 @@ class HolidayCalendarYearAdmin(admin.ModelAdmin):
         if not change:
             obj.entered_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        """The days saved, the open invitations' reply deadlines over the year are counted again
+        (the other time limits are counted when shown), in the admin's transaction."""
+        super().save_related(request, form, formsets, change)
+        moved = recount_reply_deadlines(years=[form.instance.year])
+        if moved:
+            self.message_user(request, f"已按该年度安排重新计算 {moved} 个鉴定邀请的答复期限。")

@@ -262,17 +262,23 @@ class Case(FSMModelMixin, models.Model):
         return self.facts.decided_at
 
     def rereview_window_ends(self):
-        """(last day to request a re-review, exact?) or (None, True) before a decision."""
+        """(last day to request a re-review, its ``workdays.Basis``), or (None, None) before a
+        decision."""
         return self.facts.rereview_window_ends
 
     def rereview_window_after(self, decided_at):
-        """(last day to request a re-review, exact?) for a decision sealed at ``decided_at``: the
-        window the county's 鉴定意见书 states while it is being issued."""
+        """(last day to request a re-review, its basis) for a decision sealed at ``decided_at``:
+        the window the county's 鉴定意见书 states while it is being issued."""
         return self.facts.rereview_window_after(decided_at)
 
     def rereview_window_open(self, today=None) -> bool:
-        ends, _ = self.rereview_window_ends()
-        return ends is not None and (today or timezone.localdate()) <= ends
+        """Until its last day; and past a last day counted on the law's holidays alone, until
+        the year's notice is entered: its extra days off may move the day later, and the
+        institution must not lose them (guide 七(五))."""
+        ends, basis = self.rereview_window_ends()
+        if ends is None:
+            return False
+        return (today or timezone.localdate()) <= ends or not basis.published
 
     def has_rereview_request(self) -> bool:
         return self.facts.has_rereview_request
@@ -281,8 +287,8 @@ class Case(FSMModelMixin, models.Model):
         """Within the window, and only once per case (a refused request is final)."""
         return policy.may_request_rereview(self)
 
-    def rereview_window_passed(self) -> bool:
-        return policy.rereview_window_passed(self)
+    def rereview_window_passed(self, today=None) -> bool:
+        return policy.rereview_window_passed(self, today)
 
     def in_second_round(self) -> bool:
         return policy.in_second_round(self)

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from appraisal.panel import algorithm as algorithm
+from appraisal.workflow.workdays import Basis
 
 
 class RecordJSONField(models.JSONField):
@@ -232,7 +233,9 @@ class Seat(models.Model):
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.INVITED)
     invited_at = models.DateTimeField("邀请时间", default=timezone.now)
     reply_by = models.DateTimeField("答复期限")
-    reply_by_exact = models.BooleanField("期限已计入法定节假日", default=True)
+    reply_by_basis = models.CharField(
+        "答复期限的计算依据", max_length=12, choices=Basis.choices, default=Basis.OFFICIAL
+    )
     replied_at = models.DateTimeField("答复时间", null=True, blank=True)
     accepted_at = models.DateTimeField("接受时间", null=True, blank=True)
     declaration_text = models.TextField("独立性及无利害关系声明", blank=True)
@@ -269,5 +272,16 @@ class Seat(models.Model):
         """Declined or lapsed and not yet filled again."""
         return not self.is_open and not Seat.objects.filter(replaces=self).exists()
 
+    @property
+    def reply_by_exact(self) -> bool:
+        """The reply deadline was counted on the State Council's notice: it will not change."""
+        return Basis(self.reply_by_basis).published
+
     def is_overdue(self, now=None) -> bool:
-        return self.status == self.Status.INVITED and (now or timezone.now()) > self.reply_by
+        """Past a deadline that is final: one counted on the law's holidays alone may still move
+        later when the year's notice is entered, so it never lapses (``lapse_overdue``)."""
+        return (
+            self.status == self.Status.INVITED
+            and self.reply_by_exact
+            and (now or timezone.now()) > self.reply_by
+        )

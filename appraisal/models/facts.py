@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from ..workflow.workdays import add_working_days_or_weekdays
+from ..workflow.workdays import count_working_days
 from .calendar import working_calendar
 from .rereview import RereviewRequest
 
@@ -143,13 +143,13 @@ class CaseFacts:
 
     @property
     def earliest_reply(self):
-        """(reply_by, exact) of the invitation whose answer is due first, or None."""
+        """(reply_by, its basis) of the invitation whose answer is due first, or None."""
         return self.answer(
             "earliest_reply",
             lambda: (
                 self.case.rounds.filter(seats__status="invited")
                 .order_by("seats__reply_by")
-                .values_list("seats__reply_by", "seats__reply_by_exact")
+                .values_list("seats__reply_by", "seats__reply_by_basis")
                 .first()
             ),
         )
@@ -203,8 +203,8 @@ class CaseFacts:
         return self.answer("opinion_fully_signed", ask)
 
     def rereview_window_after(self, decided_at):
-        """(last day to request a re-review, exact?) for a decision sealed at ``decided_at``."""
-        return add_working_days_or_weekdays(
+        """(last day to request a re-review, its basis) for a decision sealed at ``decided_at``."""
+        return count_working_days(
             timezone.localtime(decided_at).date(),
             settings.APPRAISAL_DAYS_TO_REQUEST_REREVIEW,
             self.calendar,
@@ -212,9 +212,9 @@ class CaseFacts:
 
     @property
     def rereview_window_ends(self):
-        """(last day to request a re-review, exact?), or (None, True) before a decision."""
+        """(last day to request a re-review, its basis), or (None, None) before a decision."""
         if self.decided_at is None:
-            return None, True
+            return None, None
         return self.answer(
             "rereview_window_ends", lambda: self.rereview_window_after(self.decided_at)
         )

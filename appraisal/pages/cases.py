@@ -195,7 +195,7 @@ def case_detail(request, pk, upload_form=None):
             else [],
             "rereview_window": case.rereview_window_ends()
             if case.state == CaseState.DECIDED
-            else (None, True),
+            else (None, None),
             "declaration_text": DECLARATION_TEXT,
             "typed_reasons": request.session.pop(typed_reasons_key(case), ""),
             "days_to_request": settings.APPRAISAL_DAYS_TO_REQUEST_REREVIEW,

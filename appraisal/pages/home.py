@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from appraisal import access
 from appraisal.models import Case, CaseState, Round, Seat
+from appraisal.models.calendar import working_calendar
 from appraisal.review.services import expert_todo
 from appraisal.workflow.deadlines import (
     COUNTY,
@@ -15,6 +16,7 @@ from appraisal.workflow.deadlines import (
     with_deadlines,
 )
 from appraisal.workflow.states import RETURNED, RETURNED_LABEL, REVIEW, STAGES
+from appraisal.workflow.workdays import missing_schedules
 from portal.models import Bureau
 
 
@@ -22,7 +24,7 @@ from portal.models import Bureau
 def home(request):
     user = request.user
     if user.is_superuser or user.role == user.Role.ADMIN:
-        return render(request, "portal/home_admin.html")
+        return render(request, "portal/home_admin.html", {"missing_schedules": missing_schedules()})
     handler = {
         user.Role.INSTITUTION: institution_home,
         user.Role.COUNTY: county_home,
@@ -75,7 +77,8 @@ def county_home(request):
         present = {m.kind for m in case.materials.all()}
         case.checklist_missing = case.missing_kinds_from(present)
     counts = dict(visible.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
-    open_cases = owed_with_deadlines(visible, COUNTY)
+    calendar = working_calendar()
+    open_cases = owed_with_deadlines(visible, COUNTY, calendar)
     rereview_inbox = sorted(
         (c for c in open_cases if c.state == CaseState.REREVIEW_REQUESTED),
         key=lambda c: (c.updated_at, c.pk),
@@ -87,6 +90,7 @@ def county_home(request):
             "inbox": inbox,
             "rereview_inbox": rereview_inbox,
             "overdue": overdue(open_cases, COUNTY),
+            "missing_schedules": missing_schedules(calendar=calendar),
             # Staff see only cases submitted at least once: their drafts are the ones sent back.
             "counts": [
                 (RETURNED, RETURNED_LABEL, counts.get(s, 0))
@@ -134,7 +138,8 @@ def prefecture_home(request):
     for b in bureaus:
         by_stage = [sum(counts.get((b.pk, s), 0) for s in states) for _, states in STAGES]
         stats.append({"bureau": b, "total": sum(by_stage), "by_stage": by_stage})
-    open_cases = owed_with_deadlines(visible, PREFECTURE)
+    calendar = working_calendar()
+    open_cases = owed_with_deadlines(visible, PREFECTURE, calendar)
     recent = list(
         Case.flag_rereview_requests(visible.select_related("institution", "bureau")).order_by(
             "-created_at"
@@ -151,6 +156,7 @@ def prefecture_home(request):
             # Its own round under way, from the draw to the seal (OWED_BY: round 2 only).
             "own_rounds": [c for c in open_cases if c.state in REVIEW],
             "overdue": overdue(open_cases, PREFECTURE),
+            "missing_schedules": missing_schedules(calendar=calendar),
             "recent": recent,
         },
     )

@@ -20,7 +20,7 @@ from appraisal.models import Case, Draw, DrawCommitment, Round, Seat
 from appraisal.panel import algorithm as algorithm
 from appraisal.workflow.states import REVIEW
 from appraisal.workflow.transitions import run_transition
-from appraisal.workflow.workdays import add_working_days_or_weekdays
+from appraisal.workflow.workdays import count_working_days
 from common.errors import ServiceError
 from experts.models import Expert, ExpertCreditRecord, ExpertTie, excluding_ties_sql
 from portal.models import Subject, User
@@ -277,10 +277,11 @@ def check_witness(user, witness, bureau, witness_value: str) -> str:
     return witness_value
 
 
-def _reply_deadline(now=None):
-    now = timezone.localtime(now)
-    day, exact = add_working_days_or_weekdays(now.date(), settings.APPRAISAL_DAYS_TO_REPLY)
-    return timezone.make_aware(datetime.combine(day, time(23, 59, 59))), exact
+def reply_deadline(invited_at=None, calendar=None):
+    """(the end of the reply's last day, its basis), counted from the day of the invitation."""
+    day = timezone.localtime(invited_at).date()
+    due, basis = count_working_days(day, settings.APPRAISAL_DAYS_TO_REPLY, calendar)
+    return timezone.make_aware(datetime.combine(due, time(23, 59, 59))), basis
 
 
 def invite(round, draw, expert_id, *, position, source, rank, replaces=None) -> Seat:
@@ -296,7 +297,7 @@ def invite(round, draw, expert_id, *, position, source, rank, replaces=None) -> 
 def invite_many(round, draw, specs, *, replaces=None) -> list[Seat]:
     """Seats for the experts, with their reply deadline; each expert is told in the portal and
     by e-mail once the transaction commits."""
-    reply_by, exact = _reply_deadline()
+    reply_by, basis = reply_deadline()
     seats = Seat.objects.bulk_create(
         [
             Seat(
@@ -304,7 +305,7 @@ def invite_many(round, draw, specs, *, replaces=None) -> list[Seat]:
                 draw=draw,
                 replaces=replaces,
                 reply_by=reply_by,
-                reply_by_exact=exact,
+                reply_by_basis=basis,
                 **spec,
             )
             for spec in specs
@@ -318,7 +319,8 @@ def invite_many(round, draw, specs, *, replaces=None) -> list[Seat]:
         f"鉴定邀请：{case.number}，请于 {deadline} 前答复",
         f"您被随机抽取为“{case.institution.name}”校外培训服务类别鉴定（案件 {case.number}）的"
         f"鉴定专家。请于 {deadline} 前登录平台答复：接受须签署独立性及无利害关系声明；如与该机构"
-        "存在利害关系，请谢绝并说明。专家组名单在鉴定结论出具前须严格保密。",
+        "存在利害关系，请谢绝并说明。专家组名单在鉴定结论出具前须严格保密。"
+        + ("" if basis.published else f"（答复期限{basis.label}，该年度放假安排录入后另行通知。）"),
         url=reverse("home"),
         case=case,
     )

@@ -12,6 +12,7 @@ from appraisal.panel import algorithm as algorithm
 from appraisal.panel import draws
 from appraisal.panel.draws import invite, unsuitable_now
 from appraisal.workflow.transitions import lock_case, log_step, run_transition
+from appraisal.workflow.workdays import Basis
 from common.errors import ServiceError
 from experts.models import Expert, ExpertTie
 from portal.notify import bureau_staff, notify
@@ -228,10 +229,16 @@ def decline_invitation(user, seat_id, *, reason, note="", ip=None) -> Seat:
 
 def lapse_overdue(*, case_id=None, actor=None, now=None) -> int:
     """Invitations past their deadline become lapsed and the next alternate is called.
-    Idempotent (run daily by ``manage.py lapse_invitations``); returns how many lapsed."""
+    Idempotent (run daily by ``manage.py lapse_invitations``); returns how many lapsed.
+
+    A deadline counted on the law's holidays alone (the year's notice not yet entered) does not
+    lapse: the notice's extra days off may move it later, and an expert must not lose them."""
     now = now or timezone.now()
     overdue = Seat.objects.filter(
-        status=Seat.Status.INVITED, reply_by__lt=now, round__case__state=CaseState.PANEL_DRAWN
+        status=Seat.Status.INVITED,
+        reply_by__lt=now,
+        reply_by_basis__in=[Basis.OFFICIAL, Basis.ENTERED],
+        round__case__state=CaseState.PANEL_DRAWN,
     )
     if case_id is not None:
         overdue = overdue.filter(round__case_id=case_id)
@@ -242,7 +249,7 @@ def lapse_overdue(*, case_id=None, actor=None, now=None) -> int:
             seat = (
                 Seat.objects.select_for_update().select_related("expert", "round").get(pk=seat_id)
             )
-            if seat.status != Seat.Status.INVITED or seat.reply_by >= now:
+            if not seat.is_overdue(now):
                 continue
             seat.status = Seat.Status.LAPSED
             seat.save(update_fields=["status"])

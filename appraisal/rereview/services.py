@@ -46,7 +46,7 @@ def _veto_request(case):
     ends, _ = case.rereview_window_ends()
     if ends is None:
         return "本案尚未作出鉴定结论，不能申请复审。"
-    if timezone.localdate() > ends:
+    if not case.rereview_window_open():
         return f"已超过复审申请期限（{cn_date(ends)}），不能再申请复审。"
     return None
 
@@ -284,11 +284,13 @@ def receive_rereview(user, case_id, *, note: str = "", ip=None):
 
 
 # ---- the daily timer --------------------------------------------------------------------------
-def close_lapsed_windows() -> list:
-    """Decided cases whose re-review window has passed are closed (actor: the system)."""
+def close_lapsed_windows(today=None) -> list:
+    """Decided cases whose re-review window has passed are closed (actor: the system); a window
+    whose last day was counted on the law's holidays alone stays open until the year's notice is
+    entered (``Case.rereview_window_open``)."""
     closed = []
     for case in _decided_cases():
-        if not case.rereview_window_passed():
+        if not case.rereview_window_passed(today):
             continue
 
         def after(case, log):
@@ -349,9 +351,10 @@ def opinion_standing(document, *, round=None, case=None, later=_LOOK) -> dict | 
             "pending", "培训机构已对该鉴定结果申请复审，复审结论出具前该结果尚非最终结论。"
         )
     if case.state == CaseState.DECIDED and case.may_request_rereview():
-        ends, _ = case.rereview_window_ends()
+        ends, basis = case.rereview_window_ends()
         return _standing(
-            "open", f"复审申请期至 {cn_date(ends)}；期满未申请复审的，该鉴定结果为最终结论。"
+            "open",
+            f"复审申请期至 {cn_date(ends)}（{basis.label}）；期满未申请复审的，该鉴定结果为最终结论。",
         )
     return _standing("final", "未申请复审或复审申请未获批准，该鉴定结果为最终结论。")
 

@@ -923,9 +923,10 @@ def opinion_context(round, decision: Decision) -> dict:
         )
         standing += remedy(round.bureau, "结论")
     else:  # guide 七(五): the institution may disagree, within the window counted from the seal
-        ends, _ = case.rereview_window_after(decision.stamped_at)
+        ends, basis = case.rereview_window_after(decision.stamped_at)
+        note = f"（{basis.document_note}）" if basis.document_note else ""
         standing = (
-            f"培训机构对鉴定结果有不同意见的，可于 {cn_date(ends)} 前向{round.bureau.bureau_name}"
+            f"培训机构对鉴定结果有不同意见的，可于 {cn_date(ends)} 前{note}向{round.bureau.bureau_name}"
             "提出复审申请并如实填写复审申请书（附件3）；期满未申请的，本鉴定结果为最终结论。"
         )
     if decision.reason:

@@ -2,8 +2,10 @@
 counted in Chinese working days.
 
 The limits are settings (``APPRAISAL_DAYS_*``); a deadline is the end of the day ``n`` working
-days after the day its clock started. Where the holiday calendars do not cover a year, the day is
-counted on weekends only and ``exact`` is False, which the pages show next to the date.
+days after the day its clock started. Each deadline carries the ``basis`` it was counted on
+(``workdays.Basis``: the official schedule, the admin's entry, or the law's holidays only while a
+year's notice is not out), which the pages show next to the date; ``exact`` is True on the first
+two.
 """
 
 from dataclasses import dataclass
@@ -17,7 +19,7 @@ from appraisal.models import Case, CaseState, Decision, RereviewRequest, Round, 
 from appraisal.models.calendar import working_calendar
 from appraisal.workflow.states import OWED_BY as OWED
 from appraisal.workflow.states import REVIEW
-from appraisal.workflow.workdays import add_weekdays
+from appraisal.workflow.workdays import Basis
 
 COUNTY, PREFECTURE, INSTITUTION, EXPERTS = "county", "prefecture", "institution", "experts"
 OWNER_LABELS = {
@@ -34,8 +36,17 @@ class Deadline:
     label: str
     owner: str  # one of OWNER_LABELS
     due: date
-    exact: bool
+    basis: Basis
     today: date
+
+    @property
+    def exact(self) -> bool:
+        """Counted on the State Council's notice: the date will not change."""
+        return Basis(self.basis).published
+
+    @property
+    def basis_label(self) -> str:
+        return Basis(self.basis).label
 
     @property
     def owner_label(self) -> str:
@@ -52,12 +63,9 @@ class Deadline:
         return (self.due - self.today).days
 
 
-def _due(calendar, start, n) -> tuple[date, bool]:
+def _due(calendar, start, n):
     day = timezone.localtime(start).date() if hasattr(start, "tzinfo") else start
-    try:
-        return calendar.add(day, n), True
-    except NotImplementedError:
-        return add_weekdays(day, n), False
+    return calendar.count(day, n)
 
 
 def _request(case):
@@ -84,8 +92,8 @@ def next_deadline(case, *, today=None, calendar=None) -> Deadline | None:
     def make(code, label, owner, start, n):
         if start is None:
             return None
-        due, exact = _due(calendar, start, n)
-        return Deadline(code, label, owner, due, exact, today)
+        due, basis = _due(calendar, start, n)
+        return Deadline(code, label, owner, due, basis, today)
 
     if state == CaseState.SUBMITTED:
         return make(
@@ -150,11 +158,11 @@ def _earlier_reply(case, deadline, today):
     reply = case.facts.earliest_reply
     if reply is None:
         return deadline
-    reply_by, exact = reply
+    reply_by, basis = reply
     due = timezone.localtime(reply_by).date()
     if deadline is not None and deadline.due < due:
         return deadline
-    return Deadline("reply", "答复鉴定邀请", EXPERTS, due, exact, today)
+    return Deadline("reply", "答复鉴定邀请", EXPERTS, due, Basis(basis), today)
 
 
 # Up to this many cases, the facts are selected by a list of ids (the planner then reads the
@@ -191,10 +199,10 @@ def _preload(cases, source=None):
     invited = (
         Seat.objects.filter(round__case_id__in=ids, status=Seat.Status.INVITED)
         .order_by("reply_by")
-        .values_list("round__case_id", "reply_by", "reply_by_exact")
+        .values_list("round__case_id", "reply_by", "reply_by_basis")
     )
-    for case_id, reply_by, exact in invited:
-        replies.setdefault(case_id, (reply_by, exact))
+    for case_id, reply_by, basis in invited:
+        replies.setdefault(case_id, (reply_by, basis))
     for case in cases:
         request = requests.get(case.pk)
         case.facts.know(
@@ -206,12 +214,12 @@ def _preload(cases, source=None):
         )
 
 
-def with_deadlines(cases, today=None):
+def with_deadlines(cases, today=None, calendar=None):
     """Set ``case.deadline`` on each case (one calendar for all, the facts loaded at once)."""
     source = cases if isinstance(cases, QuerySet) and not cases.query.is_sliced else None
     cases = list(cases)
     _preload(cases, source)
-    calendar = working_calendar()
+    calendar = calendar or working_calendar()
     for case in cases:
         case.deadline = next_deadline(case, today=today, calendar=calendar)
     return cases
@@ -232,13 +240,14 @@ OWED_BY = {
 }
 
 
-def owed_with_deadlines(cases, owner):
+def owed_with_deadlines(cases, owner, calendar=None):
     """The cases of ``cases`` (a queryset) that may owe ``owner`` a time limit, oldest first, each
     with its next time limit: loaded once for every list of a page that needs them."""
     return with_deadlines(
         cases.filter(OWED_BY[owner])
         .select_related("institution", "bureau", "rereview_request")
-        .order_by("created_at", "id")
+        .order_by("created_at", "id"),
+        calendar=calendar,
     )
 
 

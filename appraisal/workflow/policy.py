@@ -57,8 +57,8 @@ def may_request_rereview(case) -> bool:
     return case.rereview_window_open() and not case.facts.has_rereview_request
 
 
-def rereview_window_passed(case) -> bool:
-    return case.facts.decided_at is not None and not case.rereview_window_open()
+def rereview_window_passed(case, today=None) -> bool:
+    return case.facts.decided_at is not None and not case.rereview_window_open(today)
 
 
 def meeting_recordable(case) -> bool:

@@ -79,7 +79,7 @@ def remind_deadlines(today=None) -> int:
                 subject,
                 f"案件 {case.number}（{case.institution.name}）：{deadline.label}，"
                 f"期限为 {_cn(deadline.due)}（{deadline.owner_label}办理）。"
-                + ("" if deadline.exact else "节假日数据未覆盖该年份，期限仅按周末计算。"),
+                + ("" if deadline.exact else f"期限{deadline.basis_label}。"),
                 url=reverse("appraisal:case_detail", args=[case.pk]),
                 case=case,
                 key=f"deadline-{stage}:{case.pk}:{deadline.code}:{deadline.due.isoformat()}",

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from appraisal.models import Case, CaseState
 from appraisal.rereview import services as svc
-from appraisal.workflow.deadlines import next_deadline
+from appraisal.workflow.deadlines import next_deadline, with_deadlines
+from appraisal.workflow.workdays import Basis
 from common.errors import ServiceError
 from tests import factories
 from tests.appraisal.rereview_world import decided_case
@@ -34,7 +35,7 @@ def test_window_spans_national_day_and_its_make_up_days(case_decided_on):
     # Friday 26 September 2025: Sunday 28 September and Saturday 11 October are worked,
     # 1–8 October are off: the 15th working day is Thursday 23 October (weekends only: 17th).
     case = case_decided_on(at(2025, 9, 26))
-    assert case.rereview_window_ends() == (datetime.date(2025, 10, 23), True)
+    assert case.rereview_window_ends() == (datetime.date(2025, 10, 23), Basis.OFFICIAL)
     deadline = next_deadline(case, today=datetime.date(2025, 10, 23))
     assert (deadline.code, deadline.owner, deadline.due) == (
         "request",
@@ -46,21 +47,25 @@ def test_window_spans_national_day_and_its_make_up_days(case_decided_on):
 
 def test_window_in_a_year_the_admin_entered(case_decided_on):
     case = case_decided_on(at(2027, 2, 5))
-    assert case.rereview_window_ends() == (datetime.date(2027, 2, 26), False)  # weekends only
+    # The law's days only: 除夕 5 February to 初三 8 February off (6–7 a weekend anyway).
+    assert case.rereview_window_ends() == (datetime.date(2027, 3, 1), Basis.STATUTORY)
     enter_2027()
     case = Case.objects.get(pk=case.pk)
     # Spring Festival week off, Saturday 13 February worked: the 15th day is 4 March.
-    assert case.rereview_window_ends() == (datetime.date(2027, 3, 4), True)
+    assert case.rereview_window_ends() == (datetime.date(2027, 3, 4), Basis.ENTERED)
 
 
-def test_case_page_says_when_only_weekends_were_counted(client, case_decided_on, applicant):
+def test_case_page_says_on_what_basis_the_deadline_was_counted(client, case_decided_on, applicant):
     case = case_decided_on(timezone.now())
     factories.login(client, applicant)
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert "申请复审" in page and "申请机构" in page
+    past = case_decided_on(at(2026, 11, 2))  # 15 working days, all within 2026
+    page = client.get(f"/cases/{past.pk}/").content.decode()
+    assert "2026年11月23日" in page and "（按国务院办公厅公布的放假安排计算）" in page
     future = case_decided_on(at(2027, 3, 1))
     page = client.get(f"/cases/{future.pk}/").content.decode()
-    assert "仅按周末计算" in page
+    assert "（按法定节假日计算，调休上班日尚未公布）" in page and "仅按周末计算" not in page
 
 
 def test_request_on_the_window_boundary(case_decided_on, applicant, settings):
@@ -110,7 +115,6 @@ def test_overdue_case_flagged_on_the_county_home(client, applicant, clerk, proje
 def test_a_list_of_cases_gets_the_deadlines_each_case_gets_alone(
     case_decided_on, applicant, clerk, project_a
 ):
-    from appraisal.workflow.deadlines import with_deadlines
 
     decided = case_decided_on(at(2025, 9, 26))
     submitted = factories.submitted_case(applicant, projects=[factories.same_as(project_a)])

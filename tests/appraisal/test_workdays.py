@@ -58,8 +58,9 @@ def test_an_entered_year_is_counted_by_its_schedule():
 def test_a_deadline_from_late_december_into_an_entered_year():
     # Thu 24 December 2026 + 5: 25, 28, 29, 30, 31 December → 31 December (2026 from the library).
     assert add_working_days_or_weekdays(date(2026, 12, 24), 5) == (date(2026, 12, 31), True)
-    # + 6 reaches into 2027: unknown (weekends only, flagged) until the admin enters it.
-    assert add_working_days_or_weekdays(date(2026, 12, 24), 6) == (date(2027, 1, 1), False)
+    # + 6 reaches into 2027: its notice unknown, the law's New Year's Day is skipped all the same
+    # (flagged as not final) until the admin enters the year.
+    assert add_working_days_or_weekdays(date(2026, 12, 24), 6) == (date(2027, 1, 4), False)
     enter_2027()
     assert add_working_days_or_weekdays(date(2026, 12, 24), 6) == (date(2027, 1, 4), True)
 

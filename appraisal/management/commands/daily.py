@@ -1,5 +1,6 @@
-"""The daily timer job (e.g. a systemd timer or cron at 01:00): invitations past their deadline
-lapse and alternates are called; decided cases whose re-review window has passed are closed;
+"""The daily timer job (e.g. a systemd timer or cron at 01:00): reply deadlines not yet final are
+counted again on the calendar as it stands; invitations past their deadline lapse and alternates
+are called; decided cases whose re-review window has passed are closed;
 reminders go out for lapsing invitations and for time limits near or past.
 
 Idempotent: each step finds only what is still to do, and every reminder carries a key, so a
@@ -9,6 +10,7 @@ second run the same day sends nothing twice.
 from django.core.management.base import BaseCommand
 
 from appraisal.panel.invitations import lapse_overdue
+from appraisal.panel.schedules import recount_reply_deadlines
 from appraisal.rereview.services import close_lapsed_windows
 from appraisal.workflow.reminders import remind_deadlines, remind_invitations
 
@@ -17,6 +19,7 @@ class Command(BaseCommand):
     help = "每日定时任务：邀请逾期递补、复审申请期限届满的案件办结、发送期限提醒（可重复运行）。"
 
     def handle(self, *args, **options):
+        recount_reply_deadlines(provisional_only=True)
         lapsed = lapse_overdue()
         closed = close_lapsed_windows()
         invitations = remind_invitations()
