@@ -16,13 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appraisal import access
-from appraisal.models import Case, Draw, DrawCommitment, Round, Seat
+from appraisal.models import Draw, DrawCommitment, Seat
 from appraisal.panel import algorithm as algorithm
-from appraisal.workflow.states import REVIEW
+from appraisal.panel.screening import ORDER, removed_by, screening_rows
 from appraisal.workflow.transitions import run_transition
 from appraisal.workflow.workdays import count_working_days
 from common.errors import ServiceError
-from experts.models import Expert, ExpertCreditRecord, ExpertTie, excluding_ties_sql
+from experts.models import Expert
 from portal.models import Subject, User
 from portal.notify import notify
 
@@ -34,10 +34,6 @@ WITNESS_REFUSED = (
     "监督人身份未通过验证：请核对监督人账户、密码和动态口令；"
     "监督人须为本单位的其他工作人员或本辖区的监督人账户。"
 )
-# Cases whose panel is still at work: an expert's seats on them count towards the load cap.
-# An expert's load counts the seats open on cases whose review is under way (``states.REVIEW``).
-ACTIVE_STATES = tuple(sorted(REVIEW))
-OPEN_SEAT = Seat.OPEN
 
 FILTER_LABELS = {
     "subjects": "学科领域不符（不在候选范围，仅计人数）",
@@ -71,111 +67,6 @@ def case_subject_codes(case) -> list[str]:
     return sorted(case_subjects(case))
 
 
-ORDER = ("status", "eligibility", "credit", "tie", "on_case", "load")
-
-
-def _screening_rows(case, pool_id, *, subject_ids=(), legal_seat=False, expert_ids=None):
-    """The pool's experts relevant to the case, one row per case area each covers (legal experts
-    with a legal seat: one row with no area); with ``expert_ids``, those experts, one row each.
-    A row is (id, name, legal?, area, the first filter in ORDER that removes the expert or None,
-    the pool's size).
-
-    One statement, written out: the ORM took longer to build it (a union with six subqueries)
-    than the database takes to run it, on the path a clerk waits for. Every rule of the guide is a
-    branch of one CASE, in the order of ORDER; the tables and columns are those of the models
-    (the ties' recusal windows are ``excluding_ties_sql``, beside ``tie_excludes``), and the tests
-    of every filter run it on SQLite and PostgreSQL.
-    """
-    expert, through = Expert._meta.db_table, Expert.subjects.through._meta.db_table
-    seat, round_, case_table = Seat._meta.db_table, Round._meta.db_table, Case._meta.db_table
-    credit, tie = ExpertCreditRecord._meta.db_table, ExpertTie._meta.db_table
-    columns = "e.id, e.name, e.status, e.title_level, e.declares_no_training_work, e.category, "
-    columns += "e.knows_administrative_law"
-    parts, params = [], []
-    if expert_ids is not None:
-        marks = ", ".join(["%s"] * len(expert_ids)) or "NULL"
-        parts.append(f"SELECT {columns}, NULL AS area FROM {expert} e WHERE e.id IN ({marks})")
-        params += list(expert_ids)
-    if subject_ids:
-        marks = ", ".join(["%s"] * len(subject_ids))
-        parts.append(
-            f"SELECT {columns}, es.subject_id AS area FROM {through} es "
-            f"JOIN {expert} e ON e.id = es.expert_id "
-            f"WHERE e.pool_id = %s AND es.subject_id IN ({marks})"
-        )
-        params += [pool_id, *subject_ids]
-    if legal_seat:
-        parts.append(
-            f"SELECT {columns}, NULL AS area FROM {expert} e "
-            "WHERE e.pool_id = %s AND e.category = %s"
-        )
-        params += [pool_id, Expert.Category.LEGAL]
-    if not parts:
-        return []
-    tied, tie_params = excluding_ties_sql(case.institution_id, timezone.localdate(), connection)
-    levels = ", ".join(["%s"] * len(Expert.TitleLevel.values))
-    open_seats = ", ".join(["%s"] * len(OPEN_SEAT))
-    active = ", ".join(["%s"] * len(ACTIVE_STATES))
-    sql = (
-        f"WITH relevant AS ({' UNION ALL '.join(parts)}), "
-        f"busy AS (SELECT s.expert_id FROM {seat} s "
-        f"JOIN {round_} r ON r.id = s.round_id JOIN {case_table} c ON c.id = r.case_id "
-        f"JOIN {expert} be ON be.id = s.expert_id "
-        f"WHERE be.pool_id = %s AND s.status IN ({open_seats}) AND c.state IN ({active}) "
-        "GROUP BY s.expert_id HAVING COUNT(*) >= %s) "
-        "SELECT x.id, x.name, x.category = %s, x.area, CASE "
-        # status: suspended or retired
-        "WHEN x.status <> %s THEN %s "
-        # eligibility (guide 五; Expert.eligibility_problems): an employment tie with any
-        # training institution, at any time, contradicts 五（五）
-        f"WHEN COALESCE(x.title_level, '') NOT IN ({levels}) "
-        "OR NOT x.declares_no_training_work "
-        "OR (x.category = %s AND NOT x.knows_administrative_law) "
-        f"OR x.id IN (SELECT expert_id FROM {tie} WHERE kind = %s) THEN %s "
-        # credit: any record ends the engagement (guide 九(三))
-        f"WHEN x.id IN (SELECT expert_id FROM {credit}) THEN %s "
-        # tie: a declared tie with the institution inside its recusal window (guide 六(二);
-        # docs/domain.md §回避与独立性)
-        f"WHEN x.id IN ({tied}) THEN %s "
-        # on_case: sat on this case in any round (guide 七(五))
-        f"WHEN x.id IN (SELECT s.expert_id FROM {seat} s JOIN {round_} r ON r.id = s.round_id "
-        "WHERE r.case_id = %s) THEN %s "
-        # load: open seats on cases still at work, at the cap
-        "WHEN x.id IN (SELECT expert_id FROM busy) THEN %s END, "
-        f"(SELECT COUNT(*) FROM {expert} WHERE pool_id = %s) "
-        "FROM relevant x"
-    )
-    params = [
-        *params,
-        pool_id,
-        *OPEN_SEAT,
-        *ACTIVE_STATES,
-        settings.APPRAISAL_EXPERT_LOAD_CAP,
-        Expert.Category.LEGAL,
-        Expert.Status.ACTIVE,
-        "status",
-        *Expert.TitleLevel.values,
-        Expert.Category.LEGAL,
-        ExpertTie.Kind.EMPLOYMENT,
-        "eligibility",
-        "credit",
-        *tie_params,
-        "tie",
-        case.pk,
-        "on_case",
-        "load",
-        pool_id,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _removed_by(rows) -> dict[int, tuple[str, str]]:
-    """Expert id → (the first filter that removes them, name), for the rows' removed experts."""
-    return {eid: (code, name) for eid, name, _legal, _area, code, _size in rows if code is not None}
-
-
 def screen(case, pool, subjects, legal_seat) -> Screening:
     """The candidates of ``pool`` for ``case``, and every filter with the experts it removed.
 
@@ -189,8 +80,8 @@ def screen(case, pool, subjects, legal_seat) -> Screening:
         # panel draw's mix, and a held project cannot change in the portal (TrainingProject.
         # held_cases), but its rows can be changed outside it; looked up by code
         codes.update(Subject.objects.filter(code__in=subjects).values_list("id", "code").order_by())
-    rows = _screening_rows(case, pool.pk, subject_ids=sorted(codes), legal_seat=legal_seat)
-    removed = _removed_by(rows)
+    rows = screening_rows(case, pool.pk, subject_ids=sorted(codes), legal_seat=legal_seat)
+    removed = removed_by(rows)
     # The areas each remaining expert covers, as bits (one per area), then as a shared frozenset:
     # thousands of candidates cover only a few distinct sets of areas.
     bit = {area: 1 << n for n, area in enumerate(codes)}
@@ -239,8 +130,8 @@ def screen(case, pool, subjects, legal_seat) -> Screening:
 
 def unsuitable_now(case, pool, expert_ids) -> dict[int, str]:
     """Alternates who can no longer be called (suspended, sanctioned, tied, busy), with why."""
-    rows = _screening_rows(case, pool.pk, expert_ids=list(expert_ids))
-    removed = _removed_by(rows)
+    rows = screening_rows(case, pool.pk, expert_ids=list(expert_ids))
+    removed = removed_by(rows)
     return {eid: FILTER_LABELS[code] for eid, (code, _name) in removed.items()}
 
 

@@ -92,7 +92,7 @@ def _draw(user, case, world):
         subjects=draws.case_subject_codes(case),
         legal_seat=False,
         commitment_id=commitment.pk,
-        witness=world["supervisor"],
+        witness=world["witnesses"][_current(case).bureau_id],
         witness_value="见证随机值 2026",
     )
 
@@ -180,7 +180,7 @@ def page_markers(case) -> dict[str, str]:
         "refuse": reverse("appraisal:case_refuse", args=[pk]),
         "draw_panel": reverse("appraisal:draw_panel", args=[pk]),
         "accept_result": reverse("appraisal:accept_result", args=[pk]),
-        "request_rereview": reverse("appraisal:rereview_request", args=[pk]),
+        "request_rereview": 'id="rereview-form"',
         "rereview_upload": reverse("appraisal:rereview_upload", args=[pk]),
         "refuse_rereview": reverse("appraisal:rereview_refuse", args=[pk]),
         "forward_rereview": reverse("appraisal:rereview_forward", args=[pk]),
@@ -208,7 +208,11 @@ def world(jurisdictions, indicator_template):
         "applicant": applicant,
         "clerk": clerk,
         "prefecture": prefecture,
-        "supervisor": factories.user("supervisor", bureau=changji),
+        # A witness of each bureau that draws (guide 五: the draw is witnessed).
+        "witnesses": {
+            changji.pk: factories.user("supervisor", bureau=changji),
+            zhou.pk: factories.user("supervisor", bureau=zhou),
+        },
         "roles": {
             "applicant": applicant,
             "other_institution": factories.user(
