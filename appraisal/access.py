@@ -254,8 +254,9 @@ def get_case_for_transition(user, pk, transition: str) -> Case:
     """The case, for a user who may run the action ``transition`` on it at all (the workflow
     policy's "who"): 404 if not visible, 403 for anyone else; the state is the service's to say."""
     case = get_case_for(user, pk)
-    if not policy.may_ever(user, case, transition):
-        raise PermissionDenied("您无权对该案件执行此操作。")
+    refusal = policy.who_refusal(user, case, transition)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     return case
 
 

@@ -3,7 +3,6 @@ prefecture's receipt. Thin, like views.py: read the form, call one service, show
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
@@ -16,7 +15,6 @@ from appraisal.pages.forms import (
     RereviewRequestForm,
 )
 from appraisal.rereview import services as services
-from appraisal.workflow import rules
 from common.errors import ServiceError
 from common.http import client_ip
 
@@ -165,9 +163,7 @@ def rereview_refuse(request, pk):
 @login_required
 @require_POST
 def rereview_receive(request, pk):
-    case = access.get_case_for(request.user, pk)
-    if not rules.is_prefecture_staff_over(case, request.user):
-        raise PermissionDenied("只有州教育局工作人员可以签收报送的复审申请。")
+    case = access.get_case_for_transition(request.user, pk, "receive_rereview")
     form = OptionalNoteForm(request.POST)
     return _too_long(request, form, case) or _run(
         request,

@@ -118,6 +118,9 @@ class Action:
     state_refusals: dict = field(default_factory=dict)
     # One sentence for any refusal of state or person (a step whose page says it so).
     refusal: str = ""
+    # Who is asked before the state: a step inside a state tells someone who is not its actor
+    # so, whatever the state (a transition says the state first).
+    who_first: bool = False
 
     @property
     def words(self) -> str:
@@ -193,10 +196,13 @@ ACTIONS = {
             (staff("记录鉴定活动"),),
             (Condition(meeting_recordable, recording_refusal),),
             state_refusals={s: recording_refusal for s in S if s not in RECORDING},
+            who_first=True,
         ),
-        Action("set_leader", frozenset({S.IN_REVIEW}), (staff("指定专家组组长"),)),
-        Action("fill_sheet", frozenset({S.IN_REVIEW}), (PANEL,), label="填写评分表"),
-        Action("sign_opinion", frozenset({S.IN_REVIEW}), (PANEL,)),
+        Action("set_leader", frozenset({S.IN_REVIEW}), (staff("指定专家组组长"),), who_first=True),
+        Action(
+            "fill_sheet", frozenset({S.IN_REVIEW}), (PANEL,), label="填写评分表", who_first=True
+        ),
+        Action("sign_opinion", frozenset({S.IN_REVIEW}), (PANEL,), who_first=True),
         Action(
             "draft_opinion",
             frozenset({S.IN_REVIEW}),
@@ -205,6 +211,7 @@ ACTIONS = {
                 Rule(rules.leads_current_panel, "只有教育局指定的专家组组长可以起草鉴定意见。"),
             ),
             label="起草鉴定意见",
+            who_first=True,
         ),
         Action(
             "complete_opinion",
@@ -220,6 +227,7 @@ ACTIONS = {
             (SIGNED,),
             label="确定类别并盖章",
             state_refusals={S.IN_REVIEW: NOT_ALL_SIGNED},
+            who_first=True,
         ),
         Action(
             "decide",
@@ -264,6 +272,7 @@ ACTIONS = {
             (Rule(rules.is_prefecture_staff_over, "只有州教育局工作人员可以签收报送的复审申请。"),),
             (Condition(not_received, "该复审申请已签收。"),),
             state_refusals={s: "该案件当前没有待签收的复审申请。" for s in S},
+            who_first=True,
         ),
         Action(
             "close_after_window",
@@ -315,6 +324,11 @@ def state_refusal(action_name, case) -> str | None:
     return f"案件当前状态为“{S(case.state).label}”，不能执行“{action.words}”。"
 
 
+def who_refusal(user, case, name) -> str | None:
+    """Why ``user`` is not someone who may run the action on this case at all (None if they are)."""
+    return _who_refusal(_action(name), case, user)
+
+
 def may_ever(user, case, name) -> bool:
     """Whether ``user`` is someone who may run the action on this case at all, whatever its state
     (a page answers 403 to anyone else, and a service's message to the right person)."""
@@ -326,11 +340,11 @@ def refusal(user, case, name, *, conditions=True) -> str | None:
     The state is asked first, then who, then the moment (``conditions=False``: not the moment,
     for a service that checks its own input before it)."""
     action = _action(name)
-    return (
-        state_refusal(name, case)
-        or _who_refusal(action, case, user)
-        or (_condition_refusal(action, case) if conditions else None)
-    )
+    if action.who_first:
+        first, second = _who_refusal(action, case, user), state_refusal(name, case)
+    else:
+        first, second = state_refusal(name, case), _who_refusal(action, case, user)
+    return first or second or (_condition_refusal(action, case) if conditions else None)
 
 
 def allowed(user, case, name) -> bool:
@@ -341,6 +355,8 @@ def check(user, case, name, *, conditions=True, doing="") -> None:
     """Raise ServiceError with the refusal's words unless ``user`` may run the action now
     (``doing``: the step in the service's own words, for a refusal of the state)."""
     action = _action(name)
+    if action.who_first and (who := _who_refusal(action, case, user)):
+        raise ServiceError(who)
     if doing and case.state not in action.states and not action.state_refusals:
         raise ServiceError(f"案件当前状态为“{case.state_label}”，不能{doing}。")
     reason = refusal(user, case, name, conditions=conditions)
