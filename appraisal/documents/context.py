@@ -1,7 +1,8 @@
 """The plain contexts the form templates (附件1, 附件2) take, and what every document gets.
 
 The templates read dicts and lists only, so whoever holds the data (the review, the panel opinion,
-the decision) fills them without the templates knowing its models. ``issue_document`` adds to every
+the decision) fills them without the templates knowing its models; review_context.py builds
+附件1 and 附件2 from the round's records. ``issue_document`` adds to every
 context: ``document`` (serial, verification_code), ``bureau``, ``issued_at``, ``verify_url``,
 ``qr`` (an SVG data URI of verify_url) and ``seal`` (the bureau's active seal image as a data URI).
 

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from appraisal import access
 from appraisal.models import Case, CaseState, Round, Seat
 from appraisal.models.calendar import working_calendar
-from appraisal.review.services import expert_todo
+from appraisal.review.read import expert_todo
 from appraisal.workflow.deadlines import (
     COUNTY,
     PREFECTURE,

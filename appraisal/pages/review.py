@@ -1,7 +1,7 @@
 """Review pages of a round: records, the expert's sheet, the opinion, signing, the decision.
 
 Thin, like views.py: each reads its input, asks ``access`` who may see it, calls one service of
-``services/reviews.py`` and shows its message.
+``appraisal/review/`` and shows its message.
 """
 
 from django.contrib import messages
@@ -15,7 +15,9 @@ from appraisal import access
 from appraisal.models import CaseState, MaterialKind, Opinion, ReviewSheet, Round
 from appraisal.pages.forms import ActivityForm, LeaderForm, OpinionForm, SignOpinionForm, StampForm
 from appraisal.rereview.services import opinion_standing
-from appraisal.review import services as svc
+from appraisal.review import activities, read, sheets
+from appraisal.review import decision as decisions
+from appraisal.review import opinion as opinions
 from appraisal.workflow import policy, rules
 from audit.models import Action
 from common.errors import ServiceError
@@ -36,7 +38,7 @@ def review_records(request, pk):
     """The round's activity records; its bureau's clerks add to them."""
     round = _round_for_panel_or_staff(request.user, pk)
     may_record = rules.is_round_staff(round, request.user)
-    kinds = svc.recordable_kinds(round.case, round)
+    kinds = activities.recordable_kinds(round.case, round)
     # With nothing recordable the form offers every kind, and the service says why it refuses.
     form = ActivityForm(request.POST or None, kinds=kinds or None)
     if request.method == "POST":
@@ -44,7 +46,7 @@ def review_records(request, pk):
             raise PermissionDenied("只有组织本轮鉴定的教育局工作人员可以记录鉴定活动。")
         if form.is_valid():
             try:
-                svc.record_activity(
+                activities.record_activity(
                     request.user,
                     round,
                     **form.cleaned_data,
@@ -128,7 +130,7 @@ def _sheet_row(project, dimensions, answer, typed=None) -> dict:
     # A saved draft that cannot be submitted yet says so by its own vote, not only at the top.
     missing = ""
     if answer is not None and typed is None and not answer.sheet.is_submitted:
-        missing = {"vote": "尚未表决", "reasons": "尚未写明理由", "": ""}[svc.answer_gap(answer)]
+        missing = {"vote": "尚未表决", "reasons": "尚未写明理由", "": ""}[sheets.answer_gap(answer)]
     return {
         "project": project,
         "answer": answer,
@@ -151,11 +153,11 @@ def _sheet_row(project, dimensions, answer, typed=None) -> dict:
 def sheet(request, pk):
     """The expert's own sheet: tick signs, give evidence, vote; save a draft or submit."""
     round = access.get_round_for(request.user, pk)
-    if svc.seat_of(request.user, round) is None:
+    if read.seat_of(request.user, round) is None:
         raise PermissionDenied("您不是本轮专家组成员（或未接受邀请）。")
     case = round.case
     try:
-        own = svc.sheet_for(request.user, round)
+        own = sheets.sheet_for(request.user, round)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("appraisal:case_detail", pk=case.pk)
@@ -167,7 +169,7 @@ def sheet(request, pk):
         action = request.POST.get("action", "save")
         typed = answers_from_post(request.POST, projects, dimensions)
         try:
-            svc.save_sheet(request.user, round, answers=typed, ip=client_ip(request))
+            sheets.save_sheet(request.user, round, answers=typed, ip=client_ip(request))
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
@@ -177,7 +179,7 @@ def sheet(request, pk):
                         raise ServiceError(
                             "草稿已保存。提交前请勾选“确认提交”：提交后评分表不能再修改。"
                         )
-                    svc.submit_sheet(request.user, round, ip=client_ip(request))
+                    sheets.submit_sheet(request.user, round, ip=client_ip(request))
                     messages.success(request, "评分表已提交，附件1已出具。")
                 else:
                     messages.success(request, "草稿已保存，规则提示的类别已更新。")
@@ -215,7 +217,9 @@ def set_leader(request, pk):
     form = LeaderForm(request.POST)
     if form.is_valid():
         try:
-            svc.set_leader(request.user, round, form.cleaned_data["seat"], ip=client_ip(request))
+            opinions.set_leader(
+                request.user, round, form.cleaned_data["seat"], ip=client_ip(request)
+            )
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
@@ -233,17 +237,17 @@ def _opinion(round) -> Opinion | None:
 def opinion_edit(request, pk):
     """The leader drafts (or revises) the opinion; the results come from the sheets."""
     round = access.get_round_for(request.user, pk)
-    seat = svc.seat_of(request.user, round)
+    seat = read.seat_of(request.user, round)
     opinion = _opinion(round)
     if seat is None or opinion is None or opinion.leader_id != seat.pk:
         raise PermissionDenied("只有教育局指定的专家组组长可以起草鉴定意见。")
-    problems = svc.opinion_problems(round)
+    problems = opinions.opinion_problems(round)
     if problems:  # the page shows every member's vote and reasons: not before all are in
         messages.info(request, "全部评分表提交后方可起草鉴定意见：" + "".join(problems))
         return redirect("appraisal:case_detail", pk=round.case_id)
     first = ReviewSheet.objects.filter(round=round).select_related("template").first()
     names = [d.name for d in first.template.dimensions.order_by("order", "id")] if first else []
-    results, dissent = svc.tally(round)
+    results, dissent = opinions.tally(round)
     ties = [r for r in results if r["tie"]]
     initial = {"reasoning": opinion.reasoning}
     for i, name in enumerate(names):
@@ -260,7 +264,7 @@ def opinion_edit(request, pk):
         refused = f"案件当前为“{round.case.state_label}”，鉴定意见已不能修改，本次未作更改。"
     elif request.method == "POST" and form.is_valid():
         try:
-            svc.save_opinion(
+            opinions.save_opinion(
                 request.user,
                 round,
                 reasoning=form.cleaned_data["reasoning"],
@@ -281,7 +285,7 @@ def opinion_edit(request, pk):
             "case": round.case,
             "opinion": opinion,
             "form": form,
-            "problems": svc.opinion_problems(round),
+            "problems": opinions.opinion_problems(round),
             "results": results,
             "dissent": dissent,
             "sheets": ReviewSheet.objects.filter(round=round, submitted_at__isnull=False)
@@ -297,7 +301,7 @@ def opinion_edit(request, pk):
 def opinion_sign(request, pk):
     """The exact text and results being signed, the signatures (valid or void), and the form."""
     round = _round_for_panel_or_staff(request.user, pk)
-    seat = svc.seat_of(request.user, round)
+    seat = read.seat_of(request.user, round)
     opinion = _opinion(round)
     form = SignOpinionForm(
         request.POST or None, initial={"content_hash": opinion.content_hash if opinion else ""}
@@ -307,7 +311,7 @@ def opinion_sign(request, pk):
             raise PermissionDenied("只有本轮专家组成员可以签署鉴定意见。")
         if form.is_valid():
             try:
-                svc.sign_opinion(
+                opinions.sign_opinion(
                     request.user,
                     round,
                     reauth=form.cleaned_data["reauth"],
@@ -326,7 +330,7 @@ def opinion_sign(request, pk):
             form.data = form.data.copy()
             form.data["content_hash"] = opinion.content_hash
             form.data.pop("confirm", None)
-    state = svc.review_state(round)
+    state = read.review_state(round)
     signed_now = bool(
         opinion
         and seat
@@ -368,7 +372,7 @@ def decision(request, pk):
         messages.error(request, "本轮鉴定尚无鉴定意见，不能确定类别。")
     elif request.method == "POST" and form.is_valid():
         try:
-            svc.stamp_decision(
+            decisions.stamp_decision(
                 request.user,
                 round,
                 categories=form.categories(),
@@ -391,8 +395,8 @@ def decision(request, pk):
             "opinion": opinion,
             "form": form,
             "may_stamp": policy.may_ever(request.user, round.case, "stamp"),
-            "no_meeting": svc.NO_MEETING if not svc.held_meeting(round) else "",
-            **svc.review_state(round),
+            "no_meeting": activities.NO_MEETING if not activities.held_meeting(round) else "",
+            **read.review_state(round),
         },
     )
 
@@ -434,8 +438,8 @@ def review_context(user, case) -> dict:
                     }
                 )
             continue
-        state = svc.review_state(round)
-        seat = svc.seat_of(user, round)
+        state = read.review_state(round)
+        seat = read.seat_of(user, round)
         opinion = state["opinion"]
         current = case.current_round.pk == round.pk
         state.update(

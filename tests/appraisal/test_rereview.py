@@ -443,7 +443,7 @@ def test_full_lifecycle_through_both_rounds(
     from pypdf import PdfReader
 
     from appraisal.models import Decision
-    from appraisal.review import services as reviews
+    from appraisal.review import decision as decisions
     from tests.appraisal.rereview_world import grant_stamp, panel, sign_round
 
     case = decided_case(applicant, clerk, projects=[project_a], vote="academic")
@@ -462,9 +462,9 @@ def test_full_lifecycle_through_both_rounds(
     assert state(case) == CaseState.OPINION_SIGNED
     # The county holds no seal over the prefecture's round.
     with pytest.raises(ServiceError):
-        reviews.stamp_decision(grant_stamp(clerk), second, reauth=factories.PASSWORD)
+        decisions.stamp_decision(grant_stamp(clerk), second, reauth=factories.PASSWORD)
     assert state(case) == CaseState.OPINION_SIGNED
-    decision = reviews.stamp_decision(
+    decision = decisions.stamp_decision(
         grant_stamp(prefecture_clerk), second, reauth=factories.PASSWORD
     )
     case = Case.objects.get(pk=case.pk)
@@ -569,7 +569,7 @@ def test_a_county_opinion_says_whether_it_still_stands(
     from django.core.cache import cache
 
     from appraisal.models import Decision
-    from appraisal.review import services as reviews
+    from appraisal.review import decision as decisions
     from tests.appraisal.rereview_world import grant_stamp, panel, sign_round
 
     cache.clear()  # the verification page's rate limit
@@ -589,7 +589,7 @@ def test_a_county_opinion_says_whether_it_still_stands(
     assert "已对该鉴定结果申请复审" in _standing(client, county)  # the re-review under way
     second = sign_round(prefecture_clerk, case, vote="non_academic")
     assert "已对该鉴定结果申请复审" in _standing(client, county)
-    final = reviews.stamp_decision(
+    final = decisions.stamp_decision(
         grant_stamp(prefecture_clerk), second, reauth=factories.PASSWORD
     ).document
 

@@ -18,7 +18,8 @@ from appraisal.models import (
     ReviewSheet,
     Signature,
 )
-from appraisal.review import services as svc
+from appraisal.review import decision as decisions
+from appraisal.review import opinion as opinions
 from tests import factories
 
 from .test_reviews import drafted, fill, grant_stamp, in_review
@@ -198,7 +199,7 @@ def test_signing_after_the_text_changed_offers_the_new_text(
     opinion = drafted(review, clerk, indicator_template)
     factories.login(client, seats[1].expert.user)
     stale = {"content_hash": opinion.content_hash, "confirm": "on", "reauth": PW}
-    changed = svc.save_opinion(seats[0].expert.user, round, reasoning="修改后的理由。")
+    changed = opinions.save_opinion(seats[0].expert.user, round, reasoning="修改后的理由。")
     page = client.post(url("opinion_sign", round), stale)
     html = page.content.decode()
     assert "已被修改" in html and not Signature.objects.exists()
@@ -215,7 +216,7 @@ def test_signing_after_the_text_changed_offers_the_new_text(
 def test_void_signatures_are_shown_as_void(client, review, clerk, indicator_template):
     case, round, seats = review
     opinion = drafted(review, clerk, indicator_template)
-    svc.sign_opinion(seats[1].expert.user, round, reauth=PW, content_hash=opinion.content_hash)
+    opinions.sign_opinion(seats[1].expert.user, round, reauth=PW, content_hash=opinion.content_hash)
     factories.login(client, seats[0].expert.user)
     names = [d.name for d in indicator_template.dimensions.order_by("order", "id")]
     findings = {f"finding_{i}": f"{name}的鉴定情况。" for i, name in enumerate(names)}
@@ -241,7 +242,7 @@ def test_on_a_tie_the_leader_records_the_result_the_panel_settled_on(
         ["academic", "non_academic", "academic", "non_academic"],
         indicator_template,
     )
-    svc.set_leader(clerk, round, seats[0].pk)
+    opinions.set_leader(clerk, round, seats[0].pk)
     project = accepted_case.projects.get()
     factories.login(client, seats[0].expert.user)
     html = client.get(url("opinion_edit", round)).content.decode()
@@ -276,7 +277,7 @@ def test_the_leader_drafts_only_once_every_sheet_is_in(client, review, clerk, in
     from .test_reviews import fill
 
     case, round, seats = review
-    svc.set_leader(clerk, round, seats[0].pk)
+    opinions.set_leader(clerk, round, seats[0].pk)
     fill(seats[1], round, case, indicator_template, "non_academic", reasons="以游戏为主，不排名。")
     factories.login(client, seats[0].expert.user)
     response = client.get(url("opinion_edit", round), follow=True)
@@ -295,7 +296,7 @@ def test_stamp_page_issues_opinion_verifiable_and_signed(
     case, round, seats = review
     opinion = drafted(review, clerk, indicator_template)
     for seat in seats:
-        svc.sign_opinion(seat.expert.user, round, reauth=PW, content_hash=opinion.content_hash)
+        opinions.sign_opinion(seat.expert.user, round, reauth=PW, content_hash=opinion.content_hash)
     project = case.projects.get()
     data = {f"category_{project.pk}": "academic", "reason": "", "reauth": PW}
     # Another county: not found. No permission: a message on the page.
@@ -372,12 +373,12 @@ def test_the_expert_home_says_what_waits_on_each_member(client, review, clerk, i
     assert "填写评分表" not in todo(leader) and "起草鉴定意见" not in todo(leader)
     for seat in seats[1:]:
         fill(seat, round, case, indicator_template, "academic")
-    svc.set_leader(clerk, round, leader.pk)
+    opinions.set_leader(clerk, round, leader.pk)
     assert "起草鉴定意见" in todo(leader)
     assert "暂无需要您办理的事项" in todo(member)
-    opinion = svc.save_opinion(leader.expert.user, round, reasoning="以讲授和练习为主。")
+    opinion = opinions.save_opinion(leader.expert.user, round, reasoning="以讲授和练习为主。")
     assert f"核对并签署鉴定意见（第{opinion.revision}版）" in todo(member)
-    svc.sign_opinion(member.expert.user, round, reauth=PW, content_hash=opinion.content_hash)
+    opinions.sign_opinion(member.expert.user, round, reauth=PW, content_hash=opinion.content_hash)
     assert "签署" not in todo(member) and "暂无需要您办理的事项" in todo(member)
     assert "核对并签署" in todo(leader)
 
@@ -390,7 +391,7 @@ def test_posting_to_a_concluded_round_says_why_nothing_happened(
     case, round, seats = review
     opinion = drafted(review, clerk, indicator_template)
     all_sign(review, opinion)
-    svc.stamp_decision(grant_stamp(clerk), round, reauth=PW)
+    decisions.stamp_decision(grant_stamp(clerk), round, reauth=PW)
     factories.login(client, seats[0].expert.user)
     signed = client.post(
         url("opinion_sign", round),

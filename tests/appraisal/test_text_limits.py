@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from appraisal.models import Case, IssuedDocument
-from appraisal.review import services as svc
+from appraisal.review import sheets
 from common.errors import ServiceError
 from institutions.models import InstitutionCreditMark
 from tests import factories
@@ -49,5 +49,5 @@ def test_the_reasons_for_a_vote_have_a_limit(accepted_case, clerk, pool, indicat
     project = accepted_case.projects.get()
     answers = {project.pk: {"vote": "academic", "reasons": "由" * 2001}}
     with pytest.raises(ServiceError, match="表决理由不能超过 2000 个字（现有 2001 个）"):
-        svc.save_sheet(seats[0].expert.user, round, answers=answers)
-    assert not svc.sheet_for(seats[0].expert.user, round).answers.exists()
+        sheets.save_sheet(seats[0].expert.user, round, answers=answers)
+    assert not sheets.sheet_for(seats[0].expert.user, round).answers.exists()
