@@ -27,7 +27,10 @@ from appraisal.filing import cases
 from appraisal.filing.materials import upload_material
 from appraisal.panel import draws, invitations
 from appraisal.rereview import services as rereview
-from appraisal.review import services as reviews
+from appraisal.review import activities, sheets
+from appraisal.review import decision as decisions
+from appraisal.review import opinion as opinions
+from appraisal.review import read as review_read
 
 from .models import (
     Case,
@@ -242,15 +245,15 @@ def _review(turn):
     opinion, and every member's signature; what is already done is left as it is."""
     case, s = turn.case, turn.script
     round = case.current_round
-    if not reviews.held_meeting(round):
-        reviews.record_activity(
+    if not activities.held_meeting(round):
+        activities.record_activity(
             turn.staff(),
             round,
             kind=ReviewActivity.Kind.OPENING_MEETING,
             date=timezone.localdate(),
             **s.meeting(round, turn.staff()),
         )
-    seats = reviews.accepted_seats(round)
+    seats = review_read.accepted_seats(round)
     done = set(
         ReviewSheet.objects.filter(round=round, submitted_at__isnull=False).values_list(
             "seat_id", flat=True
@@ -261,26 +264,26 @@ def _review(turn):
         if seat.pk not in done:
             answer = {"ticked": ticked, "vote": s.vote, "reasons": s.vote_reasons}
             answers = {p.pk: answer for p in case.projects.all()}
-            reviews.save_sheet(seat.expert.user, round, answers=answers)
-            reviews.submit_sheet(seat.expert.user, round)
+            sheets.save_sheet(seat.expert.user, round, answers=answers)
+            sheets.submit_sheet(seat.expert.user, round)
     opinion = Opinion.objects.filter(round=round).first()
     if opinion is None or opinion.leader_id is None:
-        opinion = reviews.set_leader(turn.staff(), round, seats[0].pk)
+        opinion = opinions.set_leader(turn.staff(), round, seats[0].pk)
     if not opinion.is_drafted:
         leader = next(seat for seat in seats if seat.pk == opinion.leader_id)
-        opinion = reviews.save_opinion(
+        opinion = opinions.save_opinion(
             leader.expert.user, round, reasoning=s.reasoning, findings=s.findings
         )
     signed = set(opinion.valid_signatures().values_list("seat_id", flat=True))
     for seat in seats:
         if seat.pk not in signed:
-            reviews.sign_opinion(
+            opinions.sign_opinion(
                 seat.expert.user, round, reauth=turn.password, content_hash=opinion.content_hash
             )
 
 
 def _stamp(turn):
-    reviews.stamp_decision(turn.actor, turn.case.current_round, reauth=turn.password)
+    decisions.stamp_decision(turn.actor, turn.case.current_round, reauth=turn.password)
 
 
 def _request_rereview(turn):

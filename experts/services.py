@@ -14,7 +14,7 @@ from appraisal.models import Seat
 from appraisal.workflow.states import REVIEW
 from audit.models import Action
 from common.errors import ServiceError
-from portal.notify import bureau_staff, notify
+from portal.notify import bureau_staff, notify_from
 
 from . import sheets
 from .models import Expert, ExpertCreditRecord, ExpertTie
@@ -174,12 +174,10 @@ def tell_rounds_at_work(expert):
     included; the bureaus running them are told which seats to deal with."""
     for seat in seats_at_work(expert):
         round, case = seat.round, seat.round.case
-        notify(
+        notify_from(
+            "expert_credit_seat",
             bureau_staff(round.bureau, round.staff_role),
-            f"专家组成员已记入信用管理记录：{case.number}",
-            f"{expert.name}（{round.get_number_display()}席位{seat.position}，"
-            f"{seat.get_status_display()}）已记入专家信用管理记录。依指南九（三），不再聘请其继续参与"
-            "鉴定工作，请依规处理该席位。",
+            {"expert": expert, "round": round, "seat": seat},
             url=reverse("appraisal:case_detail", args=[case.pk]),
             case=case,
         )

@@ -2,6 +2,7 @@
 
 ``notify`` is called inside the transaction of the action it reports; the rows commit with it, and the
 e-mails go out only once the change is committed (a rolled-back action sends nothing).
+``notify_from`` takes the words from a template in templates/notifications/.
 """
 
 import logging
@@ -9,6 +10,8 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import timezone
 
 from .models import Notification, User
@@ -51,6 +54,22 @@ def notify(
     if ids and not settings.PORTAL_MAIL_IN_WORKER:
         transaction.on_commit(lambda: send_notification_mail(ids))
     return created
+
+
+def notify_from(
+    template_name: str, recipients, context: dict, *, url: str = "", case=None, key: str = ""
+) -> list[Notification]:
+    """``notify`` with the words of templates/notifications/<template_name>.txt: its first line
+    that is not blank is the subject, the rest the body (blank lines around it dropped). Plain
+    text in the Django template language, not HTML-escaped; ``case`` is in the context too."""
+    text = render_notification(template_name, {"case": case, **context})
+    subject, _, body = text.strip().partition("\n")
+    return notify(recipients, subject.strip(), body.strip(), url=url, case=case, key=key)
+
+
+def render_notification(template_name: str, context: dict) -> str:
+    template = get_template(f"notifications/{template_name}.txt").template
+    return template.render(Context(context, autoescape=False))
 
 
 def pending_mail_ids(since):

@@ -267,8 +267,8 @@ def opening_meeting(clerk, round):
     """The round's opening meeting with its policy briefing (guide 七(三)), as the clerk records it."""
     from django.utils import timezone
 
-    from appraisal.review import services as reviews
+    from appraisal.review import activities
 
-    return reviews.record_activity(
+    return activities.record_activity(
         clerk, round, kind="opening_meeting", date=timezone.localdate(), **MEETING
     )

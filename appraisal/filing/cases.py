@@ -14,9 +14,8 @@ from appraisal.workflow.deadlines import next_deadline
 from appraisal.workflow.states import RELEASED
 from appraisal.workflow.transitions import log_step, run_transition
 from common.errors import ServiceError
-from common.text import as_sentence
 from institutions.models import TrainingProject
-from portal.notify import bureau_staff, institution_members, notify
+from portal.notify import bureau_staff, institution_members, notify_from
 
 CASE_COUNTER = "case"
 
@@ -106,8 +105,14 @@ def case_url(case) -> str:
     return reverse("appraisal:case_detail", args=[case.pk])
 
 
-def tell_institution(case, subject, body):
-    notify(institution_members(case.institution), subject, body, url=case_url(case), case=case)
+def tell_institution(case, template_name, **context):
+    notify_from(
+        template_name,
+        institution_members(case.institution),
+        context,
+        url=case_url(case),
+        case=case,
+    )
 
 
 def submit_case(user, case_id, *, ip=None) -> Case:
@@ -122,11 +127,10 @@ def submit_case(user, case_id, *, ip=None) -> Case:
 
     def after(case, log):
         again = CaseLog.objects.filter(case=case, transition="return_for_completion").exists()
-        notify(
+        notify_from(
+            "case_submitted",
             bureau_staff(case.bureau),
-            f"{'补正后重新提交' if again else '新的鉴定申请'}待受理：{case.number}",
-            f"{case.institution.name}{'已补正并重新提交' if again else '提交了'}鉴定申请 {case.number}，"
-            "请审查材料并受理、退回补正或不予受理。",
+            {"again": again},
             url=case_url(case),
             case=case,
         )
@@ -137,10 +141,10 @@ def submit_case(user, case_id, *, ip=None) -> Case:
 def withdraw_case(user, case_id, *, reason: str = "", ip=None) -> Case:
     def after(case, log):
         if log.source == CaseState.SUBMITTED:
-            notify(
+            notify_from(
+                "case_withdrawn",
                 bureau_staff(case.bureau),
-                f"申请已撤回：{case.number}",
-                f"{case.institution.name}撤回了鉴定申请 {case.number}。{reason}",
+                {"reason": reason},
                 url=case_url(case),
                 case=case,
             )
@@ -169,14 +173,7 @@ def return_case(user, case_id, *, missing_kinds, note: str, ip=None) -> Case:
             context={**_notice_context(case), "missing": missing_labels, "note": note},
             user=user,
         )
-        tell_institution(
-            case,
-            f"鉴定申请需补正：{case.number}",
-            "县（市）教育局要求补正："
-            + "、".join(missing_labels)
-            + (f"。{as_sentence(note)}" if note else "。")
-            + "请补正后重新提交。",
-        )
+        tell_institution(case, "case_returned", missing=missing_labels, note=note)
 
     return run_transition(
         case_id,
@@ -204,9 +201,7 @@ def accept_case(user, case_id, *, note: str = "", ip=None) -> Case:
             user=user,
             round=case.rounds.get(number=1),
         )
-        tell_institution(
-            case, f"鉴定申请已受理：{case.number}", "受理通知书已出具，可在案件页面下载。"
-        )
+        tell_institution(case, "case_accepted")
 
     return run_transition(case_id, user, "accept", note=note.strip(), ip=ip, after=after)
 
@@ -230,9 +225,7 @@ def refuse_case(user, case_id, *, reason: str, ip=None) -> Case:
             },
             user=user,
         )
-        tell_institution(
-            case, f"鉴定申请不予受理：{case.number}", f"不予受理的理由：{as_sentence(reason)}"
-        )
+        tell_institution(case, "case_refused", reason=reason)
 
     return run_transition(case_id, user, "refuse", note=reason, ip=ip, after=after)
 

@@ -18,8 +18,8 @@ from appraisal.models.rereview import DECLARATION_TEXT
 from appraisal.workflow import policy
 from appraisal.workflow.transitions import lock_case, log_step, run_transition
 from common.errors import ServiceError
-from common.text import as_sentence, cn_date
-from portal.notify import bureau_staff, institution_members, notify
+from common.text import cn_date
+from portal.notify import bureau_staff, institution_members, notify_from
 
 
 def case_url(case) -> str:
@@ -86,13 +86,8 @@ def request_rereview(user, case_id, *, reasons: str, declared: bool, files=(), i
                 rereview=request,
             )
         made["request"] = request
-        notify(
-            bureau_staff(case.bureau),
-            f"复审申请待审核：{case.number}",
-            f"{case.institution.name}对案件 {case.number} 的鉴定结论提出复审申请，"
-            "请审核后批准报送州教育局，或写明理由不予批准。",
-            url=case_url(case),
-            case=case,
+        notify_from(
+            "rereview_requested", bureau_staff(case.bureau), {}, url=case_url(case), case=case
         )
 
     run_transition(
@@ -126,13 +121,7 @@ def accept_result(user, case_id, *, ip=None):
     """The institution accepts the county's result: the case closes."""
 
     def after(case, log):
-        notify(
-            bureau_staff(case.bureau),
-            f"机构接受鉴定结论，案件办结：{case.number}",
-            f"{case.institution.name}接受案件 {case.number} 的鉴定结论，不申请复审，案件已办结。",
-            url=case_url(case),
-            case=case,
-        )
+        notify_from("result_accepted", bureau_staff(case.bureau), {}, url=case_url(case), case=case)
 
     return run_transition(case_id, user, "accept_result", ip=ip, after=after)
 
@@ -213,27 +202,17 @@ def _handle(user, case_id, name, *, opinion: str, approved: bool, ip=None):
         request.save()
         made["request"] = request
         if approved:
-            notify(
+            notify_from(
+                "rereview_forwarded_to_prefecture",
                 bureau_staff(case.bureau.prefecture, "prefecture"),
-                f"县（市）报送的复审申请待签收：{case.number}",
-                f"{case.bureau.bureau_name}批准了{case.institution.name}的复审申请（案件 {case.number}）"
-                "并报送州教育局，请签收后抽取复审专家组。",
+                {},
                 url=case_url(case),
                 case=case,
             )
-            tell = (
-                "复审申请已批准并报送州教育局",
-                "县（市）教育局已批准您的复审申请，报送州教育局组织复审。",
-            )
-        else:
-            tell = (
-                "复审申请不予批准",
-                f"县（市）教育局不予批准您的复审申请，理由：{as_sentence(opinion)}原鉴定结论为最终结论。",
-            )
-        notify(
+        notify_from(
+            "rereview_forwarded" if approved else "rereview_refused",
             institution_members(case.institution),
-            f"{tell[0]}：{case.number}",
-            tell[1],
+            {"reason": opinion},
             url=case_url(case),
             case=case,
         )
@@ -273,10 +252,10 @@ def receive_rereview(user, case_id, *, note: str = "", ip=None):
         request.receipt_note = (note or "").strip()[:200]
         request.save(update_fields=["received_by", "received_at", "receipt_note"])
         log_step(case, "receive_rereview", user, note=request.receipt_note, ip=ip)
-        notify(
+        notify_from(
+            "rereview_received",
             bureau_staff(case.bureau) + institution_members(case.institution),
-            f"州教育局已签收复审申请：{case.number}",
-            f"州教育局已签收案件 {case.number} 的复审申请及材料，将抽取复审专家组进行二次鉴定。",
+            {},
             url=case_url(case),
             case=case,
         )
@@ -294,10 +273,10 @@ def close_lapsed_windows(today=None) -> list:
             continue
 
         def after(case, log):
-            notify(
+            notify_from(
+                "case_closed_after_window",
                 institution_members(case.institution) + bureau_staff(case.bureau),
-                f"案件已办结：{case.number}",
-                f"案件 {case.number} 的复审申请期限已届满，鉴定结论生效，案件办结。",
+                {},
                 url=case_url(case),
                 case=case,
             )

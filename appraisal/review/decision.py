@@ -18,7 +18,7 @@ from appraisal.workflow import policy
 from appraisal.workflow.transitions import run_transition
 from audit.models import Action
 from common.errors import ServiceError
-from portal.notify import bureau_staff, institution_members, notify
+from portal.notify import bureau_staff, institution_members, notify_from
 from portal.reauth import check_reauth
 
 # The transition that makes a round's decision take effect: the county's decides the case (a
@@ -111,38 +111,28 @@ def stamp_decision(
                 serial=decision.document.serial,
                 results={r["name"]: r["category"] for r in results},
             )
-            lines = "；".join(f"{r['name']}：{CATEGORY_LABELS[r['category']]}" for r in results)
-            serial = decision.document.serial
-            if round.number == Round.PREFECTURE:  # the re-review's result ends the case
-                subject = f"复审结论已出具，案件办结：{case.number}"
-                told = (
-                    f"{round.bureau.bureau_name}的复审鉴定结果：{lines}。此为最终结论，案件已办结。"
-                    f"鉴定意见书（{serial}）可在案件页面下载。"
+            told = {
+                "bureau": round.bureau,
+                "serial": decision.document.serial,
+                "results": [
+                    {"name": r["name"], "label": CATEGORY_LABELS[r["category"]]} for r in results
+                ],
+            }
+            url = case_url(case)
+            final = round.number == Round.PREFECTURE  # the re-review's result ends the case
+            if final:
+                notify_from(
+                    "decision_final_to_county", bureau_staff(case.bureau), told, url=url, case=case
                 )
-                notify(
-                    bureau_staff(case.bureau),
-                    subject,
-                    f"{round.bureau.bureau_name}对案件 {case.number} 的复审鉴定结论：{lines}。"
-                    f"鉴定意见书（{serial}）为最终结论，案件已办结。",
-                    url=case_url(case),
-                    case=case,
-                )
-            else:
-                subject = f"鉴定结论已出具：{case.number}"
-                told = (
-                    f"鉴定结果：{lines}。鉴定意见书（{serial}）可在案件页面下载。"
-                    "对结论有不同意见的，可在规定期限内申请复审。"
-                )
-            notify(
-                institution_members(case.institution), subject, told, url=case_url(case), case=case
-            )
-            notify(
-                [s.expert.user for s in seats],
-                f"鉴定结论已出具：{case.number}",
-                f"案件 {case.number} 的鉴定意见书已盖章出具（{serial}）。",
-                url=case_url(case),
+            notify_from(
+                "decision_final" if final else "decision_issued",
+                institution_members(case.institution),
+                told,
+                url=url,
                 case=case,
             )
+            panel = [s.expert.user for s in seats]
+            notify_from("decision_to_panel", panel, told, url=url, case=case)
 
         run_transition(
             case.pk,

@@ -15,7 +15,7 @@ from appraisal.workflow import policy
 from appraisal.workflow.transitions import log_step, run_transition
 from audit.models import Action
 from common.errors import ServiceError
-from portal.notify import bureau_staff, notify
+from portal.notify import bureau_staff, notify_from
 from portal.reauth import check_reauth
 
 
@@ -44,13 +44,7 @@ def set_leader(user, round, seat_id, *, ip=None) -> Opinion:
             data={"seat": seat.pk},
             ip=ip,
         )
-        notify(
-            [seat.expert.user],
-            f"您被指定为专家组组长：{case.number}",
-            "专家组成员均提交评分表后，请在案件页面起草鉴定意见。",
-            url=case_url(case),
-            case=case,
-        )
+        notify_from("leader_appointed", [seat.expert.user], {}, url=case_url(case), case=case)
     return opinion
 
 
@@ -188,20 +182,9 @@ def save_opinion(
             )
             voided = [s.expert.user for s in seats if s.pk in signed and s.pk != seat.pk]
             unsigned = [s.expert.user for s in seats if s.pk not in signed and s.pk != seat.pk]
-            notify(
-                voided,
-                f"鉴定意见已修改，请重新签署：{case.number}",
-                f"组长修改了鉴定意见（第{opinion.revision}版），您此前的签名已作废，请核对后重新签署。",
-                url=case_url(case),
-                case=case,
-            )
-            notify(
-                unsigned,
-                f"鉴定意见已修改，请核对后签署：{case.number}",
-                f"组长修改了鉴定意见（现为第{opinion.revision}版），请核对全文和结果后在线签署。",
-                url=case_url(case),
-                case=case,
-            )
+            told = {"opinion": opinion}
+            notify_from("opinion_revised_signed", voided, told, url=case_url(case), case=case)
+            notify_from("opinion_revised_unsigned", unsigned, told, url=case_url(case), case=case)
         else:
             log_step(
                 case,
@@ -212,10 +195,10 @@ def save_opinion(
                 ip=ip,
             )
             if before is None:
-                notify(
+                notify_from(
+                    "opinion_drafted",
                     [s.expert.user for s in seats if s.pk != seat.pk],
-                    f"鉴定意见待签署：{case.number}",
-                    "组长已起草鉴定意见，请核对全文和结果后在线签署。",
+                    {},
                     url=case_url(case),
                     case=case,
                 )
@@ -269,10 +252,10 @@ def sign_opinion(
             run_transition(
                 case.pk, user, "complete_opinion", note="专家组全体成员已签署鉴定意见。", ip=ip
             )
-            notify(
+            notify_from(
+                "opinion_fully_signed",
                 bureau_staff(round.bureau, round.staff_role),
-                f"鉴定意见已全部签署：{case.number}",
-                f"案件 {case.number} 的鉴定意见已由专家组全体成员签署，请确定类别并盖章。",
+                {},
                 url=case_url(case),
                 case=case,
             )

@@ -21,7 +21,7 @@ from appraisal.review.rounds import case_url, lock_round, own_seat
 from appraisal.workflow import policy
 from appraisal.workflow.transitions import log_step
 from common.errors import ServiceError
-from portal.notify import bureau_staff, notify
+from portal.notify import bureau_staff, notify_from
 
 
 def sheet_for(user, round) -> ReviewSheet:
@@ -209,10 +209,10 @@ def submit_sheet(user, round, *, ip=None) -> ReviewSheet:
         if submitted == len(seats):
             opinion = Opinion.objects.filter(round=round).select_related("leader__expert").first()
             leader = [opinion.leader.expert.user] if opinion and opinion.leader else []
-            notify(
+            notify_from(
+                "sheets_all_submitted",
                 bureau_staff(round.bureau, round.staff_role) + leader,
-                f"评分表已全部提交：{case.number}",
-                f"案件 {case.number} 的专家组成员均已提交评分表，可由组长起草鉴定意见。",
+                {},
                 url=case_url(case),
                 case=case,
             )

@@ -10,7 +10,7 @@ from django.utils import timezone
 from appraisal.models import Case, CaseState, Seat
 from appraisal.workflow import deadlines
 from appraisal.workflow.states import OPEN
-from portal.notify import bureau_staff, institution_members, notify
+from portal.notify import bureau_staff, institution_members, notify_from
 
 # Remind this many calendar days ahead (and again once overdue).
 SOON_DAYS = 2
@@ -26,10 +26,6 @@ def _owners(case, deadline):
     return []  # the experts' replies are reminded seat by seat
 
 
-def _cn(day) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def remind_invitations(today=None) -> int:
     """Experts whose invitation lapses today or tomorrow, not yet answered."""
     today = today or timezone.localdate()
@@ -43,11 +39,10 @@ def remind_invitations(today=None) -> int:
             continue
         case = seat.round.case
         sent += len(
-            notify(
+            notify_from(
+                "invitation_reply_soon",
                 [seat.expert.user],
-                f"鉴定邀请即将逾期：{case.number}",
-                f"您尚未答复案件 {case.number} 的鉴定邀请，答复期限为 "
-                f"{timezone.localtime(seat.reply_by):%Y年%m月%d日 %H:%M}，逾期将由候补专家递补。",
+                {"seat": seat},
                 url=reverse("appraisal:invitation", args=[seat.pk]),
                 case=case,
                 key=f"reply-soon:{seat.pk}",
@@ -68,18 +63,23 @@ def remind_deadlines(today=None) -> int:
         if deadline is None or deadline.owner == deadlines.EXPERTS:
             continue
         if deadline.overdue:
-            stage, subject = "overdue", f"已逾期：{case.number} {deadline.label}"
+            stage = "overdue"
         elif 0 <= deadline.days_left <= SOON_DAYS:
-            stage, subject = "soon", f"即将到期：{case.number} {deadline.label}"
+            stage = "soon"
         else:
             continue
         sent += len(
-            notify(
+            notify_from(
+                "deadline_reminder",
                 _owners(case, deadline),
+<<<<<<< HEAD
                 subject,
                 f"案件 {case.number}（{case.institution.name}）：{deadline.label}，"
                 f"期限为 {_cn(deadline.due)}（{deadline.owner_label}办理）。"
                 + ("" if deadline.exact else f"期限{deadline.basis_label}。"),
+=======
+                {"deadline": deadline, "overdue": deadline.overdue},
+>>>>>>> 9e80935 (Notification wording lives in templates/notifications: each message a plain-text template, its first line the subject, sent through notify_from)
                 url=reverse("appraisal:case_detail", args=[case.pk]),
                 case=case,
                 key=f"deadline-{stage}:{case.pk}:{deadline.code}:{deadline.due.isoformat()}",

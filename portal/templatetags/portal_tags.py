@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from appraisal.documents.context import seal_for
 from appraisal.models import MaterialKind
 from appraisal.workflow.states import TONES
-from common.text import cn_date, cn_datetime, paragraphs
+from common.text import as_sentence, cn_date, cn_datetime, paragraphs
 
 register = template.Library()
 
@@ -34,6 +34,7 @@ def kind_label(kind):
 register.filter("cn_date", cn_date)
 register.filter("paragraphs", paragraphs)
 register.filter("cn_datetime", cn_datetime)
+register.filter("as_sentence", as_sentence)
 
 
 @register.simple_tag

@@ -9,6 +9,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from appraisal import scenario
+from appraisal.documents import review_context
 from appraisal.models import (
     ActivityFile,
     Case,
@@ -24,7 +25,9 @@ from appraisal.models import (
     Signature,
 )
 from appraisal.panel import invitations
-from appraisal.review import services as svc
+from appraisal.review import activities, sheets
+from appraisal.review import decision as decisions
+from appraisal.review import opinion as opinions
 from audit.models import Action, AuditEvent
 from common.errors import ServiceError
 from portal.models import Notification
@@ -76,8 +79,8 @@ def fill(seat, round, case, template, vote, *, ticked=None, reasons="依据材�
     answers = {
         p.pk: {"ticked": ticked, "vote": vote, "reasons": reasons} for p in case.projects.all()
     }
-    svc.save_sheet(seat.expert.user, round, answers=answers)
-    return svc.submit_sheet(seat.expert.user, round)
+    sheets.save_sheet(seat.expert.user, round, answers=answers)
+    return sheets.submit_sheet(seat.expert.user, round)
 
 
 def votes_in(review, votes, template):
@@ -89,8 +92,8 @@ def votes_in(review, votes, template):
 def drafted(review, clerk, template, votes=("academic", "academic", "non_academic")):
     case, round, seats = review
     votes_in(review, votes, template)
-    svc.set_leader(clerk, round, seats[0].pk)
-    return svc.save_opinion(
+    opinions.set_leader(clerk, round, seats[0].pk)
+    return opinions.save_opinion(
         seats[0].expert.user,
         round,
         reasoning="培训内容主要为数学课程标准内容，以讲授和练习为主。",
@@ -101,14 +104,14 @@ def drafted(review, clerk, template, votes=("academic", "academic", "non_academi
 def all_sign(review, opinion):
     case, round, seats = review
     for seat in seats:
-        svc.sign_opinion(seat.expert.user, round, reauth=PW, content_hash=opinion.content_hash)
+        opinions.sign_opinion(seat.expert.user, round, reauth=PW, content_hash=opinion.content_hash)
 
 
 # ---- records ----------------------------------------------------------------------------------
 def test_clerk_records_activity_with_a_photo(review, clerk, foreign_clerk):
     case, round, seats = review
     photo = factories.SimpleUploadedFile("现场.png", factories.PNG_BYTES, content_type="image/png")
-    activity = svc.record_activity(
+    activity = activities.record_activity(
         clerk,
         round,
         kind="site_visit",
@@ -124,7 +127,7 @@ def test_clerk_records_activity_with_a_photo(review, clerk, foreign_clerk):
     today = timezone.localdate()
     assert f"（{today.year}年{today.month}月{today.day}日，机构教学点）" in log.note
     with pytest.raises(ServiceError, match="教育局工作人员"):
-        svc.record_activity(
+        activities.record_activity(
             foreign_clerk,
             round,
             kind="interview",
@@ -133,7 +136,7 @@ def test_clerk_records_activity_with_a_photo(review, clerk, foreign_clerk):
             attendees="y",
         )
     with pytest.raises(ServiceError, match="专家组成员|教育局工作人员"):
-        svc.record_activity(
+        activities.record_activity(
             seats[0].expert.user,
             round,
             kind="interview",
@@ -142,7 +145,7 @@ def test_clerk_records_activity_with_a_photo(review, clerk, foreign_clerk):
             attendees="y",
         )
     with pytest.raises(ServiceError, match="实际内容"):
-        svc.record_activity(
+        activities.record_activity(
             clerk,
             round,
             kind="interview",
@@ -155,7 +158,9 @@ def test_clerk_records_activity_with_a_photo(review, clerk, foreign_clerk):
         )
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     with pytest.raises(ServiceError, match="晚于今天"):
-        svc.record_activity(clerk, round, kind="interview", date=tomorrow, place="x", attendees="y")
+        activities.record_activity(
+            clerk, round, kind="interview", date=tomorrow, place="x", attendees="y"
+        )
     # Only the site visit was added to the round's opening meeting.
     assert list(ReviewActivity.objects.filter(round=round).values_list("kind", flat=True)) == [
         "opening_meeting",
@@ -170,9 +175,9 @@ def test_an_activity_cannot_be_dated_before_its_round_began(review, clerk):
     opened = timezone.localdate(round.opened_at)
     record = {"kind": "interview", "place": "机构", "attendees": "专家组", "findings": "访谈"}
     with pytest.raises(ServiceError, match="不能早于本轮鉴定开始之日"):
-        svc.record_activity(clerk, round, date=opened - datetime.timedelta(days=1), **record)
+        activities.record_activity(clerk, round, date=opened - datetime.timedelta(days=1), **record)
     assert not ReviewActivity.objects.filter(round=round, kind="interview").exists()
-    svc.record_activity(clerk, round, date=opened, **record)
+    activities.record_activity(clerk, round, date=opened, **record)
     assert ReviewActivity.objects.filter(round=round, kind="interview").count() == 1
 
 
@@ -183,13 +188,13 @@ def test_rule_suggestion_is_stored_and_sheet_locks(review, indicator_template):
     project = case.projects.get()
     # Only non-academic signs, but not on every dimension: undetermined.
     partial = one_per_dimension(indicator_template, "non_academic")[:2]
-    svc.save_sheet(user, round, answers={project.pk: {"ticked": partial}})
+    sheets.save_sheet(user, round, answers={project.pk: {"ticked": partial}})
     answer = ReviewSheet.objects.get(seat=seats[0]).answers.get()
     assert answer.suggested == ""
     assert "按学科类管理" in answer.suggestion_reason
     # One academic sign on top: academic, whatever else.
     academic = signs(indicator_template, "academic", ["method"]).first().pk
-    svc.save_sheet(
+    sheets.save_sheet(
         user,
         round,
         answers={
@@ -202,14 +207,14 @@ def test_rule_suggestion_is_stored_and_sheet_locks(review, indicator_template):
     )
     answer.refresh_from_db()
     assert answer.suggested == "academic"
-    sheet = svc.submit_sheet(user, round)
+    sheet = sheets.submit_sheet(user, round)
     answer.refresh_from_db()
     assert answer.suggested == "academic" and answer.vote == "non_academic"  # the expert decides
     assert sheet.document.kind == IssuedDocument.Kind.SHEET and sheet.document.round == round
     with pytest.raises(ServiceError, match="不能重复提交"):
-        svc.submit_sheet(user, round)
+        sheets.submit_sheet(user, round)
     with pytest.raises(ServiceError, match="已提交，不能再修改"):
-        svc.save_sheet(user, round, answers={project.pk: {"vote": "academic"}})
+        sheets.save_sheet(user, round, answers={project.pk: {"vote": "academic"}})
     assert SheetAnswer_count(round) == 1
 
 
@@ -223,9 +228,9 @@ def test_sheet_needs_a_vote_and_reasons(review):
     case, round, seats = review
     user = seats[0].expert.user
     project = case.projects.get()
-    svc.save_sheet(user, round, answers={project.pk: {"vote": "academic"}})
+    sheets.save_sheet(user, round, answers={project.pk: {"vote": "academic"}})
     with pytest.raises(ServiceError, match="理由"):
-        svc.submit_sheet(user, round)
+        sheets.submit_sheet(user, round)
     assert ReviewSheet.objects.get(seat=seats[0]).submitted_at is None
 
 
@@ -235,20 +240,20 @@ def test_sheet_refuses_foreign_signs_materials_and_projects(review, applicant):
     project = case.projects.get()
     other = factories.draft_case(applicant)
     with pytest.raises(ServiceError, match="不属于本案件"):
-        svc.save_sheet(user, round, answers={other.projects.get().pk: {"vote": "academic"}})
+        sheets.save_sheet(user, round, answers={other.projects.get().pk: {"vote": "academic"}})
     foreign_material = other.materials.first().pk
     dimension = str(round.case.projects.get().pk)
     from appraisal.models import IndicatorDimension
 
     dimension = str(IndicatorDimension.objects.filter(template__is_active=True).first().pk)
     with pytest.raises(ServiceError, match="材料不属于本案件"):
-        svc.save_sheet(
+        sheets.save_sheet(
             user,
             round,
             answers={project.pk: {"evidence": {dimension: {"material": foreign_material}}}},
         )
     with pytest.raises(ServiceError, match="指标版本"):
-        svc.save_sheet(user, round, answers={project.pk: {"ticked": [999999]}})
+        sheets.save_sheet(user, round, answers={project.pk: {"ticked": [999999]}})
 
 
 def test_evidence_too_long_is_refused_not_cut_and_a_typed_page_word_is_kept_once(review):
@@ -262,7 +267,7 @@ def test_evidence_too_long_is_refused_not_cut_and_a_typed_page_word_is_kept_once
     dimension = IndicatorDimension.objects.filter(template__is_active=True).first()
 
     def save(**row):
-        svc.save_sheet(user, round, answers={project.pk: {"evidence": {str(dimension.pk): row}}})
+        sheets.save_sheet(user, round, answers={project.pk: {"evidence": {str(dimension.pk): row}}})
 
     with pytest.raises(
         ServiceError, match=f"“{dimension.name}”依据说明不能超过 2000 个字（现有 2001 个）"
@@ -277,7 +282,7 @@ def test_evidence_too_long_is_refused_not_cut_and_a_typed_page_word_is_kept_once
     assert entry["page"] == "3" and len(entry["text"]) == 2000
     material = case.materials.first()
     entry["material"] = material.pk
-    words = svc.evidence_text(entry, {material.pk: material}, {})
+    words = review_context.evidence_text(entry, {material.pk: material}, {})
     assert "第3页" in words and "第第" not in words
 
 
@@ -288,10 +293,10 @@ def test_expert_who_did_not_accept_cannot_fill_a_sheet(
     seat = Seat.objects.filter(round__case=accepted_case).first()
     round = seat.round
     with pytest.raises(ServiceError, match="不是本轮专家组成员"):
-        svc.save_sheet(seat.expert.user, round, answers={})
+        sheets.save_sheet(seat.expert.user, round, answers={})
     invitations.decline_invitation(seat.expert.user, seat.pk, reason="unavailable")
     with pytest.raises(ServiceError, match="不是本轮专家组成员"):
-        svc.submit_sheet(seat.expert.user, round)
+        sheets.submit_sheet(seat.expert.user, round)
     assert not ReviewSheet.objects.exists()
 
 
@@ -321,18 +326,18 @@ def test_a_tie_has_no_result_until_the_panel_settles_one(
     round, seats = in_review(clerk, accepted_case, panel_size=4)
     review = (accepted_case, round, seats)
     votes_in(review, ["academic", "non_academic", "non_academic", "academic"], indicator_template)
-    results, dissent = svc.tally(round)
+    results, dissent = opinions.tally(round)
     assert results[0]["result"] is None and results[0]["tie"] is True and dissent == []
-    opinion = svc.set_leader(clerk, round, seats[0].pk)
+    opinion = opinions.set_leader(clerk, round, seats[0].pk)
     leader = seats[0].expert.user
     with pytest.raises(ServiceError, match="表决票数相同（2:2）.*合议"):
-        svc.save_opinion(leader, round, reasoning="经合议。")
+        opinions.save_opinion(leader, round, reasoning="经合议。")
     opinion.refresh_from_db()
     assert not opinion.is_drafted
     project = accepted_case.projects.get()
     with pytest.raises(ServiceError, match="只能是学科类或非学科类"):
-        svc.save_opinion(leader, round, reasoning="经合议。", settled={project.pk: "other"})
-    opinion = svc.save_opinion(
+        opinions.save_opinion(leader, round, reasoning="经合议。", settled={project.pk: "other"})
+    opinion = opinions.save_opinion(
         leader, round, reasoning="经合议。", settled={project.pk: "non_academic"}
     )
     (row,) = opinion.results
@@ -344,15 +349,15 @@ def test_a_tie_has_no_result_until_the_panel_settles_one(
 def test_drafting_needs_the_leader_and_every_sheet(review, clerk, indicator_template):
     case, round, seats = review
     fill(seats[0], round, case, indicator_template, "academic")
-    svc.set_leader(clerk, round, seats[0].pk)
+    opinions.set_leader(clerk, round, seats[0].pk)
     with pytest.raises(ServiceError, match="尚有成员未提交评分表"):
-        svc.save_opinion(seats[0].expert.user, round, reasoning="意见")
+        opinions.save_opinion(seats[0].expert.user, round, reasoning="意见")
     for seat in seats[1:]:
         fill(seat, round, case, indicator_template, "academic")
     with pytest.raises(ServiceError, match="组长"):
-        svc.save_opinion(seats[1].expert.user, round, reasoning="意见")
+        opinions.save_opinion(seats[1].expert.user, round, reasoning="意见")
     with pytest.raises(ServiceError, match="请从已接受邀请"):
-        svc.set_leader(clerk, round, 999999)
+        opinions.set_leader(clerk, round, 999999)
     assert not Opinion.objects.get(round=round).is_drafted
 
 
@@ -394,9 +399,9 @@ def test_signing_completes_the_opinion(review, clerk, indicator_template):
     case, round, seats = review
     opinion = drafted(review, clerk, indicator_template)
     for seat in seats[:-1]:
-        svc.sign_opinion(seat.expert.user, round, reauth=PW, content_hash=opinion.content_hash)
+        opinions.sign_opinion(seat.expert.user, round, reauth=PW, content_hash=opinion.content_hash)
         assert state(case) == CaseState.IN_REVIEW
-    last = svc.sign_opinion(
+    last = opinions.sign_opinion(
         seats[-1].expert.user, round, reauth=PW, content_hash=opinion.content_hash
     )
     assert state(case) == CaseState.OPINION_SIGNED
@@ -411,14 +416,14 @@ def test_wrong_password_and_signing_twice_change_nothing(review, clerk, indicato
     opinion = drafted(review, clerk, indicator_template)
     user = seats[0].expert.user
     with pytest.raises(ServiceError, match="密码或动态口令不正确"):
-        svc.sign_opinion(user, round, reauth="wrong", content_hash=opinion.content_hash)
+        opinions.sign_opinion(user, round, reauth="wrong", content_hash=opinion.content_hash)
     assert not Signature.objects.exists()
     assert AuditEvent.objects.filter(action=Action.REAUTH_FAILED, actor=user).exists()
-    svc.sign_opinion(user, round, reauth=PW, content_hash=opinion.content_hash)
+    opinions.sign_opinion(user, round, reauth=PW, content_hash=opinion.content_hash)
     with pytest.raises(ServiceError, match="不能重复签署"):
-        svc.sign_opinion(user, round, reauth=PW, content_hash=opinion.content_hash)
+        opinions.sign_opinion(user, round, reauth=PW, content_hash=opinion.content_hash)
     with pytest.raises(ServiceError, match="已被修改"):
-        svc.sign_opinion(seats[1].expert.user, round, reauth=PW, content_hash="0" * 64)
+        opinions.sign_opinion(seats[1].expert.user, round, reauth=PW, content_hash="0" * 64)
     assert Signature.objects.count() == 1
 
 
@@ -427,7 +432,7 @@ def test_signing_with_a_totp_code(review, clerk, indicator_template):
     opinion = drafted(review, clerk, indicator_template)
     user = seats[0].expert.user
     device = factories.otp_device(user)
-    svc.sign_opinion(
+    opinions.sign_opinion(
         user, round, reauth=factories.totp_code(device), content_hash=opinion.content_hash
     )
     assert Signature.objects.filter(seat=seats[0]).count() == 1
@@ -437,10 +442,10 @@ def test_changing_the_opinion_voids_signatures(review, clerk, indicator_template
     case, round, seats = review
     opinion = drafted(review, clerk, indicator_template)
     first_hash = opinion.content_hash
-    svc.sign_opinion(seats[1].expert.user, round, reauth=PW, content_hash=first_hash)
+    opinions.sign_opinion(seats[1].expert.user, round, reauth=PW, content_hash=first_hash)
     Notification.objects.all().delete()
     leader = seats[0].expert.user
-    opinion = svc.save_opinion(leader, round, reasoning="修改后的鉴定意见。")
+    opinion = opinions.save_opinion(leader, round, reasoning="修改后的鉴定意见。")
     assert opinion.revision == 2 and opinion.content_hash != first_hash
     old = Signature.objects.get()
     assert not old.is_valid_for(opinion) and opinion.valid_signatures().count() == 0
@@ -464,8 +469,8 @@ def test_changing_the_opinion_voids_signatures(review, clerk, indicator_template
 def test_saving_the_same_text_voids_nothing(review, clerk, indicator_template):
     case, round, seats = review
     opinion = drafted(review, clerk, indicator_template)
-    svc.sign_opinion(seats[1].expert.user, round, reauth=PW, content_hash=opinion.content_hash)
-    again = svc.save_opinion(
+    opinions.sign_opinion(seats[1].expert.user, round, reauth=PW, content_hash=opinion.content_hash)
+    again = opinions.save_opinion(
         seats[0].expert.user,
         round,
         reasoning=opinion.reasoning,
@@ -480,8 +485,8 @@ def test_every_changed_text_gets_its_own_revision_even_before_anyone_signed(
     """Members compare revisions by number: two texts never share one."""
     case, round, seats = review
     first = drafted(review, clerk, indicator_template)
-    second = svc.save_opinion(seats[0].expert.user, round, reasoning="第二稿的理由。")
-    third = svc.save_opinion(seats[0].expert.user, round, reasoning="第三稿的理由。")
+    second = opinions.save_opinion(seats[0].expert.user, round, reasoning="第二稿的理由。")
+    third = opinions.save_opinion(seats[0].expert.user, round, reasoning="第三稿的理由。")
     assert (first.revision, second.revision, third.revision) == (1, 2, 3)
     notes = list(
         CaseLog.objects.filter(case=case, transition="save_opinion").values_list("note", flat=True)
@@ -496,17 +501,17 @@ def test_stamp_guards(review, clerk, changji, foreign_clerk, indicator_template)
     colleague = factories.user("county", bureau=changji)
     opinion = drafted(review, clerk, indicator_template)
     with pytest.raises(ServiceError, match="尚未全部签署"):
-        svc.stamp_decision(stamper, round, reauth=PW)
+        decisions.stamp_decision(stamper, round, reauth=PW)
     all_sign(review, opinion)
     with pytest.raises(ServiceError, match="没有盖章权限"):
-        svc.stamp_decision(colleague, round, reauth=PW)
+        decisions.stamp_decision(colleague, round, reauth=PW)
     with pytest.raises(ServiceError, match="教育局工作人员"):
-        svc.stamp_decision(grant_stamp(foreign_clerk), round, reauth=PW)
+        decisions.stamp_decision(grant_stamp(foreign_clerk), round, reauth=PW)
     with pytest.raises(ServiceError, match="密码或动态口令不正确"):
-        svc.stamp_decision(stamper, round, reauth="nope")
+        decisions.stamp_decision(stamper, round, reauth="nope")
     project = case.projects.get()
     with pytest.raises(ServiceError, match="必须写明理由"):
-        svc.stamp_decision(stamper, round, categories={project.pk: "non_academic"}, reauth=PW)
+        decisions.stamp_decision(stamper, round, categories={project.pk: "non_academic"}, reauth=PW)
     assert state(case) == CaseState.OPINION_SIGNED
     assert not Decision.objects.exists()
     assert not IssuedDocument.objects.filter(kind=IssuedDocument.Kind.OPINION).exists()
@@ -519,7 +524,7 @@ def test_stamp_issues_a_signed_opinion_naming_everyone(
     stamper = grant_stamp(clerk)
     opinion = drafted(review, clerk, indicator_template)
     all_sign(review, opinion)
-    decision = svc.stamp_decision(stamper, round, reauth=PW)
+    decision = decisions.stamp_decision(stamper, round, reauth=PW)
     assert state(case) == CaseState.DECIDED
     assert decision.results[0]["category"] == "academic" and not decision.reason
     document = decision.document
@@ -541,7 +546,7 @@ def test_stamp_issues_a_signed_opinion_naming_everyone(
     assert (log.source, log.target, log.actor) == ("opinion_signed", "decided", stamper)
     assert Notification.objects.filter(recipient=applicant, subject__contains="鉴定结论").exists()
     with pytest.raises(ServiceError):
-        svc.stamp_decision(stamper, round, reauth=PW)
+        decisions.stamp_decision(stamper, round, reauth=PW)
     assert IssuedDocument.objects.filter(kind=IssuedDocument.Kind.OPINION).count() == 1
 
 
@@ -558,7 +563,7 @@ def test_no_seal_before_the_opening_meeting_is_recorded(
     all_sign(review, drafted(review, clerk, indicator_template))
     stamper = grant_stamp(clerk)
     with pytest.raises(ServiceError, match="本轮尚未记录鉴定会（政策培训）"):
-        svc.stamp_decision(stamper, round, reauth=PW)
+        decisions.stamp_decision(stamper, round, reauth=PW)
     assert not Decision.objects.exists() and state(accepted_case) == CaseState.OPINION_SIGNED
     factories.login(client, stamper)
     page = client.get(reverse("appraisal:decision", args=[round.pk])).content.decode()
@@ -567,11 +572,11 @@ def test_no_seal_before_the_opening_meeting_is_recorded(
     records = client.get(reverse("appraisal:review_records", args=[round.pk])).content.decode()
     assert 'value="opening_meeting"' in records and 'value="site_visit"' not in records
     with pytest.raises(ServiceError, match="不能记录鉴定活动"):
-        svc.record_activity(
+        activities.record_activity(
             clerk, round, kind="site_visit", date=timezone.localdate(), place="x", attendees="y"
         )
     factories.opening_meeting(clerk, round)
-    assert svc.stamp_decision(stamper, round, reauth=PW).document is not None
+    assert decisions.stamp_decision(stamper, round, reauth=PW).document is not None
     # Sealed, nothing more is recorded, and the page says why when asked to.
     records = reverse("appraisal:review_records", args=[round.pk])
     page = client.get(records).content.decode()
@@ -594,7 +599,7 @@ def test_a_different_category_with_a_reason_is_recorded(review, clerk, indicator
     opinion = drafted(review, clerk, indicator_template)
     all_sign(review, opinion)
     project = case.projects.get()
-    decision = svc.stamp_decision(
+    decision = decisions.stamp_decision(
         stamper,
         round,
         categories={project.pk: "non_academic"},
@@ -623,7 +628,7 @@ def test_signatures_are_append_only_on_postgres(review, clerk, indicator_templat
 
     case, round, seats = review
     opinion = drafted(review, clerk, indicator_template)
-    svc.sign_opinion(seats[0].expert.user, round, reauth=PW, content_hash=opinion.content_hash)
+    opinions.sign_opinion(seats[0].expert.user, round, reauth=PW, content_hash=opinion.content_hash)
     for change in (
         lambda: Signature.objects.update(revision=9),
         lambda: Signature.objects.all().delete(),

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from appraisal.documents import review_context
 from appraisal.models import Case, CaseState, HolidayCalendarYear, OfficialDay, Seat
 from appraisal.panel.invitations import lapse_overdue
 from appraisal.panel.schedules import recount_reply_deadlines
 from appraisal.rereview.services import close_lapsed_windows
-from appraisal.review import services as reviews
+from appraisal.review import read as review_read
 from appraisal.workflow.deadlines import next_deadline
 from appraisal.workflow.statutory import statutory_holidays
 from appraisal.workflow.workdays import (
@@ -307,7 +308,9 @@ def test_the_opinion_states_a_window_not_yet_final(applicant, clerk, project_a, 
         applicant, clerk, projects=[factories.same_as(project_a)], at=at(2027, 2, 5)
     )
     round = case.rounds.get(number=1)
-    standing = reviews.opinion_context(round, round.decision)["standing"]
+    standing = review_context.opinion_context(
+        round, round.decision, review_read.accepted_seats(round)
+    )["standing"]
     assert (
         "可于 2027年3月1日 前（该日期按法定节假日计算，当年放假安排公布后以按其计算的日期为准）"
         in standing
@@ -315,7 +318,9 @@ def test_the_opinion_states_a_window_not_yet_final(applicant, clerk, project_a, 
     enter_notice()
     case = Case.objects.get(pk=case.pk)
     round = case.rounds.get(number=1)
-    standing = reviews.opinion_context(round, round.decision)["standing"]
+    standing = review_context.opinion_context(
+        round, round.decision, review_read.accepted_seats(round)
+    )["standing"]
     assert "可于 2027年3月3日 前向" in standing
 
 

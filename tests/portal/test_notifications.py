@@ -40,6 +40,16 @@ def test_return_and_accept_tell_the_institution(applicant, colleague, clerk):
     assert Notification.objects.filter(recipient=applicant, subject__contains="已受理").exists()
 
 
+def test_the_words_come_from_the_template_as_typed(applicant, clerk):
+    """A notification is plain text: the subject is the template's first line, the body the rest,
+    and what a clerk typed reaches the institution unescaped."""
+    case = factories.submitted_case(applicant)
+    svc.refuse_case(clerk, case.pk, reason="“课程<大纲>”与“A&B”的说明不一致")
+    note = Notification.objects.get(recipient=applicant)
+    assert note.subject == f"鉴定申请不予受理：{case.number}"
+    assert note.body == "不予受理的理由：“课程<大纲>”与“A&B”的说明不一致。"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_rolled_back_action_sends_nothing(jurisdictions, mailoutbox):
     user = factories.user("county", bureau=factories.bureau("652301"), email="a@example.cn")

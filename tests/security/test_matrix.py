@@ -138,10 +138,10 @@ class World:
     @cached_property
     def review_round(self):
         """The draw's round in review: every seat accepted, the world's expert as leader."""
-        from appraisal.review import services as reviews
+        from appraisal.review import opinion as opinions
 
         scenario.drive(self.draw.round.case, CaseState.IN_REVIEW, clerk=self.users["county"])
-        reviews.set_leader(self.users["county"], self.draw.round, self.seat.pk)
+        opinions.set_leader(self.users["county"], self.draw.round, self.seat.pk)
         return self.draw.round
 
     @cached_property
@@ -149,9 +149,9 @@ class World:
         from django.core.files.uploadedfile import SimpleUploadedFile
         from django.utils import timezone
 
-        from appraisal.review import services as reviews
+        from appraisal.review import activities
 
-        activity = reviews.record_activity(
+        activity = activities.record_activity(
             self.users["county"],
             self.review_round,
             kind="site_visit",

@@ -30,7 +30,9 @@ from appraisal.filing import cases, materials
 from appraisal.models import MaterialKind, Opinion, ReviewActivity, Seat
 from appraisal.panel import draws
 from appraisal.rereview import services as rereview
-from appraisal.review import services as reviews
+from appraisal.review import activities, sheets
+from appraisal.review import decision as decisions
+from appraisal.review import opinion as opinions
 from appraisal.workflow import policy
 from appraisal.workflow.states import CaseState
 from common.errors import ServiceError
@@ -99,12 +101,12 @@ def _draw(user, case, world):
 
 def _set_leader(user, case, world):
     seat = _current(case).seats.filter(status=Seat.Status.ACCEPTED).order_by("position").first()
-    return reviews.set_leader(user, _current(case), seat.pk if seat else 0)
+    return opinions.set_leader(user, _current(case), seat.pk if seat else 0)
 
 
 def _sign(user, case, world):
     opinion = Opinion.objects.filter(round=_current(case)).first()
-    return reviews.sign_opinion(
+    return opinions.sign_opinion(
         user,
         _current(case),
         reauth=factories.PASSWORD,
@@ -128,7 +130,7 @@ CALLS = {
     "accept": lambda u, c, w: cases.accept_case(u, c.pk),
     "refuse": lambda u, c, w: cases.refuse_case(u, c.pk, reason="不属于校外培训。"),
     "draw_panel": _draw,
-    "record_activity": lambda u, c, w: reviews.record_activity(
+    "record_activity": lambda u, c, w: activities.record_activity(
         u,
         _current(c),
         kind=ReviewActivity.Kind.OPENING_MEETING,
@@ -137,10 +139,12 @@ CALLS = {
         attendees="专家组全体成员",
     ),
     "set_leader": _set_leader,
-    "fill_sheet": lambda u, c, w: reviews.save_sheet(u, _current(c), answers={}),
-    "draft_opinion": lambda u, c, w: reviews.save_opinion(u, _current(c), reasoning="专家组意见。"),
+    "fill_sheet": lambda u, c, w: sheets.save_sheet(u, _current(c), answers={}),
+    "draft_opinion": lambda u, c, w: opinions.save_opinion(
+        u, _current(c), reasoning="专家组意见。"
+    ),
     "sign_opinion": _sign,
-    "stamp": lambda u, c, w: reviews.stamp_decision(u, _current(c), reauth=factories.PASSWORD),
+    "stamp": lambda u, c, w: decisions.stamp_decision(u, _current(c), reauth=factories.PASSWORD),
     "accept_result": lambda u, c, w: rereview.accept_result(u, c.pk),
     "request_rereview": lambda u, c, w: rereview.request_rereview(
         u, c.pk, reasons="结论有误，请求复审。", declared=True

@@ -22,7 +22,9 @@ from appraisal import scenario
 from appraisal.documents import render_pdf
 from appraisal.documents.seal import seal_png
 from appraisal.models import BureauSeal, CaseState, IndicatorTemplate, MaterialKind
-from appraisal.review import services as review_services
+from appraisal.review import activities
+from appraisal.review import opinion as opinions
+from appraisal.review import read as review_read
 from experts.models import Expert, ExpertCreditRecord
 from institutions.models import Institution, TrainingProject
 from portal.models import SEAL, Bureau, Subject, User
@@ -515,7 +517,7 @@ class Command(BaseCommand):
             "数独与逻辑游戏项目涉及数学推理，审批中对其类别存在争议，申请鉴定。",
             changji,
         )
-        review_services.record_activity(
+        activities.record_activity(
             changji,
             reviewing.current_round,
             kind="opening_meeting",
@@ -524,8 +526,8 @@ class Command(BaseCommand):
             attendees="专家组全体成员；昌吉市教育局 李老师",
             findings="宣讲“双减”政策和鉴定指标，明确独立鉴定、回避和保密要求。",
         )
-        seats = review_services.accepted_seats(reviewing.current_round)
-        review_services.set_leader(changji, reviewing.current_round, seats[0].pk)
+        seats = review_read.accepted_seats(reviewing.current_round)
+        opinions.set_leader(changji, reviewing.current_round, seats[0].pk)
 
         # 6. Decided in 阜康市: a class observed, then sheets, the leader's opinion, every
         #    signature, the seal, 附件2.
@@ -543,7 +545,7 @@ class Command(BaseCommand):
             "少儿国画项目使用美术教材，与学科类培训的界限需要明确，申请鉴定。",
             fukang,
         )
-        review_services.record_activity(
+        activities.record_activity(
             fukang,
             decided.current_round,
             kind="class_observation",
