@@ -72,14 +72,7 @@ def remind_deadlines(today=None) -> int:
             notify_from(
                 "deadline_reminder",
                 _owners(case, deadline),
-<<<<<<< HEAD
-                subject,
-                f"案件 {case.number}（{case.institution.name}）：{deadline.label}，"
-                f"期限为 {_cn(deadline.due)}（{deadline.owner_label}办理）。"
-                + ("" if deadline.exact else f"期限{deadline.basis_label}。"),
-=======
                 {"deadline": deadline, "overdue": deadline.overdue},
->>>>>>> 9e80935 (Notification wording lives in templates/notifications: each message a plain-text template, its first line the subject, sent through notify_from)
                 url=reverse("appraisal:case_detail", args=[case.pk]),
                 case=case,
                 key=f"deadline-{stage}:{case.pk}:{deadline.code}:{deadline.due.isoformat()}",
