@@ -130,12 +130,21 @@ def get_draw_for(user, pk) -> Draw:
             "drawn_by",
             "witness",
             "commitment",
+            "log_entry",
         ).get(pk=pk)
     except (Draw.DoesNotExist, ValueError, TypeError):
         raise Http404("抽取记录不存在或您无权查看。") from None
     if not can_view_draws_of(user, draw.round.case):
         raise Http404("抽取记录不存在或您无权查看。")
     return draw
+
+
+def public_draws(case: Case) -> QuerySet[Draw]:
+    """Draw records anyone holding one of the case's document verification codes may download
+    (docs/draw-spec.md §8): those of rounds whose result (the opinion) has been issued, when the
+    panel's names are no longer secret either. The records name no one."""
+    issued = IssuedDocument.objects.filter(case=case, kind=IssuedDocument.Kind.OPINION)
+    return Draw.objects.filter(round__case=case, round_id__in=issued.values("round_id"))
 
 
 def can_manage_panel(user, case: Case) -> bool:

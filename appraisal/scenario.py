@@ -147,6 +147,9 @@ class Script:
     return_note: str = "请补充完整学期的课时教案。"
     refusal: str = "申请鉴定的项目不属于中小学生校外培训，不予受理。"
     withdrawal: str = ""
+    # Who witnesses each draw (guide 五): a function of the round, or None (a draw the settings
+    # allow without one); the witness's value is derived from the round.
+    witness: Callable | None = None
     panel_size: int = 3
     subjects: tuple[str, ...] | None = None  # None: the subject areas of the case's projects
     legal_seat: bool = False
@@ -215,8 +218,16 @@ def draw(
 
 def _draw(turn):
     s = turn.script
+    round = turn.case.current_round
+    witness = s.witness(round) if s.witness is not None else None
     draw(
-        turn.actor, turn.case, panel_size=s.panel_size, subjects=s.subjects, legal_seat=s.legal_seat
+        turn.actor,
+        turn.case,
+        panel_size=s.panel_size,
+        subjects=s.subjects,
+        legal_seat=s.legal_seat,
+        witness=witness,
+        witness_value=f"{round.case.number}-{round.number}" if witness is not None else "",
     )
 
 

@@ -1,9 +1,6 @@
 from django.urls import path
 
-from appraisal.pages import cases as views
-from appraisal.pages import panel as panel_views
-from appraisal.pages import rereview as rereview_views
-from appraisal.pages import review as review_views
+from . import panel_views, rereview_views, review_views, transparency_views, views
 
 app_name = "appraisal"
 
@@ -30,6 +27,9 @@ urlpatterns = [
     path("draws/", panel_views.draw_list, name="draw_list"),
     path("draws/<int:pk>/", panel_views.draw_record, name="draw_record"),
     path("draws/<int:pk>/verify/", panel_views.draw_verify, name="draw_verify"),
+    path(
+        "draws/<int:pk>/record.json", transparency_views.draw_record_json, name="draw_record_json"
+    ),
     path("invitations/<int:pk>/", panel_views.invitation, name="invitation"),
     path("invitations/<int:pk>/accept/", panel_views.invitation_accept, name="invitation_accept"),
     path(

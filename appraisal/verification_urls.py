@@ -2,8 +2,7 @@
 
 from django.urls import path
 
-from appraisal.pages import certificates as certificate_views
-from appraisal.pages import verification
+from . import transparency_views, verification
 
 urlpatterns = [
     path("", verification.verify_lookup, name="verify_lookup"),
@@ -14,4 +13,11 @@ urlpatterns = [
         name="verify_certificate_pem",
     ),
     path("<str:code>/", verification.verify_document, name="verify_document"),
+    # The case's draw records, once the round's result is issued (docs/draw-spec.md §8).
+    path("<str:code>/draws/", transparency_views.public_draws, name="verify_draws"),
+    path(
+        "<str:code>/draws/<int:pk>.json",
+        transparency_views.public_draw_record,
+        name="verify_draw_record",
+    ),
 ]

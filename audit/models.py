@@ -27,6 +27,12 @@ class Action(models.TextChoices):
     MATERIAL_DOWNLOAD = "material_download", "下载申报材料"
     DOCUMENT_DOWNLOAD = "document_download", "下载文书"
     DRAW = "draw", "抽取专家"
+    DRAW_REFUSED = "draw_refused", "抽取未完成（被拒绝）"
+    DRAW_COMMITMENT_REFUSED = (
+        "draw_commitment_refused",
+        "抽取随机值无效（已用、已放弃或不属于本轮）",
+    )
+    DRAW_ABANDONED = "draw_abandoned", "抽取页面打开后未抽取（已放弃）"
     SIGNATURE = "signature", "签署"
     STAMP = "stamp", "盖章"
     USER_CREATED = "user_created", "创建账户"
@@ -120,6 +126,11 @@ class AuditEvent(models.Model):
         "kind": "类别",
         "case_number": "相关案件",
         "witness": "监督人",
+        "commitment": "随机值承诺",
+        "draw": "抽取记录",
+        "reason": "原因",
+        "message": "提示",
+        "shown_at": "随机值公布时间",
     }
     CHANGES = {"add": "增加", "remove": "移除", "clear": "清空"}
     CATEGORIES = {"academic": "学科类", "non_academic": "非学科类"}

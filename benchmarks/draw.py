@@ -125,6 +125,7 @@ def main():
 
         settings.STORAGES["default"]["OPTIONS"]["location"] = tempfile.mkdtemp(prefix="bench-")
         settings.APPRAISAL_SIGN_DOCUMENTS = False  # the acceptance notices are not measured here
+        settings.APPRAISAL_SIGNING_DIR = tempfile.mkdtemp(prefix="bench-keys-")  # draw-values.key
         call_command("loaddata", "fixtures/changji.json", verbosity=0)
         from appraisal.panel import draws
         from tests import factories
@@ -133,6 +134,7 @@ def main():
         applicant = factories.user("institution", institution=institution)
         started = time.perf_counter()
         clerk = build_pool(args.experts)
+        witness = factories.user("supervisor", bureau=clerk.bureau)  # every draw is witnessed
         print(f"专家库：{args.experts} 名专家，建库用时 {time.perf_counter() - started:.1f} 秒")
         areas = ("mathematics", "integrated-practice")
         cases = [  # one project each: a project is in one application at a time
@@ -153,6 +155,8 @@ def main():
                 subjects=["integrated-practice", "mathematics"],
                 legal_seat=True,
                 commitment_id=commitment.pk,
+                witness=witness,
+                witness_value=f"bench{i}",
             )
             elapsed = (time.perf_counter() - t0) * 1000
             cpu = (time.process_time() - c0) * 1000

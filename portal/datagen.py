@@ -3,7 +3,7 @@
 Rows only (files are named, never written): bureaus grouped under prefectures, their staff,
 institutions with a member and projects, expert pools, and cases spread over every state with the
 rows each state implies (materials, rounds, commitments, draws, seats, the case log, issued
-documents, audit events, notifications). Everything is inserted with ``bulk_create`` in batches,
+documents and their transparency log entries, audit events, notifications). Everything is inserted with ``bulk_create`` in batches,
 and the same seed gives the same data.
 """
 
@@ -19,7 +19,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from stdnum.cn import uscc
 
-from appraisal import scenario
+from appraisal import draw as algorithm
+from appraisal import draw_record, transparency
 from appraisal.models import (
     Case,
     CaseLog,
@@ -29,6 +30,7 @@ from appraisal.models import (
     DrawCommitment,
     IndicatorTemplate,
     IssuedDocument,
+    LogEntry,
     Material,
     MaterialKind,
     Opinion,
@@ -339,6 +341,7 @@ class Generator:
         opinions = self.make_documents(cases, rounds, plans)
         self.make_review(cases, rounds, plans, seats, opinions)
         self.make_logs(cases)
+        self.make_transparency_log()
 
     def member_of(self, inst):
         if not hasattr(self, "_members_by_inst"):
@@ -427,6 +430,9 @@ class Generator:
         for d, cm in zip(draws, commitments, strict=True):
             d.commitment = cm
         draws = self.bulk(Draw, draws)
+        self.made_draws = [
+            (d, c) for d, (c, _reached, _panel) in zip(draws, seat_plans, strict=True)
+        ]
         seats = []
         for d, (_case, reached, panel) in zip(draws, seat_plans, strict=True):
             invited = d.created_at
@@ -484,8 +490,53 @@ class Generator:
                     )
                 )
         issued = self.bulk(IssuedDocument, rows)
+        self.made_documents = issued
         self.save_counters(serials)
         return {d.case_id: d for d in issued if d.kind == IssuedDocument.Kind.OPINION}
+
+    def make_transparency_log(self):
+        """The log's entries for the draws and documents made (docs/draw-spec.md §9), in time
+        order after the log's last entry, chained as ``transparency.append`` chains them."""
+        codes = dict(Bureau.objects.values_list("pk", "code"))
+        items = []
+        for d, c in self.made_draws:
+            record = draw_record.build(
+                d,
+                case_number=c.number,
+                round_number=Round.COUNTY,
+                pool_code=codes[d.pool_id],
+                commitment=d.commitment,
+                witness_role=None,
+                seat_position=None,
+            )
+            ref = transparency.draw_ref(c.number, Round.COUNTY, d.kind, d.pk)
+            items.append((d.created_at, 0, d.pk, ref, draw_record.sha256(record), d, None))
+        for doc in self.made_documents:
+            items.append((doc.issued_at, 1, doc.pk, doc.serial, doc.sha256, None, doc))
+        items.sort(key=lambda item: item[:3])
+        last = LogEntry.objects.order_by("-seq").values_list("seq", "hash", "at").first()
+        seq, prev, at = last if last else (0, transparency.GENESIS, None)
+        rows = []
+        for moment, kind, _pk, ref, sha256, d, doc in items:
+            seq += 1
+            at = max(moment, at) if at else moment
+            name = LogEntry.Kind.DRAW if kind == 0 else LogEntry.Kind.DOCUMENT
+            digest = transparency.entry_hash(seq, draw_record.utc_text(at), name, ref, sha256, prev)
+            rows.append(
+                LogEntry(
+                    seq=seq,
+                    at=at,
+                    kind=name,
+                    ref=ref,
+                    sha256=sha256,
+                    prev_hash=prev,
+                    hash=digest,
+                    draw=d,
+                    document=doc,
+                )
+            )
+            prev = digest
+        self.bulk(LogEntry, rows)
 
     def make_review(self, cases, rounds, plans, seats, opinion_documents):
         """Sheets of the accepted seats (submitted once the opinion is signed), the opinion, every

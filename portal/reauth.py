@@ -70,10 +70,11 @@ def check_reauth(user, value: str, *, request=None) -> str | None:
     return WRONG
 
 
-def check_presence(user, password: str, token: str, *, request=None) -> str | None:
+def check_presence(user, password: str, token: str, *, request=None, about=None) -> str | None:
     """None if ``password`` is the user's and ``token`` a current code of their phone (or one of
     their backup codes): both factors, as at login, for someone who vouches in person at another
-    user's screen (the witness of a draw). Failures count like any re-authentication."""
+    user's screen (the witness of a draw). Failures count like any re-authentication; ``about``
+    (small JSON: the case and draw it was for) goes with the failure onto the audit trail."""
     if recent_failures(user) >= REAUTH_FAILURE_LIMIT:
         return TOO_MANY
     token = "".join((token or "").split()).lower()
@@ -85,7 +86,7 @@ def check_presence(user, password: str, token: str, *, request=None) -> str | No
                 return None
     # The failure is the vouching user's (not the one at whose screen it was typed): it counts
     # towards their limit, and the request gives only the address.
-    audit.record(user, Action.REAUTH_FAILED, user, ip=client_ip(request))
+    audit.record(user, Action.REAUTH_FAILED, user, ip=client_ip(request), **(about or {}))
     return WRONG
 
 

@@ -356,5 +356,11 @@ PORTAL_OWNER = os.environ.get("PORTAL_OWNER", "昌吉回族自治州教育局")
 # The draw (docs/domain.md §抽取): no more than this many open seats per expert on cases still at
 # work.
 APPRAISAL_EXPERT_LOAD_CAP = int(os.environ.get("APPRAISAL_EXPERT_LOAD_CAP", "3"))
-# Whether every draw needs a witness (监督人) present.
-APPRAISAL_DRAW_REQUIRE_WITNESS = env_bool("APPRAISAL_DRAW_REQUIRE_WITNESS", False)
+# Whether every draw needs a witness (监督人) present (docs/draw-spec.md §7: on unless turned off).
+APPRAISAL_DRAW_REQUIRE_WITNESS = env_bool("APPRAISAL_DRAW_REQUIRE_WITNESS", True)
+# The key (Fernet) that seals the system's random value until the draw; empty: the file
+# draw-values.key in APPRAISAL_SIGNING_DIR, made when first needed (appraisal/sealing.py).
+APPRAISAL_DRAW_VALUE_KEY = os.environ.get("APPRAISAL_DRAW_VALUE_KEY", "")
+# The bureau (行政区划代码) whose key signs the transparency log's daily heads; empty: the
+# deployment's first prefecture-level bureau (appraisal/transparency.py).
+APPRAISAL_LOG_SIGNER = os.environ.get("APPRAISAL_LOG_SIGNER", "")

@@ -44,6 +44,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("institution/", include("institutions.urls")),
     path("verify/", include("appraisal.verification_urls")),
+    path("transparency/", include("appraisal.transparency_urls")),
     path("experts/", include("experts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -17,6 +17,68 @@ from . import factories
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+VERIFIER = Path(__file__).resolve().parents[1] / "appraisal/static/appraisal/verify_draw.py"
+_verified: set[str] = set()  # draws and log already verified in this run (by content)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After each test that used the database, every draw it left is recomputed by the
+    stand-alone verifier in a separate process, from its published record and the exported
+    transparency log alone (docs/draw-spec.md §8–§9): a draw that does not verify, or is not in
+    the log, fails the test. Tests that edit draws or the log on purpose say so with
+    ``@pytest.mark.draw_records_edited``."""
+    result = yield
+    uses_db = item.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        getattr(item, "fixturenames", ())
+    )
+    if uses_db and not item.get_closest_marker("draw_records_edited"):
+        _verify_every_draw()
+    return result
+
+
+def _verify_every_draw():
+    import hashlib
+    import subprocess
+    import sys
+    import tempfile
+
+    from appraisal import draw_record, transparency
+    from appraisal.draw import ALGORITHM_VERSION
+    from appraisal.models import Draw
+
+    draws = Draw.objects.filter(algorithm_version=ALGORITHM_VERSION).select_related(
+        "round__case", "pool", "commitment", "witness", "for_seat"
+    )
+    records = {draw.pk: draw_record.of(draw) for draw in draws.order_by("pk")}
+    if not records:
+        return
+    pages, after = [], 0
+    while True:
+        page = transparency.export(after)
+        pages.append(page)
+        if not page["more"]:
+            break
+        after = page["entries"][-1]["seq"]
+    logs = [json.dumps(page, ensure_ascii=False).encode() for page in pages]
+    key = hashlib.sha256(b"".join(sorted(records.values())) + b"".join(logs)).hexdigest()
+    if key in _verified:
+        return
+    with tempfile.TemporaryDirectory() as folder:  # outside the repository, like an auditor's
+        folder = Path(folder)
+        args = [sys.executable, "-I", str(VERIFIER)]
+        for n, log in enumerate(logs):
+            (folder / f"log-{n}.json").write_bytes(log)
+            args += ["--log", f"log-{n}.json"]
+        for pk, record in records.items():
+            (folder / f"draw-{pk}.json").write_bytes(record)
+            args.append(f"draw-{pk}.json")
+        done = subprocess.run(args, cwd=folder, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        pytest.fail(f"抽取核验程序不接受本测试产生的抽取记录：\n{done.stdout}{done.stderr}")
+    _verified.add(key)
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres`` (row locks, triggers) are skipped on SQLite, saying why."""
     if connection.vendor == "postgresql":

@@ -99,6 +99,7 @@ MEETING = {
 MATERIAL_KINDS = [k for k in MaterialKind.values if k != MaterialKind.OTHER]
 SCRIPT = scenario.Script(
     material=lambda kind: pdf_upload(f"{kind}.pdf"),
+    witness=lambda round: witness_for(round.bureau),
     meeting=lambda round, clerk: MEETING,
     vote_reasons="依据材料。",
 )
@@ -257,10 +258,26 @@ def experts(pool: Bureau, count: int, subject_codes=("mathematics",), **fields):
     return [expert(pool, subject_codes, **fields) for _ in range(count)]
 
 
-def draw(clerk: User, case, **kwargs):
+WITNESSED = object()  # draw(): a witness of the round's bureau, as the portal requires by default
+
+
+def witness_for(bureau) -> User:
+    """A supervisor of ``bureau`` who witnesses the draws the tests make (one per bureau)."""
+    found = User.objects.filter(username=f"witness-{bureau.code}").first()
+    return found or user(
+        "supervisor", bureau=bureau, username=f"witness-{bureau.code}", full_name="见证监督人"
+    )
+
+
+def draw(clerk: User, case, *, witness=WITNESSED, witness_value="", **kwargs):
     """Draw the panel of the case's current round through the service (``scenario.draw``:
-    ``panel_size`` 3, all the case's subjects, no legal seat, no witness unless given)."""
-    return scenario.draw(clerk, case, **kwargs)
+    ``panel_size`` 3, all the case's subjects, no legal seat), witnessed by a supervisor of the
+    round's bureau (``witness_for``) unless a witness, or None, is given."""
+    if witness is WITNESSED:
+        case.refresh_from_db()
+        witness = witness_for(case.current_round.bureau)
+        witness_value = witness_value or f"w{case.pk}-{case.current_round.pk}-20261201"
+    return scenario.draw(clerk, case, witness=witness, witness_value=witness_value, **kwargs)
 
 
 def opening_meeting(clerk, round):

@@ -1,4 +1,5 @@
-"""Issuing a document: a serial number, rendered once, signed, stored with its SHA-256."""
+"""Issuing a document: a serial number, rendered once, signed, stored with its SHA-256, entered
+in the transparency log."""
 
 import hashlib
 
@@ -9,7 +10,8 @@ from django.utils import timezone
 import audit
 from audit.models import Action
 
-from ..models import IssuedDocument, SerialCounter
+from .. import transparency
+from ..models import IssuedDocument, LogEntry, SerialCounter
 from .context import document_extras
 from .render import render_pdf
 from .signing import sign_pdf
@@ -84,6 +86,8 @@ def issue_document(
     document.file.save(document.filename, ContentFile(pdf), save=False)
     try:
         document.save()
+        # On the public transparency log, in this same transaction (docs/draw-spec.md §9).
+        transparency.append(LogEntry.Kind.DOCUMENT, serial, document.sha256, document=document)
     except Exception:
         document.file.storage.delete(document.file.name)
         raise

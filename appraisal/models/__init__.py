@@ -15,6 +15,7 @@ from .review import (
     Signature,
 )
 from .seal import BureauSeal
+from .transparency import LogEntry, LogHead
 
 __all__ = [
     "ActivityFile",
@@ -42,4 +43,6 @@ __all__ = [
     "HolidayCalendarYear",
     "OfficialDay",
     "SerialCounter",
+    "LogEntry",
+    "LogHead",
 ]

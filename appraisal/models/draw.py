@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from appraisal.panel import algorithm as algorithm
-from appraisal.workflow.workdays import Basis
+from .. import draw as algorithm
+from .. import sealing
 
 
 class RecordJSONField(models.JSONField):
@@ -44,20 +44,25 @@ def new_system_value() -> str:
 class DrawCommitment(models.Model):
     """The system's random value for the next draw of a round, committed to by its hash.
 
-    The hash is shown before the draw (to the witness too); the value itself is revealed on the
-    draw record once it has been used. Used once.
+    The hash is shown before the draw (to the witness too); the value itself is kept sealed
+    (encrypted with a key outside the database, ``appraisal.sealing``) and revealed on the draw
+    record once it has been used. Used once; a value shown but never used is marked abandoned by
+    the daily job (and audited), and never used afterwards (docs/draw-spec.md §7).
     """
 
     round = models.ForeignKey(
         "appraisal.Round", verbose_name="轮次", on_delete=models.PROTECT, related_name="commitments"
     )
-    system_value = models.CharField("系统随机值", max_length=64, default=new_system_value)
+    # Only commitments made before values were sealed hold their value here in clear.
+    system_value = models.CharField("系统随机值（未加密的旧记录）", max_length=64, blank=True)
+    sealed_value = models.TextField("系统随机值（加密保存）", blank=True)
     commitment = models.CharField("随机值摘要", max_length=64)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="生成人", on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField("生成时间", default=timezone.now)
     used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    abandoned_at = models.DateTimeField("放弃时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "抽取随机值承诺"
@@ -71,9 +76,18 @@ class DrawCommitment(models.Model):
         return f"{self.round} {self.commitment[:16]}"
 
     def save(self, *args, **kwargs):
-        if not self.commitment:
-            self.commitment = algorithm.commitment(self.system_value)
+        if not self.commitment:  # a new value: committed to, then kept only sealed
+            value = self.system_value or new_system_value()
+            self.commitment = algorithm.commitment(value)
+            self.sealed_value = sealing.seal(value)
+            self.system_value = ""
         super().save(*args, **kwargs)
+
+    def reveal(self) -> str:
+        """The value (at the draw). Raises ``sealing.SealBroken`` when the key cannot open it."""
+        if self.system_value:
+            return self.system_value
+        return sealing.unseal(self.sealed_value)
 
 
 class Draw(models.Model):
@@ -181,6 +195,14 @@ class Draw(models.Model):
             problems.append("随机排序结果不一致")
         if result.panel != self.panel:
             problems.append("入选专家不一致")
+        entry = getattr(self, "log_entry", None) if self.pk else None
+        if entry is not None:
+            from .. import draw_record
+
+            if entry.sha256 != draw_record.sha256(draw_record.of(self)):
+                problems.append(
+                    f"抽取记录与抽取时登记在透明日志（第 {entry.seq} 条）的 SHA-256 不符"
+                )
         return problems
 
 

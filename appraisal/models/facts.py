@@ -1,7 +1,8 @@
 """What a page or a check asks about one case, each question asked of the database once.
 
 A case carries one ``CaseFacts`` (``Case.facts``), made on first use. Its answers hold until
-anything of the appraisal app is written: every save or delete of one of its models starts a new
+anything they may depend on is written (a case's rows, an account, a seal's custody; not the audit
+trail or a session): every save or delete of such a model starts a new
 generation (``_changed`` below), and an answer of an older generation is asked again. A page (a
 GET, which writes nothing) therefore asks each question once however many templates, policy
 checks and deadlines ask it; a service that writes and asks again gets a fresh answer.
@@ -25,8 +26,12 @@ _generation = count(1)
 GENERATION = [next(_generation)]
 
 
+# Writes that no answer here depends on: the audit trail, sessions, login throttling.
+UNRELATED_APPS = frozenset({"audit", "sessions", "axes", "admin", "otp_totp", "otp_static"})
+
+
 def _changed(sender, **kwargs):
-    if sender._meta.app_label == "appraisal":
+    if sender._meta.app_label not in UNRELATED_APPS:
         GENERATION[0] = next(_generation)
 
 

@@ -162,7 +162,9 @@ class WitnessFields(forms.Form):
         label="监督人随机数",
         required=False,
         max_length=100,
-        help_text="由监督人当场自行选定并输入（数字或文字均可），与系统随机值共同决定抽取结果。",
+        strip=False,  # hashed as typed: a space is refused with a message, not dropped unseen
+        help_text="由监督人当场自行选定并输入（数字、字母或汉字，不含空格，至多 100 个字符），"
+        "与系统随机值共同决定抽取结果。",
         error_messages={"max_length": "监督人随机数不能超过 100 个字符。"},
     )
     commitment = forms.IntegerField(
@@ -173,9 +175,21 @@ class WitnessFields(forms.Form):
         },
     )
 
-    def __init__(self, *args, request=None, **kwargs):
+    def __init__(self, *args, request=None, about=None, **kwargs):
         self.request = request
+        self.about = about or {}  # the case and commitment, for the audit of a failed check
         super().__init__(*args, **kwargs)
+
+    def clean_witness_value(self):
+        from .draw import witness_value_problem
+
+        value = self.cleaned_data.get("witness_value") or ""
+        if not value.strip():
+            return ""  # nothing typed (or only spaces): as if left empty
+        problem = witness_value_problem(value)
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
 
     def clean(self):
         data = super().clean()
@@ -195,6 +209,7 @@ class WitnessFields(forms.Form):
                 data.get("witness_password") or "",
                 data.get("witness_token") or "",
                 request=self.request,
+                about=self.about,
             ):
                 raise forms.ValidationError(WITNESS_REFUSED)
             data["witness"] = witness

@@ -24,6 +24,15 @@ from common.http import client_ip
 from experts.models import Expert
 from portal.models import Subject
 from portal.pagination import CappedPaginator
+from portal.ui import form_errors_to_messages
+
+from . import access
+from .forms import AcceptInvitationForm, DeclineInvitationForm, DrawForm, WitnessFields
+from .models import CaseState, Draw, Seat
+from .services import ServiceError, draw_attempts
+from .services import draws as draw_services
+from .services import invitations as invitation_services
+from .views import client_ip
 
 # Log rows about the panel's members: not shown to whoever may not know the panel's names.
 PANEL_STEPS = {
@@ -98,6 +107,20 @@ def case_draws(case):
     return Draw.objects.filter(round__case=case).select_related("drawn_by", "witness", "round")
 
 
+def _refused_on_the_form(request, case, form, seat=None):
+    """A draw attempt the form refused (a wrong field, a witness not verified), audited like
+    those the service refuses (``draw_attempts``)."""
+    errors = [str(e) for errors in form.errors.values() for e in errors]
+    draw_attempts.refused(
+        request,
+        case.pk,
+        commitment_id=request.POST.get("commitment"),
+        message="；".join(errors),
+        ip=client_ip(request),
+        seat=seat,
+    )
+
+
 @login_required
 def draw_panel(request, pk):
     case = access.get_case_for(request.user, pk)
@@ -115,9 +138,12 @@ def draw_panel(request, pk):
     form = DrawForm(
         request.POST or None,
         request=request,
+        about=draw_attempts.about(case, commitment),
         subject_choices=choices,
         initial={"subjects": codes, "commitment": commitment.pk, "panel_size": 3},
     )
+    if request.method == "POST" and not form.is_valid():
+        _refused_on_the_form(request, case, form)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -143,7 +169,13 @@ def draw_panel(request, pk):
     return render(
         request,
         "appraisal/draw_form.html",
-        {"case": case, "form": form, "commitment": commitment, "seat": None},
+        {
+            "case": case,
+            "form": form,
+            "commitment": commitment,
+            "seat": None,
+            "witness_required": settings.APPRAISAL_DRAW_REQUIRE_WITNESS,
+        },
     )
 
 
@@ -164,8 +196,13 @@ def draw_seat(request, pk, seat_pk):
         messages.error(request, "该席位不是空缺席位，无需补抽。")
         return redirect("appraisal:case_detail", pk=case.pk)
     form = WitnessFields(
-        request.POST or None, request=request, initial={"commitment": commitment.pk}
+        request.POST or None,
+        request=request,
+        about=draw_attempts.about(case, commitment),
+        initial={"commitment": commitment.pk},
     )
+    if request.method == "POST" and not form.is_valid():
+        _refused_on_the_form(request, case, form, seat=seat.pk)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -186,7 +223,13 @@ def draw_seat(request, pk, seat_pk):
     return render(
         request,
         "appraisal/draw_form.html",
-        {"case": case, "form": form, "commitment": commitment, "seat": seat},
+        {
+            "case": case,
+            "form": form,
+            "commitment": commitment,
+            "seat": seat,
+            "witness_required": settings.APPRAISAL_DRAW_REQUIRE_WITNESS,
+        },
     )
 
 
@@ -212,6 +255,7 @@ def _draw_rows(draw):
     return [
         {
             "rank": rank,
+            "id": eid,
             "expert": experts.get(eid),
             "in_panel": eid in panel,
             "seat": seats.get(eid),

@@ -45,7 +45,7 @@ def find_document(code: str) -> IssuedDocument | None:
         round__number=Round.PREFECTURE,
     )
     return (
-        IssuedDocument.objects.select_related("bureau", "round", "case")
+        IssuedDocument.objects.select_related("bureau", "round", "case", "log_entry")
         .annotate(replaced_by=Subquery(later.values("pk")[:1]))
         .filter(verification_code=code)
         .first()

@@ -14,6 +14,7 @@ and get the same order and panel. Version 1:
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -24,11 +25,14 @@ LEGAL = "legal"  # the requirement "one legal expert", beside the subject codes
 
 
 class DrawImpossible(Exception):
-    """The panel cannot be filled; the message says why, in words for the clerk."""
+    """The panel cannot be filled; the message says why, in words for the clerk, and ``code``
+    which rule of docs/draw-spec.md §6 refused it (panel_size, no_legal, too_few,
+    too_many_requirements, mix)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, code: str = ""):
         super().__init__(message)
         self.message = message
+        self.code = code
 
 
 class Candidate(NamedTuple):
@@ -138,6 +142,27 @@ def candidates_hash(candidates: Iterable[Candidate]) -> str:
     return hash_json(candidates_json(candidates))
 
 
+WITNESS_VALUE_MAX = 100
+
+
+def witness_value_problem(value: str) -> str | None:
+    """What is wrong with a witness's value, in words for the witness; None if it may be used.
+
+    The value is hashed exactly as typed (docs/draw-spec.md §3), so it must be something one
+    can read off the record and type again: 1 to 100 characters, none of them a space or other
+    whitespace (invisible, easily lost or doubled) nor a control or formatting character (pasted
+    in unseen)."""
+    if not value:
+        return "请监督人输入自己选定的随机数或字符串。"
+    if len(value) > WITNESS_VALUE_MAX:
+        return f"监督人随机数不能超过 {WITNESS_VALUE_MAX} 个字符。"
+    if any(ch.isspace() for ch in value):
+        return "监督人随机数不能包含空格、制表符或换行：请输入连续的数字、字母或汉字。"
+    if any(unicodedata.category(ch).startswith("C") for ch in value):
+        return "监督人随机数含有不可见的控制字符（可能是粘贴带入的）：请清空后直接输入。"
+    return None
+
+
 def commitment(system_value: str) -> str:
     """What the system shows before the draw: the hash of its random value."""
     return hashlib.sha256(f"commit:{system_value}".encode()).hexdigest()
@@ -214,28 +239,32 @@ def run(candidates: Iterable[Candidate], seed: str, params: Parameters) -> DrawR
     """The draw: the random order of the candidates, the panel and the ranked alternates."""
     candidates = canonical(candidates)
     if not 1 <= params.panel_size <= 9:
-        raise DrawImpossible("专家组人数不在允许范围内。")
+        raise DrawImpossible("专家组人数不在允许范围内。", "panel_size")
     by_id = {c.id: c for c in candidates}
     wanted = requirements_for(params)
     waived = [r for r in wanted if not any(c.covers(r) for c in candidates)]
     requirements = [r for r in wanted if r not in waived]
     if LEGAL in waived:
-        raise DrawImpossible("可抽取的专家中没有符合条件的法律专业人士，无法满足组成要求。")
+        raise DrawImpossible(
+            "可抽取的专家中没有符合条件的法律专业人士，无法满足组成要求。", "no_legal"
+        )
     if len(candidates) < params.panel_size:
         raise DrawImpossible(
-            f"符合条件的候选专家只有 {len(candidates)} 人，少于专家组人数 {params.panel_size} 人。"
+            f"符合条件的候选专家只有 {len(candidates)} 人，少于专家组人数 {params.panel_size} 人。",
+            "too_few",
         )
     if len(requirements) > params.panel_size:
         raise DrawImpossible(
             f"专家组人数（{params.panel_size} 人）少于需覆盖的学科领域及法律专家数"
-            f"（{len(requirements)} 项），请增加人数或调整组成要求。"
+            f"（{len(requirements)} 项），请增加人数或调整组成要求。",
+            "too_many_requirements",
         )
     order = ranked_order(candidates, seed)
     panel = pick(order, by_id, params.panel_size, requirements)
     if len(panel) < params.panel_size or _covered([by_id[i] for i in panel], requirements) != set(
         requirements
     ):
-        raise DrawImpossible("候选专家无法满足专家组的学科组成要求。")
+        raise DrawImpossible("候选专家无法满足专家组的学科组成要求。", "mix")
     taken = set(panel)
     rows = encoded(_as_json(candidates))
     return DrawResult(

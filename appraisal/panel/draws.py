@@ -7,6 +7,7 @@ them with the result, and creates the seats, all in the transaction of the ``dra
 transition. A draw that cannot fill the panel raises before anything is written.
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
@@ -26,6 +27,13 @@ from experts.models import Expert
 from portal.models import Subject, User
 from portal.notify import notify
 
+from .. import access, draw_record, sealing, transparency
+from .. import draw as algorithm
+from ..models import Case, CaseState, Draw, DrawCommitment, LogEntry, Round, Seat
+from ..workdays import add_working_days_or_weekdays
+from . import ServiceError, draw_attempts
+from .transitions import lock_case, log_step, run_transition
+
 PANEL_SIZES = (3, 4, 5)
 EXPIRED = "抽取页面已过期，请刷新后重新操作。"
 # One answer for a wrong password and for an account that may not witness: the draw page must not
@@ -44,6 +52,16 @@ FILTER_LABELS = {
     "on_case": "已参与本案件（任一轮次）",
     "load": "在办鉴定案件已达上限",
 }
+
+
+class CommitmentRefused(ServiceError):
+    """The commitment sent with a draw is not the round's pending one: ``reason`` is unknown (no
+    such commitment), foreign (another round's), used, abandoned (shown, then left unused and
+    closed by the daily job) or sealed (the key configured now cannot open it)."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass
@@ -142,17 +160,23 @@ def pending_commitment(user, case) -> DrawCommitment:
     current = case.current_round
     if current is None or not access.can_manage_panel(user, case):
         raise ServiceError("您无权为该案件抽取专家。")
-    commitment = current.commitments.filter(used_at__isnull=True).order_by("created_at").first()
-    if commitment is None:
-        commitment = DrawCommitment.objects.create(round=current, created_by=user)
-    return commitment
+    pending = current.commitments.filter(used_at__isnull=True, abandoned_at__isnull=True)
+    for commitment in pending.order_by("created_at", "id"):
+        try:  # one the key configured now cannot open (key replaced) is passed over
+            commitment.reveal()
+        except sealing.SealBroken:
+            continue
+        return commitment
+    return DrawCommitment.objects.create(round=current, created_by=user)
 
 
 def check_witness(user, witness, bureau, witness_value: str) -> str:
-    witness_value = (witness_value or "").strip()
+    witness_value = witness_value or ""
     if witness is None:
         if settings.APPRAISAL_DRAW_REQUIRE_WITNESS:
-            raise ServiceError("抽取须有监督人在场：请监督人输入账户、密码和随机数。")
+            raise ServiceError(
+                "抽取须有监督人在场：请监督人输入账户、密码、动态口令和自选的随机数。"
+            )
         return ""
     if witness.pk == user.pk:
         raise ServiceError("监督人不能由抽取人本人担任。")
@@ -161,10 +185,11 @@ def check_witness(user, witness, bureau, witness_value: str) -> str:
     ) or (witness.role in ("county", "prefecture") and witness.bureau_id == bureau.pk)
     if not (witness.is_active and allowed):
         raise ServiceError(WITNESS_REFUSED)
-    if not witness_value:
+    if not witness_value.strip():
         raise ServiceError("请监督人输入自己选定的随机数或字符串。")
-    if len(witness_value) > 100:
-        raise ServiceError("监督人输入值不能超过 100 个字符。")
+    problem = algorithm.witness_value_problem(witness_value)
+    if problem:
+        raise ServiceError(problem)
     return witness_value
 
 
@@ -237,10 +262,25 @@ def _parameters(case, panel_size, subjects, legal_seat) -> algorithm.Parameters:
 
 
 def make_draw(
-    *, round, kind, user, witness, witness_value, commitment, params, screening, for_seat=None
+    *,
+    case,
+    round,
+    kind,
+    user,
+    witness,
+    witness_value,
+    commitment,
+    params,
+    screening,
+    for_seat=None,
 ):
-    """Run the algorithm on the screened candidates and store the record (no seats yet)."""
-    seed = algorithm.derive_seed(commitment.system_value, witness_value)
+    """Run the algorithm on the screened candidates and store the record (no seats yet), with
+    its entry in the transparency log (the SHA-256 of its published record)."""
+    try:
+        system_value = commitment.reveal()
+    except sealing.SealBroken:
+        raise CommitmentRefused("sealed", EXPIRED) from None
+    seed = algorithm.derive_seed(system_value, witness_value)
     try:
         result = algorithm.run(screening.candidates, seed, params)
     except algorithm.DrawImpossible as exc:
@@ -256,7 +296,7 @@ def make_draw(
         panel_size=params.panel_size,
         parameters={**params.as_json(), "waived": result.waived},
         commitment=commitment,
-        system_value=commitment.system_value,
+        system_value=system_value,
         witness_value=witness_value,
         seed=seed,
         candidates=result.candidates_json,
@@ -268,6 +308,21 @@ def make_draw(
         witness=witness,
         for_seat=for_seat,
     )
+    record = draw_record.build(
+        draw,
+        case_number=case.number,
+        round_number=round.number,
+        pool_code=round.bureau.code,
+        commitment=commitment,
+        witness_role=witness.role if witness is not None else None,
+        seat_position=for_seat.position if for_seat is not None else None,
+    )
+    transparency.append(
+        LogEntry.Kind.DRAW,
+        transparency.draw_ref(case.number, round.number, kind, draw.pk),
+        draw_record.sha256(record),
+        draw=draw,
+    )
     return draw, result
 
 
@@ -278,15 +333,16 @@ def use_commitment(round, commitment_id, *, first_panel=False) -> DrawCommitment
     try:
         pk = int(commitment_id)
     except (ValueError, TypeError):
-        raise ServiceError(EXPIRED) from None
+        raise CommitmentRefused("unknown", EXPIRED) from None
     if not 0 < pk < 2**63:  # no such row, and more than a database integer holds
-        raise ServiceError(EXPIRED)
+        raise CommitmentRefused("unknown", EXPIRED)
     table, draw = DrawCommitment._meta.db_table, Draw._meta.db_table
     now = timezone.now()
     found = list(
         DrawCommitment.objects.raw(
             f"UPDATE {table} SET used_at = %s WHERE id = %s AND round_id = %s "
-            f"AND used_at IS NULL RETURNING *, EXISTS (SELECT 1 FROM {draw} "
+            "AND used_at IS NULL AND abandoned_at IS NULL "
+            f"RETURNING *, EXISTS (SELECT 1 FROM {draw} "
             "WHERE round_id = %s AND kind = %s) AS panel_drawn",
             [
                 connection.ops.adapt_datetimefield_value(now),
@@ -298,9 +354,14 @@ def use_commitment(round, commitment_id, *, first_panel=False) -> DrawCommitment
         )
     )
     if not found:
-        if DrawCommitment.objects.filter(pk=pk, round=round).exists():
-            raise ServiceError("该随机值已用于一次抽取，请刷新页面查看抽取结果。")
-        raise ServiceError(EXPIRED)
+        other = DrawCommitment.objects.filter(pk=pk).values("round_id", "used_at").first()
+        if other is None:
+            raise CommitmentRefused("unknown", EXPIRED)
+        if other["round_id"] != round.pk:
+            raise CommitmentRefused("foreign", EXPIRED)
+        if other["used_at"] is not None:
+            raise CommitmentRefused("used", "该随机值已用于一次抽取，请刷新页面查看抽取结果。")
+        raise CommitmentRefused("abandoned", EXPIRED)
     commitment = found[0]
     if first_panel and commitment.panel_drawn:
         raise ServiceError("本轮已抽取专家组，抽取不能重复进行。")
@@ -308,6 +369,30 @@ def use_commitment(round, commitment_id, *, first_panel=False) -> DrawCommitment
     return commitment
 
 
+def audited(service):
+    """A draw service whose refusals are put on the audit trail (outside its transaction, which
+    the refusal rolled back): see ``draw_attempts``."""
+
+    @functools.wraps(service)
+    def attempt(user, case_id, *args, **kwargs):
+        try:
+            return service(user, case_id, *args, **kwargs)
+        except ServiceError as exc:
+            draw_attempts.refused(
+                user,
+                case_id,
+                commitment_id=kwargs.get("commitment_id"),
+                message=exc.message,
+                reason=getattr(exc, "reason", None),
+                ip=kwargs.get("ip"),
+                seat=args[0] if args else None,
+            )
+            raise
+
+    return attempt
+
+
+@audited
 def draw_panel(
     user,
     case_id,
@@ -339,6 +424,7 @@ def draw_panel(
         commitment = use_commitment(current, commitment_id, first_panel=True)
         screening = screen(case, current.bureau, params.subjects, params.legal_seat)
         made["draw"], made["result"] = make_draw(
+            case=case,
             round=current,
             kind=Draw.Kind.PANEL,
             user=user,

@@ -265,6 +265,7 @@ def lapse_overdue(*, case_id=None, actor=None, now=None) -> int:
     return count
 
 
+@draws.audited
 def draw_for_seat(
     user, case_id, seat_id, *, commitment_id, witness=None, witness_value="", ip=None
 ) -> Draw:
@@ -302,6 +303,7 @@ def draw_for_seat(
         )
         screening = draws.screen(case, current.bureau, base.subjects, base.legal_seat)
         draw, result = draws.make_draw(
+            case=case,
             round=current,
             kind=Draw.Kind.SEAT,
             user=user,

@@ -1,5 +1,6 @@
 """Two clerks pressing "draw" at the same moment produce exactly one draw (PostgreSQL)."""
 
+import itertools
 import threading
 
 import pytest
@@ -21,6 +22,7 @@ def test_concurrent_draws_yield_one_draw(jurisdictions):
     factories.experts(changji, 10, ("mathematics",))
     case = factories.accepted_case(applicant, clerks[0], projects=[factories.project(institution)])
     commitments = [svc.pending_commitment(c, case) for c in clerks]
+    witness = factories.witness_for(changji)  # every draw is witnessed by default
     barrier = threading.Barrier(2)
     outcomes = []
 
@@ -28,7 +30,13 @@ def test_concurrent_draws_yield_one_draw(jurisdictions):
         try:
             barrier.wait()
             svc.draw_panel(
-                clerk, case.pk, panel_size=3, subjects=["mathematics"], commitment_id=commitment.pk
+                clerk,
+                case.pk,
+                panel_size=3,
+                subjects=["mathematics"],
+                commitment_id=commitment.pk,
+                witness=witness,
+                witness_value=clerk.username,
             )
             outcomes.append("drawn")
         except ServiceError as exc:
@@ -91,3 +99,54 @@ def test_a_transition_locks_only_its_case_not_the_county_or_institution(jurisdic
         release.set()
         holder.join(timeout=30)
     assert outcomes == [("Bureau", "free"), ("Institution", "free"), ("Case", "locked")]
+
+
+def test_concurrent_draws_of_two_cases_are_logged_one_after_the_other(jurisdictions):
+    """The transparency log's lock numbers entries in commit order: two cases drawn at the same
+    moment get consecutive entries, each chained to the one before (docs/draw-spec.md §9.1)."""
+    from appraisal.models import LogEntry
+
+    changji = factories.bureau("652301")
+    institution = factories.institution("652301")
+    applicant = factories.user("institution", institution=institution)
+    clerk = factories.user("county", bureau=changji)
+    factories.experts(changji, 12, ("mathematics",))
+    cases = [
+        factories.accepted_case(applicant, clerk, projects=[factories.project(institution)])
+        for _ in range(2)
+    ]
+    witness = factories.witness_for(changji)
+    commitments = [svc.pending_commitment(clerk, c) for c in cases]
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def press(case, commitment):
+        try:
+            barrier.wait()
+            svc.draw_panel(
+                clerk,
+                case.pk,
+                panel_size=3,
+                subjects=["mathematics"],
+                commitment_id=commitment.pk,
+                witness=witness,
+                witness_value=str(case.pk),
+            )
+            outcomes.append("drawn")
+        except ServiceError as exc:
+            outcomes.append(exc.message)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=press, args=(c, m)) for c, m in zip(cases, commitments, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert outcomes == ["drawn", "drawn"]
+    entries = list(LogEntry.objects.order_by("seq"))
+    assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
+    assert all(e.prev_hash == p.hash for p, e in itertools.pairwise(entries))
+    assert [e.kind for e in entries].count("draw") == 2

@@ -199,10 +199,20 @@ def test_a_draw_cannot_be_repeated(accepted_case, clerk, pool):
     assert Draw.objects.count() == 1
 
 
+def witnessed(case) -> dict:
+    """A witness of the case's round and their value, as every draw needs by default."""
+    return {"witness": factories.witness_for(case.current_round.bureau), "witness_value": "42"}
+
+
 def test_used_commitment_cannot_be_replayed(accepted_case, clerk, pool):
     commitment = svc.pending_commitment(clerk, accepted_case)
     svc.draw_panel(
-        clerk, accepted_case.pk, panel_size=3, subjects=["mathematics"], commitment_id=commitment.pk
+        clerk,
+        accepted_case.pk,
+        panel_size=3,
+        subjects=["mathematics"],
+        commitment_id=commitment.pk,
+        **witnessed(accepted_case),
     )
     assert svc.pending_commitment(clerk, Case.objects.get(pk=accepted_case.pk)).pk != commitment.pk
 
@@ -213,7 +223,12 @@ def test_stale_or_used_commitment_is_refused_and_nothing_changes(accepted_case, 
     def refusal(given) -> str:
         with pytest.raises(ServiceError) as err:
             svc.draw_panel(
-                clerk, accepted_case.pk, panel_size=3, subjects=["mathematics"], commitment_id=given
+                clerk,
+                accepted_case.pk,
+                panel_size=3,
+                subjects=["mathematics"],
+                commitment_id=given,
+                **witnessed(accepted_case),
             )
         return err.value.message
 
@@ -312,6 +327,7 @@ def test_witness_must_be_someone_else_of_the_jurisdiction(
     assert not Draw.objects.exists()
 
 
+@pytest.mark.draw_records_edited
 def test_tampered_draw_fails_verification(accepted_case, clerk, pool):
     draw = factories.draw(clerk, accepted_case)
     with tamper():
@@ -322,6 +338,7 @@ def test_tampered_draw_fails_verification(accepted_case, clerk, pool):
     assert any("随机种子" in p for p in Draw.objects.get(pk=draw.pk).verify())
 
 
+@pytest.mark.draw_records_edited
 def test_verify_draw_command(accepted_case, clerk, pool, capsys):
     draw = factories.draw(clerk, accepted_case)
     call_command("verify_draw", str(draw.pk))

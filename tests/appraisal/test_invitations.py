@@ -181,17 +181,21 @@ def test_seat_draw_only_after_alternates_are_exhausted(accepted_case, clerk, cha
     replacement = Seat.objects.get(replaces=first)
     case = Case.objects.get(pk=accepted_case.pk)
     commitment = draws.pending_commitment(clerk, case)
+    # witnessed, as every draw is by default
+    witnessed = {"witness": factories.witness_for(changji), "witness_value": "42"}
     with pytest.raises(ServiceError):  # the seat is filled by the alternate
-        svc.draw_for_seat(clerk, case.pk, first.pk, commitment_id=commitment.pk)
+        svc.draw_for_seat(clerk, case.pk, first.pk, commitment_id=commitment.pk, **witnessed)
     svc.decline_invitation(replacement.expert.user, replacement.pk, reason="unavailable")
     assert draw.alternates and CaseLog.objects.filter(transition="alternates_exhausted").exists()
     # No candidate left in the pool either: the seat draw says so and changes nothing.
     vacant = Seat.objects.get(pk=replacement.pk)
     with pytest.raises(ServiceError) as err:
-        svc.draw_for_seat(clerk, case.pk, vacant.pk, commitment_id=commitment.pk)
+        svc.draw_for_seat(clerk, case.pk, vacant.pk, commitment_id=commitment.pk, **witnessed)
     assert "无法完成抽取" in err.value.message
     newcomer = factories.expert(changji, ("mathematics",))
-    seat_draw = svc.draw_for_seat(clerk, case.pk, vacant.pk, commitment_id=commitment.pk)
+    seat_draw = svc.draw_for_seat(
+        clerk, case.pk, vacant.pk, commitment_id=commitment.pk, **witnessed
+    )
     assert seat_draw.kind == "seat" and seat_draw.panel == [newcomer.pk]
     assert Seat.objects.get(replaces=vacant).source == "seat_draw"
     assert seat_draw.verify() == []

@@ -37,7 +37,18 @@ def page(client, user, url):
     return client.get(url)
 
 
-def test_clerk_draws_through_the_page(client, clerk, accepted_case, pool):
+def witness_present(supervisor) -> dict:
+    """The witness's fields as the supervisor types them at the clerk's screen (a draw needs a
+    witness unless APPRAISAL_DRAW_REQUIRE_WITNESS is turned off)."""
+    return {
+        "witness_username": supervisor.username,
+        "witness_password": factories.PASSWORD,
+        "witness_token": factories.totp_code(factories.otp_device(supervisor)),
+        "witness_value": "20261201",
+    }
+
+
+def test_clerk_draws_through_the_page(client, clerk, supervisor, accepted_case, pool):
     factories.login(client, clerk)
     url = reverse("appraisal:draw_panel", args=[accepted_case.pk])
     response = client.get(url)
@@ -50,6 +61,7 @@ def test_clerk_draws_through_the_page(client, clerk, accepted_case, pool):
             "panel_size": 3,
             "subjects": ["mathematics", "integrated-practice"],
             "commitment": commitment.pk,
+            **witness_present(supervisor),
         },
     )
     assert response.status_code == 302
@@ -181,12 +193,18 @@ def test_the_witness_signs_in_with_both_factors_and_a_refusal_tells_nothing(
     assert Draw.objects.get().witness == supervisor
 
 
-def test_impossible_draw_shows_why_on_the_page(client, clerk, accepted_case):
+def test_impossible_draw_shows_why_on_the_page(client, clerk, supervisor, accepted_case):
     factories.login(client, clerk)
     url = reverse("appraisal:draw_panel", args=[accepted_case.pk])
     commitment = client.get(url).context["commitment"]
     response = client.post(
-        url, {"panel_size": 3, "subjects": ["mathematics"], "commitment": commitment.pk}
+        url,
+        {
+            "panel_size": 3,
+            "subjects": ["mathematics"],
+            "commitment": commitment.pk,
+            **witness_present(supervisor),
+        },
     )
     assert response.status_code == 200 and "无法完成抽取" in response.content.decode()
     assert Case.objects.get(pk=accepted_case.pk).state == CaseState.ACCEPTED
@@ -256,6 +274,7 @@ def test_staff_see_record_and_verification(client, clerk, prefecture_clerk, draw
         assert "核验一致" in body
 
 
+@pytest.mark.draw_records_edited
 def test_verification_page_shows_a_mismatch(client, clerk, drawn):
     case, draw = drawn
     with tamper():

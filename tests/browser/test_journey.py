@@ -455,6 +455,16 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     expect(page.locator("#receipt")).to_contain_text("王科长")
     page.click("#draw-link")
     page.select_option("#id_panel_size", "3")
+    # Witnessed, as every draw is by default: the supervisor with one of their backup codes
+    # (the phone's code of step 6 may still be the current one, and a code is used once).
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    backup = StaticDevice.objects.create(user=supervisor, name="备用验证码", confirmed=True)
+    backup.token_set.create(token="jdbackup1")
+    page.fill("#id_witness_username", "jiandu")
+    page.fill("#id_witness_password", factories.PASSWORD)
+    page.fill("#id_witness_token", "jdbackup1")
+    page.fill("#id_witness_value", "州复审20261201")
     page.click("#draw-submit")
     page.wait_for_selector("text=已抽取专家组 3 人")
     shots.take(page, "prefecture-panel-drawn")

@@ -48,6 +48,9 @@ BUDGETS = {
     "decision:county": 20,
     "notifications:institution": 10,
     "verification:anonymous": 3,
+    # The public transparency log: its last number, a page of entries, the heads, the signer.
+    "transparency_log:anonymous": 4,
+    "verify_draws:anonymous": 2,
     "audit:county": 12,
     "audit:prefecture": 12,
     "expert_list:county": 14,
@@ -156,6 +159,12 @@ class World:
             "verification:anonymous",
             None,
             reverse("verify_document", args=[self.document.verification_code]),
+        )
+        yield "transparency_log:anonymous", None, reverse("transparency_log")
+        yield (
+            "verify_draws:anonymous",
+            None,
+            reverse("verify_draws", args=[self.document.verification_code]),
         )
         yield "audit:county", self.county, reverse("audit:event_list")
         yield "audit:prefecture", self.prefecture, reverse("audit:event_list")

@@ -92,8 +92,15 @@ def test_load_demo_has_a_rereview_for_the_prefecture(db, settings, tmp_path):
         panel_size=3,
         subjects=draws.case_subject_codes(case),
         commitment_id=commitment.pk,
+        witness=User.objects.get(username="jiandu"),  # the README's witness of every demo draw
+        witness_value="20261215",
     )
     assert draw.pool == clerk.bureau
+    # The demo's draws were witnessed too, and each is on the transparency log.
+    from appraisal.models import Draw
+
+    assert not Draw.objects.filter(witness__isnull=True).exists()
+    assert all(d.log_entry.sha256 for d in Draw.objects.all())
 
 
 def test_the_case_in_review_can_later_be_re_reviewed_from_the_prefecture_pool(

@@ -163,6 +163,15 @@ class World:
         return activity.files.get()
 
     @cached_property
+    def published_draw(self):
+        """The draw, its round's result issued (附件2): its record is public by the case's code."""
+        factories.issue_opinion(
+            self.draw.round.case, self.users["county"], round=self.draw.round, experts=3
+        )
+        code = self.draw.round.case.documents.order_by("id").first().verification_code
+        return {"code": code, "pk": self.draw.pk}
+
+    @cached_property
     def document(self):
         """The acceptance notice of an accepted case."""
         case = factories.accepted_case(self.users["institution"], self.users["county"])
@@ -248,6 +257,22 @@ REGISTRY: dict[str, Entry] = {
         public=True,
         kwargs=lambda w: {"code": w.document.verification_code},
     ),
+    # the transparency log, the verifier and the specification (docs/draw-spec.md), and a
+    # draw's record by the case's code once the round's result is issued: anyone
+    "transparency_log": Entry(get=EVERYONE, post=None, public=True),
+    "transparency_log_json": Entry(get=EVERYONE, post=None, public=True),
+    "transparency_file": Entry(
+        get=EVERYONE, post=None, public=True, kwargs=lambda w: {"name": "verify_draw.py"}
+    ),
+    "verify_draws": Entry(
+        get=EVERYONE,
+        post=None,
+        public=True,
+        kwargs=lambda w: {"code": w.published_draw["code"]},
+    ),
+    "verify_draw_record": Entry(
+        get=EVERYONE, post=None, public=True, kwargs=lambda w: w.published_draw
+    ),
     # appraisal: the panel draw, its record, the invitations
     "appraisal:draw_panel": Entry(
         get=OWN_COUNTY, post=OWN_COUNTY, kwargs=lambda w: {"pk": w.draw.round.case_id}
@@ -267,6 +292,9 @@ REGISTRY: dict[str, Entry] = {
         get=DRAW_READERS, post=DRAW_READERS, kwargs=lambda w: {"pk": w.draw.pk}
     ),
     "appraisal:draw_verify": Entry(
+        get=DRAW_READERS, post=DRAW_READERS, kwargs=lambda w: {"pk": w.draw.pk}
+    ),
+    "appraisal:draw_record_json": Entry(
         get=DRAW_READERS, post=DRAW_READERS, kwargs=lambda w: {"pk": w.draw.pk}
     ),
     "appraisal:invitation": Entry(get=EXPERT, post=EXPERT, kwargs=lambda w: {"pk": w.seat.pk}),

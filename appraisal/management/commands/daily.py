@@ -1,7 +1,9 @@
 """The daily timer job (e.g. a systemd timer or cron at 01:00): reply deadlines not yet final are
 counted again on the calendar as it stands; invitations past their deadline lapse and alternates
-are called; decided cases whose re-review window has passed are closed;
-reminders go out for lapsing invitations and for time limits near or past.
+are called; decided cases whose re-review window has passed are closed; reminders go out for
+lapsing invitations and for time limits near or past; draw commitments shown and left unused for
+a day are closed as abandoned (and audited), and the transparency log's head is signed for every
+finished day (docs/draw-spec.md §7.3, §9.2).
 
 Idempotent: each step finds only what is still to do, and every reminder carries a key, so a
 second run the same day sends nothing twice.
@@ -9,14 +11,18 @@ second run the same day sends nothing twice.
 
 from django.core.management.base import BaseCommand
 
-from appraisal.panel.invitations import lapse_overdue
-from appraisal.panel.schedules import recount_reply_deadlines
-from appraisal.rereview.services import close_lapsed_windows
-from appraisal.workflow.reminders import remind_deadlines, remind_invitations
+from appraisal import transparency
+from appraisal.services.draw_attempts import abandon_stale
+from appraisal.services.invitations import lapse_overdue
+from appraisal.services.reminders import remind_deadlines, remind_invitations
+from appraisal.services.rereview import close_lapsed_windows
 
 
 class Command(BaseCommand):
-    help = "每日定时任务：邀请逾期递补、复审申请期限届满的案件办结、发送期限提醒（可重复运行）。"
+    help = (
+        "每日定时任务：邀请逾期递补、复审申请期限届满的案件办结、发送期限提醒、"
+        "作废长时间未使用的抽取随机值、签署透明日志每日签名头（可重复运行）。"
+    )
 
     def handle(self, *args, **options):
         recount_reply_deadlines(provisional_only=True)
@@ -31,3 +37,11 @@ class Command(BaseCommand):
             + "。"
         )
         self.stdout.write(f"邀请答复提醒：{invitations} 条；办理期限提醒：{reminders} 条。")
+        abandoned = abandon_stale()
+        self.stdout.write(f"打开抽取页面后未使用而作废的随机值：{abandoned} 个（已记入审计记录）。")
+        try:
+            heads = transparency.sign_heads()
+        except transparency.LogSignerMissing as exc:
+            self.stderr.write(f"透明日志签名头未签署：{exc.message}")
+        else:
+            self.stdout.write(f"透明日志签名头：新签署 {len(heads)} 个。")

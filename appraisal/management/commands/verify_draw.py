@@ -1,9 +1,11 @@
-"""Re-run a stored draw from its record and say whether it matches (docs/domain.md §抽取)."""
+"""Re-run a stored draw from its record and say whether it matches (docs/domain.md §抽取); the same check
+outside the portal is the stand-alone verifier of docs/draw-spec.md §11."""
 
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from appraisal import draw_record
 from appraisal.models import Draw
 
 
@@ -26,6 +28,11 @@ class Command(BaseCommand):
         out.write(f"监督人输入值：{draw.witness_value or '（无监督人）'}")
         out.write(f"随机种子：{draw.seed}")
         out.write(f"候选专家 {len(draw.candidates)} 人，名单摘要：{draw.candidates_hash}")
+        entry = getattr(draw, "log_entry", None)
+        out.write(
+            f"记录文件 SHA-256：{draw_record.sha256(draw_record.of(draw))}"
+            + (f"（透明日志第 {entry.seq} 条）" if entry else "（未登记在透明日志）")
+        )
         problems = draw.verify()
         if problems:
             for problem in problems:

@@ -434,6 +434,8 @@ class Command(BaseCommand):
                 f"{MaterialKind(kind).label}.pdf", samples[kind], "application/pdf"
             ),
             accept_note="材料齐全，予以受理。",
+            # Every draw is witnessed: the prefecture's supervisor, as the portal requires.
+            witness=lambda round: User.objects.get(username="jiandu"),
         )
 
         required = [
