@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import transparency_views
+from appraisal.pages import transparency as transparency_views
 
 urlpatterns = [
     path("", transparency_views.log_page, name="transparency_log"),

@@ -1,6 +1,10 @@
 from django.urls import path
 
-from . import panel_views, rereview_views, review_views, transparency_views, views
+from appraisal.pages import cases as views
+from appraisal.pages import panel as panel_views
+from appraisal.pages import rereview as rereview_views
+from appraisal.pages import review as review_views
+from appraisal.pages import transparency as transparency_views
 
 app_name = "appraisal"
 

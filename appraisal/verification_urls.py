@@ -2,7 +2,9 @@
 
 from django.urls import path
 
-from . import transparency_views, verification
+from appraisal.pages import certificates as certificate_views
+from appraisal.pages import transparency as transparency_views
+from appraisal.pages import verification
 
 urlpatterns = [
     path("", verification.verify_lookup, name="verify_lookup"),

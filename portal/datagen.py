@@ -19,8 +19,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from stdnum.cn import uscc
 
-from appraisal import draw as algorithm
-from appraisal import draw_record, transparency
+from appraisal import scenario
+from appraisal.documents import transparency
 from appraisal.models import (
     Case,
     CaseLog,
@@ -42,6 +42,7 @@ from appraisal.models import (
     Signature,
 )
 from appraisal.panel import algorithm as algorithm
+from appraisal.panel import record as draw_record
 from audit.models import AuditEvent
 from experts.models import Expert
 from institutions.models import Institution, TrainingProject

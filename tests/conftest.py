@@ -43,9 +43,10 @@ def _verify_every_draw():
     import sys
     import tempfile
 
-    from appraisal import draw_record, transparency
-    from appraisal.draw import ALGORITHM_VERSION
+    from appraisal.documents import transparency
     from appraisal.models import Draw
+    from appraisal.panel import record as draw_record
+    from appraisal.panel.algorithm import ALGORITHM_VERSION
 
     draws = Draw.objects.filter(algorithm_version=ALGORITHM_VERSION).select_related(
         "round__case", "pool", "commitment", "witness", "for_seat"

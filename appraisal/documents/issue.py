@@ -8,9 +8,9 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 import audit
+from appraisal.documents import transparency
 from audit.models import Action
 
-from .. import transparency
 from ..models import IssuedDocument, LogEntry, SerialCounter
 from .context import document_extras
 from .render import render_pdf

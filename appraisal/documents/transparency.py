@@ -13,13 +13,17 @@ import base64
 import datetime
 import hashlib
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from .documents.signing import key_paths
-from .draw_record import utc_text
-from .models import LogEntry, LogHead
+from appraisal.documents.signing import key_paths
+from appraisal.models import LogEntry, LogHead
+from appraisal.panel.record import utc_text
+from portal.models import Bureau
 
 ENTRY_FORMAT = "jianding-log-entry/1"
 HEAD_FORMAT = "jianding-log-head/1"
@@ -97,8 +101,6 @@ def entry_json(entry: LogEntry) -> dict:
 def signer_bureau():
     """The prefecture whose key signs the heads: ``APPRAISAL_LOG_SIGNER`` (a 行政区划代码), or
     the first prefecture-level bureau of the deployment."""
-    from portal.models import Bureau
-
     code = getattr(settings, "APPRAISAL_LOG_SIGNER", "")
     bureaus = Bureau.objects.filter(is_active=True)
     if code:
@@ -107,9 +109,6 @@ def signer_bureau():
 
 
 def _load_signer(code: str):
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
     key_path, cert_path = key_paths(code)
     if not (key_path.exists() and cert_path.exists()):
         raise LogSignerMissing(code)
@@ -121,9 +120,6 @@ def _load_signer(code: str):
 
 def _sign(key, message: bytes) -> bytes:
     """ECDSA P-256 or RSA PKCS#1 v1.5, SHA-256, DER: what ``openssl dgst -sha256 -sign`` makes."""
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-
     if isinstance(key, ec.EllipticCurvePrivateKey):
         return key.sign(message, ec.ECDSA(hashes.SHA256()))
     if isinstance(key, rsa.RSAPrivateKey):
@@ -196,9 +192,6 @@ def head_json(head: LogHead) -> dict:
 def signer_certificate(bureau=None) -> tuple[str, str]:
     """(PEM, SHA-256 fingerprint of the DER) of the heads' signing certificate (of ``bureau``,
     by default ``signer_bureau()``); empty if none."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
     bureau = bureau or signer_bureau()
     if bureau is None:
         return "", ""

@@ -24,7 +24,7 @@ def seal_pending_values(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("appraisal", "0014_draw_record_json"),
+        ("appraisal", "0016_seat_reply_by_basis"),
     ]
 
     operations = [

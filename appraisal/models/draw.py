@@ -12,8 +12,11 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from .. import draw as algorithm
-from .. import sealing
+from appraisal.panel import algorithm as algorithm
+from appraisal.panel import record as draw_record
+from appraisal.panel import sealing
+
+from ..workflow.workdays import Basis
 
 
 class RecordJSONField(models.JSONField):
@@ -45,7 +48,7 @@ class DrawCommitment(models.Model):
     """The system's random value for the next draw of a round, committed to by its hash.
 
     The hash is shown before the draw (to the witness too); the value itself is kept sealed
-    (encrypted with a key outside the database, ``appraisal.sealing``) and revealed on the draw
+    (encrypted with a key outside the database, ``appraisal.panel.sealing``) and revealed on the draw
     record once it has been used. Used once; a value shown but never used is marked abandoned by
     the daily job (and audited), and never used afterwards (docs/draw-spec.md §7).
     """
@@ -197,8 +200,6 @@ class Draw(models.Model):
             problems.append("入选专家不一致")
         entry = getattr(self, "log_entry", None) if self.pk else None
         if entry is not None:
-            from .. import draw_record
-
             if entry.sha256 != draw_record.sha256(draw_record.of(self)):
                 problems.append(
                     f"抽取记录与抽取时登记在透明日志（第 {entry.seq} 条）的 SHA-256 不符"

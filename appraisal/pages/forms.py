@@ -2,6 +2,7 @@ from django import forms
 
 from appraisal.filing.cases import open_applications
 from appraisal.models import CaseState, MaterialKind, ReviewActivity, Seat
+from appraisal.panel.algorithm import witness_value_problem
 from appraisal.panel.draws import WITNESS_REFUSED
 from appraisal.review.indicators import ACADEMIC, NON_ACADEMIC
 from appraisal.workflow.states import RETURNED, RETURNED_LABEL
@@ -181,8 +182,6 @@ class WitnessFields(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_witness_value(self):
-        from .draw import witness_value_problem
-
         value = self.cleaned_data.get("witness_value") or ""
         if not value.strip():
             return ""  # nothing typed (or only spaces): as if left empty

@@ -15,6 +15,7 @@ from appraisal.pages.forms import (
     DrawForm,
     WitnessFields,
 )
+from appraisal.panel import attempts as draw_attempts
 from appraisal.panel import draws as draw_services
 from appraisal.panel import invitations as invitation_services
 from appraisal.workflow import policy
@@ -24,15 +25,6 @@ from common.http import client_ip
 from experts.models import Expert
 from portal.models import Subject
 from portal.pagination import CappedPaginator
-from portal.ui import form_errors_to_messages
-
-from . import access
-from .forms import AcceptInvitationForm, DeclineInvitationForm, DrawForm, WitnessFields
-from .models import CaseState, Draw, Seat
-from .services import ServiceError, draw_attempts
-from .services import draws as draw_services
-from .services import invitations as invitation_services
-from .views import client_ip
 
 # Log rows about the panel's members: not shown to whoever may not know the panel's names.
 PANEL_STEPS = {

@@ -18,9 +18,11 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import access, draw_record, transparency
-from .models import Draw, LogEntry, LogHead
-from .verification import CodeForm, find_document
+from appraisal import access
+from appraisal.documents import transparency
+from appraisal.models import Draw, LogEntry, LogHead
+from appraisal.pages.verification import CodeForm, find_document
+from appraisal.panel import record as draw_record
 
 PER_PAGE = 50
 VERIFIER = Path(__file__).resolve().parent / "static" / "appraisal" / "verify_draw.py"

@@ -14,9 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 import audit
+from appraisal.models import Case, Draw, DrawCommitment
 from audit.models import Action
-
-from ..models import Case, Draw, DrawCommitment
 
 # A commitment shown and not used within this time is closed as abandoned by the daily job.
 ABANDON_AFTER = timedelta(hours=24)

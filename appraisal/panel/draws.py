@@ -17,8 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appraisal import access
-from appraisal.models import Draw, DrawCommitment, Seat
+from appraisal.documents import transparency
+from appraisal.models import Draw, DrawCommitment, LogEntry, Seat
 from appraisal.panel import algorithm as algorithm
+from appraisal.panel import attempts as draw_attempts
+from appraisal.panel import record as draw_record
+from appraisal.panel import sealing
 from appraisal.panel.screening import ORDER, removed_by, screening_rows
 from appraisal.workflow.transitions import run_transition
 from appraisal.workflow.workdays import count_working_days
@@ -26,13 +30,6 @@ from common.errors import ServiceError
 from experts.models import Expert
 from portal.models import Subject, User
 from portal.notify import notify
-
-from .. import access, draw_record, sealing, transparency
-from .. import draw as algorithm
-from ..models import Case, CaseState, Draw, DrawCommitment, LogEntry, Round, Seat
-from ..workdays import add_working_days_or_weekdays
-from . import ServiceError, draw_attempts
-from .transitions import lock_case, log_step, run_transition
 
 PANEL_SIZES = (3, 4, 5)
 EXPIRED = "抽取页面已过期，请刷新后重新操作。"

@@ -13,7 +13,7 @@ import hashlib
 import json
 from datetime import UTC
 
-from . import draw as algorithm
+from appraisal.panel import algorithm as algorithm
 
 RECORD_FORMAT = "jianding-draw-record/1"
 # Stands for the candidate rows while the rest is encoded, then replaced by their encoded text

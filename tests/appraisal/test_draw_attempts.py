@@ -14,13 +14,13 @@ from django.conf import settings as project_settings
 from django.core.management import call_command
 from django.urls import reverse
 
-from appraisal import draw as algorithm
-from appraisal import sealing
 from appraisal.models import Case, CaseState, Draw, DrawCommitment
-from appraisal.services import ServiceError
-from appraisal.services import draws as svc
-from appraisal.services.draw_attempts import ABANDON_AFTER, abandon_stale
+from appraisal.panel import algorithm as algorithm
+from appraisal.panel import draws as svc
+from appraisal.panel import sealing
+from appraisal.panel.attempts import ABANDON_AFTER, abandon_stale
 from audit.models import Action, AuditEvent
+from common.errors import ServiceError
 from tests import factories
 
 

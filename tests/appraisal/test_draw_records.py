@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from appraisal import draw_record, transparency
+from appraisal.documents import transparency
 from appraisal.models import Draw, LogEntry, Round
+from appraisal.panel import record as draw_record
 from experts.models import Expert
 from tests import factories
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from appraisal import draw as algorithm
-from appraisal import draw_record, transparency
+from appraisal.documents import transparency
+from appraisal.panel import algorithm as algorithm
+from appraisal.panel import record as draw_record
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "docs" / "draw-vectors.json"

@@ -18,9 +18,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from appraisal import draw_record, transparency
+from appraisal.documents import transparency
 from appraisal.models import Draw, IssuedDocument, LogEntry, LogHead
-from appraisal.services import ServiceError
+from appraisal.panel import record as draw_record
+from common.errors import ServiceError
 from experts.models import Expert
 from tests import factories
 

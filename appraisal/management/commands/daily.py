@@ -11,11 +11,12 @@ second run the same day sends nothing twice.
 
 from django.core.management.base import BaseCommand
 
-from appraisal import transparency
-from appraisal.services.draw_attempts import abandon_stale
-from appraisal.services.invitations import lapse_overdue
-from appraisal.services.reminders import remind_deadlines, remind_invitations
-from appraisal.services.rereview import close_lapsed_windows
+from appraisal.documents import transparency
+from appraisal.panel.attempts import abandon_stale
+from appraisal.panel.invitations import lapse_overdue
+from appraisal.panel.schedules import recount_reply_deadlines
+from appraisal.rereview.services import close_lapsed_windows
+from appraisal.workflow.reminders import remind_deadlines, remind_invitations
 
 
 class Command(BaseCommand):

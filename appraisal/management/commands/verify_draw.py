@@ -5,8 +5,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from appraisal import draw_record
 from appraisal.models import Draw
+from appraisal.panel import record as draw_record
 
 
 class Command(BaseCommand):
