@@ -1,5 +1,6 @@
 from django import forms
 
+from appraisal.workflow.states import ENDED
 from common.forms import IdsField, NamesRequiredFields
 from portal.models import Bureau, Subject
 
@@ -39,7 +40,7 @@ class InstitutionForm(NamesRequiredFields, forms.ModelForm):
         if (
             self.instance.pk
             and county != self.instance.county
-            and self.instance.cases.exclude(state__in=["refused", "withdrawn", "closed"]).exists()
+            and self.instance.cases.exclude(state__in=ENDED).exists()
         ):
             raise forms.ValidationError("机构有正在办理的鉴定案件，暂不能变更所在县（市）。")
         return county

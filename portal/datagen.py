@@ -319,9 +319,7 @@ class Generator:
                 created_at=created,
                 submitted_at=created + timedelta(days=1) if state != CaseState.DRAFT else None,
                 accepted_at=created + timedelta(days=3) if reached >= 2 else None,
-                closed_at=created + timedelta(days=60)
-                if state in (CaseState.CLOSED, CaseState.REFUSED, CaseState.WITHDRAWN)
-                else None,
+                closed_at=created + timedelta(days=60) if state in states.ENDED else None,
             )
             cases.append(case)
             plans.append(reached)

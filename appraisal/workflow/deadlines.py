@@ -122,12 +122,7 @@ def next_deadline(case, *, today=None, calendar=None) -> Deadline | None:
             request.requested_at if request else None,
             settings.APPRAISAL_DAYS_TO_ACCEPT,
         )
-    if state in (
-        CaseState.REREVIEW_FORWARDED,
-        CaseState.PANEL_DRAWN,
-        CaseState.IN_REVIEW,
-        CaseState.OPINION_SIGNED,
-    ) and _in_second_round(case):
+    if (state == CaseState.REREVIEW_FORWARDED or state in REVIEW) and _in_second_round(case):
         deadline = make(
             "prefecture",
             "作出复审鉴定结论",
@@ -136,12 +131,7 @@ def next_deadline(case, *, today=None, calendar=None) -> Deadline | None:
             settings.APPRAISAL_DAYS_FOR_PREFECTURE,
         )
         return _earlier_reply(case, deadline, today) if state == CaseState.PANEL_DRAWN else deadline
-    if state in (
-        CaseState.ACCEPTED,
-        CaseState.PANEL_DRAWN,
-        CaseState.IN_REVIEW,
-        CaseState.OPINION_SIGNED,
-    ):
+    if state == CaseState.ACCEPTED or state in REVIEW:
         deadline = make(
             "opinion",
             "形成鉴定意见并确定类别",
