@@ -25,7 +25,7 @@ from appraisal.pages.verification import CodeForm, find_document
 from appraisal.panel import record as draw_record
 
 PER_PAGE = 50
-VERIFIER = Path(__file__).resolve().parent / "static" / "appraisal" / "verify_draw.py"
+VERIFIER = Path(__file__).resolve().parents[1] / "static" / "appraisal" / "verify_draw.py"
 DOCS = Path(settings.BASE_DIR) / "docs"
 PUBLISHED_FILES = {  # name → (path, content type)
     "verify_draw.py": (VERIFIER, "text/x-python; charset=utf-8"),
