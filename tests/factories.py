@@ -10,6 +10,7 @@ from guardian.shortcuts import assign_perm
 from stdnum.cn import uscc
 
 from appraisal import scenario
+from appraisal.filing.materials import upload_material  # noqa: F401 (tests upload through it)
 from appraisal.models import CaseState, MaterialKind
 from institutions.models import Institution, TrainingProject
 from portal.models import SEAL, Bureau, Subject, User

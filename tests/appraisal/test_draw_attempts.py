@@ -17,7 +17,7 @@ from django.urls import reverse
 from appraisal.models import Case, CaseState, Draw, DrawCommitment
 from appraisal.panel import algorithm as algorithm
 from appraisal.panel import draws as svc
-from appraisal.panel import sealing
+from appraisal.panel import invitations, sealing
 from appraisal.panel.attempts import ABANDON_AFTER, abandon_stale
 from audit.models import Action, AuditEvent
 from common.errors import ServiceError
@@ -136,7 +136,7 @@ def test_a_value_sealed_with_another_key_is_never_used(accepted_case, clerk, set
 
 
 def test_the_migration_seals_the_values_of_pending_commitments(accepted_case, clerk):
-    migration = importlib.import_module("appraisal.migrations.0015_draw_transparency_log")
+    migration = importlib.import_module("appraisal.migrations.0017_draw_transparency_log")
     pending = svc.pending_commitment(clerk, accepted_case)
     value = "ab" * 32
     DrawCommitment.objects.filter(pk=pending.pk).update(
@@ -171,7 +171,7 @@ def test_a_foreign_or_used_commitment_is_refused_and_audited(accepted_case, cler
     draw = factories.draw(clerk, accepted_case)
     used = draw.commitment_id
     with pytest.raises(ServiceError):
-        svc.draw_for_seat(
+        invitations.draw_for_seat(
             clerk, accepted_case.pk, draw.seats.first().pk, commitment_id=used, **witnessed
         )
     last = AuditEvent.objects.filter(action=Action.DRAW_REFUSED).first()
