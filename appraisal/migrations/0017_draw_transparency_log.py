@@ -14,7 +14,7 @@ def seal_pending_values(apps, schema_editor):
     pending = DrawCommitment.objects.filter(used_at__isnull=True).exclude(system_value="")
     if not pending.exists():
         return
-    from appraisal import sealing
+    from appraisal.panel import sealing
 
     for commitment in pending:
         commitment.sealed_value = sealing.seal(commitment.system_value)

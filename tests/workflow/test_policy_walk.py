@@ -95,7 +95,7 @@ def _draw(user, case, world):
         legal_seat=False,
         commitment_id=commitment.pk,
         witness=world["witnesses"][_current(case).bureau_id],
-        witness_value="见证随机值 2026",
+        witness_value="见证随机值2026",
     )
 
 
