@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from portal.models import CreditEntry
+
 
 class Expert(models.Model):
     """鉴定专家: a frontline education expert or a legal professional, with a login account."""
@@ -203,7 +205,7 @@ def recusal_start(years: int, day: date) -> date:
     return start
 
 
-class ExpertCreditRecord(models.Model):
+class ExpertCreditRecord(CreditEntry):
     """专家信用管理记录 (guide 九(三)): misconduct that ends the expert's engagement for good.
 
     An expert with any record is never drawn again. Records are never deleted.
@@ -219,21 +221,10 @@ class ExpertCreditRecord(models.Model):
         Expert, verbose_name="专家", on_delete=models.PROTECT, related_name="credit_records"
     )
     kind = models.CharField("情形", max_length=20, choices=Kind.choices)
-    reason = models.TextField("事实与理由", max_length=2000)  # the form's limit, not the column's
-    evidence = models.TextField("证据", max_length=2000, help_text="证据名称、来源，或相关文书编号")
-    case_number = models.CharField("相关案件编号", max_length=40, blank=True)
-    bureau = models.ForeignKey(
-        "portal.Bureau", verbose_name="记录单位", on_delete=models.PROTECT, related_name="+"
-    )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT, related_name="+"
-    )
-    recorded_at = models.DateTimeField("记录时间", default=timezone.now)
 
-    class Meta:
+    class Meta(CreditEntry.Meta):
         verbose_name = "专家信用管理记录"
         verbose_name_plural = verbose_name
-        ordering = ["-recorded_at", "-id"]
         triggers = [
             pgtrigger.Protect(
                 name="expert_credit_record_append_only",

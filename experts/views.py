@@ -20,6 +20,7 @@ from appraisal import access
 from appraisal.models import Seat
 from common.errors import ServiceError
 from common.forms import form_errors_to_messages
+from common.views import run
 from portal.models import Bureau, Subject
 
 from . import services, sheets
@@ -146,12 +147,12 @@ def expert_edit(request, pk):
         raise PermissionDenied("只能维护本局专家库中的专家。")
     form = ExpertForm(request.POST or None, instance=Expert.objects.get(pk=expert.pk))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.update_expert(request.user, expert.pk, **_expert_form_data(form))
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "专家信息已保存。")
+        if run(
+            request,
+            lambda: services.update_expert(request.user, expert.pk, **_expert_form_data(form)),
+            "专家信息已保存。",
+            form=form,
+        ):
             return redirect("experts:expert_detail", pk=expert.pk)
     return render(request, "experts/expert_form.html", {"form": form, "expert": expert})
 
@@ -183,12 +184,11 @@ def tie_add(request, pk):
     expert = access.get_expert_for(request.user, pk)
     form = TieForm(request.POST)
     if form.is_valid():
-        try:
-            services.add_tie(request.user, expert.pk, **form.cleaned_data)
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "关联关系已登记。")
+        run(
+            request,
+            lambda: services.add_tie(request.user, expert.pk, **form.cleaned_data),
+            "关联关系已登记。",
+        )
     else:
         form_errors_to_messages(request, form)
     return redirect("experts:expert_detail", pk=expert.pk)
@@ -200,12 +200,11 @@ def credit_add(request, pk):
     expert = access.get_expert_for(request.user, pk)
     form = CreditRecordForm(request.POST)
     if form.is_valid():
-        try:
-            services.add_credit_record(request.user, expert.pk, **form.cleaned_data)
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "信用管理记录已登记，该专家今后不再被抽取。")
+        if run(
+            request,
+            lambda: services.add_credit_record(request.user, expert.pk, **form.cleaned_data),
+            "信用管理记录已登记，该专家今后不再被抽取。",
+        ):
             at_work = [s.round.case.number for s in services.seats_at_work(expert)]
             if at_work:
                 messages.warning(
@@ -274,12 +273,12 @@ def my_ties(request):
         raise PermissionDenied
     form = TieForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.add_tie(request.user, expert.pk, **form.cleaned_data)
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "关联关系已申报；涉及该机构的鉴定将不再抽取您。")
+        if run(
+            request,
+            lambda: services.add_tie(request.user, expert.pk, **form.cleaned_data),
+            "关联关系已申报；涉及该机构的鉴定将不再抽取您。",
+            form=form,
+        ):
             return redirect("experts:my_ties")
     return render(
         request,

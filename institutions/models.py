@@ -3,6 +3,8 @@
 import pgtrigger
 from django.db import models
 
+from portal.models import CreditEntry
+
 from .validators import validate_phone, validate_uscc
 
 
@@ -95,7 +97,7 @@ def held_condition(prefix: str = "") -> models.Q:
     )
 
 
-class InstitutionCreditMark(models.Model):
+class InstitutionCreditMark(CreditEntry):
     """信用评价记录 (guide 九(二)): the institution hid facts or submitted false material.
 
     Shown to bureau staff on the institution and on each of its cases; never deleted.
@@ -110,21 +112,10 @@ class InstitutionCreditMark(models.Model):
         Institution, verbose_name="机构", on_delete=models.PROTECT, related_name="credit_marks"
     )
     kind = models.CharField("情形", max_length=20, choices=Kind.choices)
-    reason = models.TextField("事实与理由", max_length=2000)  # the form's limit, not the column's
-    evidence = models.TextField("证据", max_length=2000, help_text="证据名称、来源，或相关文书编号")
-    case_number = models.CharField("相关案件编号", max_length=40, blank=True)
-    bureau = models.ForeignKey(
-        "portal.Bureau", verbose_name="记录单位", on_delete=models.PROTECT, related_name="+"
-    )
-    recorded_by = models.ForeignKey(
-        "portal.User", verbose_name="记录人", on_delete=models.PROTECT, related_name="+"
-    )
-    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
 
-    class Meta:
+    class Meta(CreditEntry.Meta):
         verbose_name = "机构信用评价记录"
         verbose_name_plural = verbose_name
-        ordering = ["-recorded_at", "-id"]
         triggers = [
             pgtrigger.Protect(
                 name="institution_credit_mark_append_only",

@@ -10,6 +10,7 @@ from appraisal import access
 from appraisal.filing import cases as case_services
 from common.errors import ServiceError
 from common.forms import form_errors_to_messages
+from common.views import run
 
 from .forms import CreditMarkForm, InstitutionForm, TrainingProjectForm
 from .models import TrainingProject, held_condition
@@ -137,12 +138,11 @@ def credit_mark_add(request, pk):
     institution = access.get_institution_for_staff(request.user, pk)
     form = CreditMarkForm(request.POST)
     if form.is_valid():
-        try:
-            add_credit_mark(request.user, institution, **form.cleaned_data)
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "信用评价记录已登记。")
+        run(
+            request,
+            lambda: add_credit_mark(request.user, institution, **form.cleaned_data),
+            "信用评价记录已登记。",
+        )
     else:
         form_errors_to_messages(request, form)
     return redirect("institutions:staff_detail", pk=institution.pk)

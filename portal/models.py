@@ -4,9 +4,11 @@ Jurisdictions and subjects are data loaded from a fixture (fixtures/changji.json
 prefecture runs the portal by loading its own.
 """
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
 
@@ -214,3 +216,27 @@ class SealCustody(UserObjectPermissionBase):
 
     def __str__(self):
         return f"{self.content_object} · {self.user}"
+
+
+class CreditEntry(models.Model):
+    """A credit entry of guide 九: what the bureau found (its kind, the facts and reasons, the
+    evidence, the case it concerns), by whom and when; kept for good, never changed or deleted.
+    An expert's record (``experts.ExpertCreditRecord``, 九(三)) and an institution's mark
+    (``institutions.InstitutionCreditMark``, 九(二)) are the two kinds; each names its own
+    ``kind`` choices and its subject."""
+
+    kind = models.CharField("情形", max_length=20)
+    reason = models.TextField("事实与理由", max_length=2000)  # the form's limit, not the column's
+    evidence = models.TextField("证据", max_length=2000, help_text="证据名称、来源，或相关文书编号")
+    case_number = models.CharField("相关案件编号", max_length=40, blank=True)
+    bureau = models.ForeignKey(
+        Bureau, verbose_name="记录单位", on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField("记录时间", default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["-recorded_at", "-id"]

@@ -11,13 +11,13 @@ from django.db import connection
 from appraisal.documents.signing import make_key
 
 from . import factories
+from .verifier import VERIFIER
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # around it are ordinary synchronous ones.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-VERIFIER = Path(__file__).resolve().parents[1] / "appraisal/static/appraisal/verify_draw.py"
 _verified: set[str] = set()  # draws and log already verified in this run (by content)
 
 

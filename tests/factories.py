@@ -12,6 +12,7 @@ from stdnum.cn import uscc
 from appraisal import scenario
 from appraisal.filing.materials import upload_material  # noqa: F401 (tests upload through it)
 from appraisal.models import CaseState, MaterialKind
+from appraisal.panel import draws
 from institutions.models import Institution, TrainingProject
 from portal.models import SEAL, Bureau, Subject, User
 from portal.reauth import requires_second_factor
@@ -279,6 +280,20 @@ def draw(clerk: User, case, *, witness=WITNESSED, witness_value="", **kwargs):
         witness = witness_for(case.current_round.bureau)
         witness_value = witness_value or f"w{case.pk}-{case.current_round.pk}-20261201"
     return scenario.draw(clerk, case, witness=witness, witness_value=witness_value, **kwargs)
+
+
+def draw_panel(clerk: User, case, commitment, *, witness, witness_value, panel_size=3):
+    """The draw service as the draw page calls it on a mathematics case, for the tests of what it
+    accepts and refuses (``draw`` draws with every default)."""
+    return draws.draw_panel(
+        clerk,
+        case.pk,
+        panel_size=panel_size,
+        subjects=["mathematics"],
+        commitment_id=commitment.pk,
+        witness=witness,
+        witness_value=witness_value,
+    )
 
 
 def opening_meeting(clerk, round):

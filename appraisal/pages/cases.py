@@ -33,6 +33,7 @@ from audit.models import Action
 from common.errors import ServiceError
 from common.forms import form_errors_to_messages
 from common.http import attachment, client_ip
+from common.views import run
 from institutions.models import Institution
 from portal.models import Bureau
 from portal.pagination import CappedPaginator
@@ -114,17 +115,17 @@ def case_edit(request, pk):
         request.POST or None, institution=case.institution, case=case, initial=initial
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            case_services.update_application(
+        if run(
+            request,
+            lambda: case_services.update_application(
                 request.user,
                 case.pk,
                 projects=form.cleaned_data["projects"],
                 statement=form.cleaned_data["statement"],
-            )
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "申请内容已保存。")
+            ),
+            "申请内容已保存。",
+            form=form,
+        ):
             return redirect("appraisal:case_detail", pk=case.pk)
     return render(request, "appraisal/case_form.html", {"form": form, "case": case})
 

@@ -22,6 +22,7 @@ from appraisal.workflow import policy
 from common.errors import ServiceError
 from common.forms import form_errors_to_messages
 from common.http import client_ip
+from common.views import run
 from experts.models import Expert
 from portal.models import Subject
 from portal.pagination import CappedPaginator
@@ -197,8 +198,9 @@ def draw_seat(request, pk, seat_pk):
         _refused_on_the_form(request, case, form, seat=seat.pk)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            invitation_services.draw_for_seat(
+        if run(
+            request,
+            lambda: invitation_services.draw_for_seat(
                 request.user,
                 case.pk,
                 seat.pk,
@@ -206,11 +208,10 @@ def draw_seat(request, pk, seat_pk):
                 witness=data["witness"],
                 witness_value=data.get("witness_value", ""),
                 ip=client_ip(request),
-            )
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"已为席位{seat.position}补抽专家并发出邀请。")
+            ),
+            f"已为席位{seat.position}补抽专家并发出邀请。",
+            form=form,
+        ):
             return redirect("appraisal:case_detail", pk=case.pk)
     return render(
         request,

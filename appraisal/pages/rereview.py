@@ -17,15 +17,11 @@ from appraisal.pages.forms import (
 from appraisal.rereview import services as services
 from common.errors import ServiceError
 from common.http import client_ip
+from common.views import run
 
 
 def _run(request, case, call, success):
-    try:
-        call()
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
+    run(request, call, success)
     return redirect("appraisal:case_detail", pk=case.pk)
 
 

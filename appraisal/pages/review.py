@@ -23,6 +23,7 @@ from audit.models import Action
 from common.errors import ServiceError
 from common.forms import form_errors_to_messages
 from common.http import attachment, client_ip
+from common.views import run
 
 
 def _round_for_panel_or_staff(user, pk):
@@ -45,18 +46,18 @@ def review_records(request, pk):
         if not may_record:
             raise PermissionDenied("只有组织本轮鉴定的教育局工作人员可以记录鉴定活动。")
         if form.is_valid():
-            try:
-                activities.record_activity(
+            if run(
+                request,
+                lambda: activities.record_activity(
                     request.user,
                     round,
                     **form.cleaned_data,
                     files=request.FILES.getlist("files"),
                     ip=client_ip(request),
-                )
-            except ServiceError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, "鉴定活动已记录。")
+                ),
+                "鉴定活动已记录。",
+                form=form,
+            ):
                 return redirect("appraisal:review_records", pk=round.pk)
     return render(
         request,
@@ -216,14 +217,13 @@ def set_leader(request, pk):
         raise PermissionDenied("只有组织本轮鉴定的教育局工作人员可以指定组长。")
     form = LeaderForm(request.POST)
     if form.is_valid():
-        try:
-            opinions.set_leader(
+        run(
+            request,
+            lambda: opinions.set_leader(
                 request.user, round, form.cleaned_data["seat"], ip=client_ip(request)
-            )
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "已指定专家组组长。")
+            ),
+            "已指定专家组组长。",
+        )
     else:
         form_errors_to_messages(request, form)
     return redirect("appraisal:case_detail", pk=round.case_id)
@@ -263,19 +263,19 @@ def opinion_edit(request, pk):
     if request.method == "POST" and not editable:  # the page no longer offers the form
         refused = f"案件当前为“{round.case.state_label}”，鉴定意见已不能修改，本次未作更改。"
     elif request.method == "POST" and form.is_valid():
-        try:
-            opinions.save_opinion(
+        if run(
+            request,
+            lambda: opinions.save_opinion(
                 request.user,
                 round,
                 reasoning=form.cleaned_data["reasoning"],
                 findings=form.findings(),
                 settled=form.settled(),
                 ip=client_ip(request),
-            )
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "鉴定意见已保存，请专家组成员核对后签署。")
+            ),
+            "鉴定意见已保存，请专家组成员核对后签署。",
+            form=form,
+        ):
             return redirect("appraisal:opinion_sign", pk=round.pk)
     return render(
         request,
@@ -310,19 +310,19 @@ def opinion_sign(request, pk):
         if seat is None:
             raise PermissionDenied("只有本轮专家组成员可以签署鉴定意见。")
         if form.is_valid():
-            try:
-                opinions.sign_opinion(
+            if run(
+                request,
+                lambda: opinions.sign_opinion(
                     request.user,
                     round,
                     reauth=form.cleaned_data["reauth"],
                     content_hash=form.cleaned_data["content_hash"],
                     ip=client_ip(request),
                     request=request,
-                )
-            except ServiceError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, "您已签署鉴定意见。")
+                ),
+                "您已签署鉴定意见。",
+                form=form,
+            ):
                 return redirect("appraisal:opinion_sign", pk=round.pk)
         if opinion is not None and form.data.get("content_hash") != opinion.content_hash:
             # The text changed since the page was opened: the page now shows the new text, and
@@ -371,8 +371,9 @@ def decision(request, pk):
     if request.method == "POST" and opinion is None:
         messages.error(request, "本轮鉴定尚无鉴定意见，不能确定类别。")
     elif request.method == "POST" and form.is_valid():
-        try:
-            decisions.stamp_decision(
+        if run(
+            request,
+            lambda: decisions.stamp_decision(
                 request.user,
                 round,
                 categories=form.categories(),
@@ -380,11 +381,10 @@ def decision(request, pk):
                 reauth=form.cleaned_data["reauth"],
                 ip=client_ip(request),
                 request=request,
-            )
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "已确定类别并加盖公章，鉴定意见书已出具。")
+            ),
+            "已确定类别并加盖公章，鉴定意见书已出具。",
+            form=form,
+        ):
             return redirect("appraisal:case_detail", pk=round.case_id)
     return render(
         request,

@@ -78,14 +78,8 @@ def test_a_bad_witness_value_gets_a_clear_message_and_changes_nothing(
 def test_the_service_refuses_a_bad_witness_value_too(accepted_case, clerk, supervisor, pool, value):
     commitment = svc.pending_commitment(clerk, accepted_case)
     with pytest.raises(ServiceError) as err:
-        svc.draw_panel(
-            clerk,
-            accepted_case.pk,
-            panel_size=3,
-            subjects=["mathematics"],
-            commitment_id=commitment.pk,
-            witness=supervisor,
-            witness_value=value,
+        factories.draw_panel(
+            clerk, accepted_case, commitment, witness=supervisor, witness_value=value
         )
     assert err.value.message == algorithm.witness_value_problem(value)
     assert not Draw.objects.exists()

@@ -29,14 +29,8 @@ def test_concurrent_draws_yield_one_draw(jurisdictions):
     def press(clerk, commitment):
         try:
             barrier.wait()
-            svc.draw_panel(
-                clerk,
-                case.pk,
-                panel_size=3,
-                subjects=["mathematics"],
-                commitment_id=commitment.pk,
-                witness=witness,
-                witness_value=clerk.username,
+            factories.draw_panel(
+                clerk, case, commitment, witness=witness, witness_value=clerk.username
             )
             outcomes.append("drawn")
         except ServiceError as exc:
@@ -123,14 +117,8 @@ def test_concurrent_draws_of_two_cases_are_logged_one_after_the_other(jurisdicti
     def press(case, commitment):
         try:
             barrier.wait()
-            svc.draw_panel(
-                clerk,
-                case.pk,
-                panel_size=3,
-                subjects=["mathematics"],
-                commitment_id=commitment.pk,
-                witness=witness,
-                witness_value=str(case.pk),
+            factories.draw_panel(
+                clerk, case, commitment, witness=witness, witness_value=str(case.pk)
             )
             outcomes.append("drawn")
         except ServiceError as exc:

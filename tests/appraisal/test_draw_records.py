@@ -2,8 +2,6 @@
 the stand-alone verifier recomputing it (or refusing a record edited by hand)."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,18 +12,7 @@ from appraisal.models import Draw, LogEntry, Round
 from appraisal.panel import record as draw_record
 from experts.models import Expert
 from tests import factories
-
-VERIFIER = Path(__file__).resolve().parents[2] / "appraisal/static/appraisal/verify_draw.py"
-
-
-def verify(folder: Path, *args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-I", str(VERIFIER), *map(str, args)],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from tests.verifier import verify
 
 
 def exported_log(folder: Path) -> Path:

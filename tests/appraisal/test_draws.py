@@ -302,27 +302,13 @@ def test_witness_must_be_someone_else_of_the_jurisdiction(
         (foreign_clerk, "1", "监督人身份未通过验证"),
     ]:
         with pytest.raises(ServiceError) as err:
-            svc.draw_panel(
-                clerk,
-                accepted_case.pk,
-                panel_size=3,
-                subjects=["mathematics"],
-                commitment_id=commitment.pk,
-                witness=witness,
-                witness_value=value,
+            factories.draw_panel(
+                clerk, accepted_case, commitment, witness=witness, witness_value=value
             )
         assert message in err.value.message
     colleague = factories.user("county", bureau=clerk.bureau)
     with pytest.raises(ServiceError) as err:
-        svc.draw_panel(
-            clerk,
-            accepted_case.pk,
-            panel_size=3,
-            subjects=["mathematics"],
-            commitment_id=commitment.pk,
-            witness=colleague,
-            witness_value="",
-        )
+        factories.draw_panel(clerk, accepted_case, commitment, witness=colleague, witness_value="")
     assert "随机数" in err.value.message
     assert not Draw.objects.exists()
 

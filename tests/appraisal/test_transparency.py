@@ -7,7 +7,6 @@ import datetime
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,18 +23,7 @@ from appraisal.panel import record as draw_record
 from common.errors import ServiceError
 from experts.models import Expert
 from tests import factories
-
-VERIFIER = Path(__file__).resolve().parents[2] / "appraisal/static/appraisal/verify_draw.py"
-
-
-def verify(folder: Path, *args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-I", str(VERIFIER), *map(str, args)],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from tests.verifier import verify
 
 
 def write_log(folder: Path, data: dict, name="log.json") -> Path:
