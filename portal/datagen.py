@@ -43,6 +43,7 @@ from appraisal.models import (
 )
 from appraisal.panel import algorithm as algorithm
 from appraisal.panel import record as draw_record
+from appraisal.workflow.states import ENDED
 from audit.models import AuditEvent
 from experts.models import Expert
 from institutions.models import Institution, TrainingProject
@@ -319,7 +320,7 @@ class Generator:
                 created_at=created,
                 submitted_at=created + timedelta(days=1) if state != CaseState.DRAFT else None,
                 accepted_at=created + timedelta(days=3) if reached >= 2 else None,
-                closed_at=created + timedelta(days=60) if state in states.ENDED else None,
+                closed_at=created + timedelta(days=60) if state in ENDED else None,
             )
             cases.append(case)
             plans.append(reached)
