@@ -18,6 +18,7 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -30,6 +31,9 @@ REAUTH_WINDOW = timedelta(minutes=15)
 
 TOO_MANY = "重新验证失败次数过多，请 15 分钟后再试。"
 WRONG = "密码或动态口令不正确，请重新输入。"
+# A phone code works once: the same code typed again within its window (into the draw's witness
+# fields right after login, say) is refused like a wrong one, but told apart so the user waits.
+REUSED = "该动态口令刚刚已使用，请等待下一个动态口令。"
 
 
 class ReauthField(forms.CharField):
@@ -49,6 +53,18 @@ def is_app_code(token: str) -> bool:
     return token.isdigit() and len(token) == 6
 
 
+def just_used(device, token: str) -> bool:
+    """Whether ``token``, refused by ``device``, is a code of its current window already accepted
+    once (django-otp keeps the last accepted step, ``last_t``, and accepts only later ones). Only
+    tells the refusal apart; the code stays refused."""
+    if not (isinstance(device, TOTPDevice) and is_app_code(token)):
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if not totp.verify(int(token), device.tolerance):
+        return False
+    return totp.t() <= device.last_t
+
+
 def recent_failures(user) -> int:
     since = timezone.now() - REAUTH_WINDOW
     return AuditEvent.objects.filter(actor=user, action=Action.REAUTH_FAILED, at__gte=since).count()
@@ -59,15 +75,17 @@ def check_reauth(user, value: str, *, request=None) -> str | None:
     if recent_failures(user) >= REAUTH_FAILURE_LIMIT:
         return TOO_MANY
     value = (value or "").strip()
+    reused = False
     if is_app_code(value):
         for device in TOTPDevice.objects.filter(user=user, confirmed=True):
             allowed, _ = device.verify_is_allowed()
             if allowed and device.verify_token(value):
                 return None
+            reused = reused or (allowed and just_used(device, value))
     if value and user.check_password(value):
         return None
     audit.record(request or user, Action.REAUTH_FAILED, user)
-    return WRONG
+    return REUSED if reused else WRONG
 
 
 def check_presence(user, password: str, token: str, *, request=None, about=None) -> str | None:
@@ -79,15 +97,18 @@ def check_presence(user, password: str, token: str, *, request=None, about=None)
         return TOO_MANY
     token = "".join((token or "").split()).lower()
     kind = TOTPDevice if is_app_code(token) else StaticDevice
+    reused = False
     if password and token and user.check_password(password):
         for device in kind.objects.filter(user=user, confirmed=True):
             allowed, _ = device.verify_is_allowed()
             if allowed and device.verify_token(token):
                 return None
+            # Said only after the right password, so it reveals nothing about the account.
+            reused = reused or (allowed and just_used(device, token))
     # The failure is the vouching user's (not the one at whose screen it was typed): it counts
     # towards their limit, and the request gives only the address.
     audit.record(user, Action.REAUTH_FAILED, user, ip=client_ip(request), **(about or {}))
-    return WRONG
+    return REUSED if reused else WRONG
 
 
 class ReauthForm(forms.Form):

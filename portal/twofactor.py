@@ -20,7 +20,7 @@ import audit
 from audit.models import Action
 from common.http import safe_next
 
-from .reauth import ReauthForm, is_app_code, requires_second_factor
+from .reauth import REUSED, ReauthForm, is_app_code, just_used, requires_second_factor
 from .sessions import end_sessions_of
 
 TOTP_DEVICE_NAME = "手机动态口令"
@@ -162,15 +162,20 @@ def otp_verify(request):
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             token = form.cleaned_data["token"]
+            reused = False
             for device in devices_for_token(user, token):
                 allowed, _ = device.verify_is_allowed()
                 if allowed and device.verify_token(token):
                     otp_login(request, device)
                     audit.record(request, Action.OTP_VERIFIED, user, device=device.name)
                     return redirect(safe_next(request))
+                reused = reused or (allowed and just_used(device, token))
         audit.record(request, Action.OTP_FAILED, user)
         form.add_error(
-            "token", "动态口令或备用验证码不正确，或尝试过于频繁，请稍候再输入当前显示的口令。"
+            "token",
+            REUSED
+            if reused
+            else "动态口令或备用验证码不正确，或尝试过于频繁，请稍候再输入当前显示的口令。",
         )
     return render(
         request, "portal/otp_verify.html", {"form": form, "next": request.GET.get("next", "")}

@@ -9,7 +9,7 @@ from appraisal.workflow.states import RETURNED, RETURNED_LABEL
 from common.forms import IdField, IdsField, NamesRequiredFields
 from institutions.models import TrainingProject
 from portal.models import User
-from portal.reauth import ReauthField, check_presence
+from portal.reauth import REUSED, ReauthField, check_presence
 
 # Longest free text a form takes, by what it becomes: a note or reason printed on a notice, a
 # statement or reasoning of several paragraphs. An issued document cannot be withdrawn, so a
@@ -203,14 +203,15 @@ class WitnessFields(forms.Form):
             witness = User.objects.filter(username=username, is_active=True).first()
             # Both factors, as at login: the password alone, which a colleague may know, does not
             # put the witness in the room. Failures count against the witness's account.
-            if witness is None or check_presence(
+            error = witness is None or check_presence(
                 witness,
                 data.get("witness_password") or "",
                 data.get("witness_token") or "",
                 request=self.request,
                 about=self.about,
-            ):
-                raise forms.ValidationError(WITNESS_REFUSED)
+            )
+            if error:  # a reused code is told apart only after the right password
+                raise forms.ValidationError(REUSED if error == REUSED else WITNESS_REFUSED)
             data["witness"] = witness
         elif data.get("witness_value"):
             raise forms.ValidationError("请监督人输入账户、密码和动态口令，或清空监督人随机数。")

@@ -340,3 +340,42 @@ def test_backup_codes_work_again_once_a_new_phone_is_bound(client, clerk):
     factories.otp_device(clerk)
     assert client.post(reverse("otp_verify"), {"token": code}).status_code == 302
     assert client.get(reverse("home")).status_code == 200
+
+
+# ---- a code used twice ---------------------------------------------------------------------
+
+REUSED = "该动态口令刚刚已使用，请等待下一个动态口令。"
+
+
+@pytest.mark.django_db
+def test_a_code_used_at_login_is_refused_again_with_its_own_message(client, clerk):
+    device = factories.otp_device(clerk)
+    code = factories.totp_code(device)
+    password_login(client, "clerk")
+    assert client.post(reverse("otp_verify"), {"token": code}).status_code == 302
+    other = Client()
+    password_login(other, "clerk")
+    again = other.post(reverse("otp_verify"), {"token": code})
+    assert again.status_code == 200 and REUSED in again.content.decode()
+    assert other.get(reverse("home")).status_code == 302  # still refused
+    # A wrong code keeps the usual message.
+    device.throttle_reset()
+    wrong = other.post(reverse("otp_verify"), {"token": "000000" if code != "000000" else "111111"})
+    assert REUSED not in wrong.content.decode() and "不正确" in wrong.content.decode()
+
+
+@pytest.mark.django_db
+def test_reauth_with_the_code_just_used_says_to_wait(clerk):
+    device = factories.otp_device(clerk)
+    code = factories.totp_code(device)
+    assert ReauthForm({"reauth": code}, user=clerk).is_valid()
+    again = ReauthForm({"reauth": code}, user=clerk)
+    assert not again.is_valid()
+    assert again.errors["reauth"] == [REUSED]
+    assert AuditEvent.objects.filter(action=Action.REAUTH_FAILED, actor=clerk).count() == 1
+    # The next code is accepted (once the failure's wait is over).
+    device.refresh_from_db()
+    device.throttle_reset()
+    assert ReauthForm(
+        {"reauth": factories.totp_code(device, offset_steps=1)}, user=clerk
+    ).is_valid()
