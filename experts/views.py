@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from appraisal import access
@@ -122,6 +123,7 @@ def _expert_form_data(form):
     return data
 
 
+@never_cache
 @login_required
 def expert_create(request):
     _staff(request.user)
@@ -140,6 +142,7 @@ def expert_create(request):
     return render(request, "experts/expert_form.html", {"form": form, "expert": None})
 
 
+@never_cache
 @login_required
 def expert_edit(request, pk):
     expert = access.get_expert_for(request.user, pk)
@@ -157,6 +160,7 @@ def expert_edit(request, pk):
     return render(request, "experts/expert_form.html", {"form": form, "expert": expert})
 
 
+@never_cache
 @login_required
 def expert_detail(request, pk):
     expert = access.get_expert_for(request.user, pk)
@@ -178,6 +182,7 @@ def expert_detail(request, pk):
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def tie_add(request, pk):
@@ -194,6 +199,7 @@ def tie_add(request, pk):
     return redirect("experts:expert_detail", pk=expert.pk)
 
 
+@never_cache
 @login_required
 @require_POST
 def credit_add(request, pk):
@@ -220,6 +226,7 @@ def credit_add(request, pk):
 IMPORT_SESSION_KEY = "expert_import"
 
 
+@never_cache
 @login_required
 def expert_import(request):
     """Upload → preview (every row's problems, nothing saved) → confirm (all or nothing)."""
@@ -245,6 +252,7 @@ def expert_import(request):
     return render(request, "experts/import_form.html", {"form": form, "pool": request.user.bureau})
 
 
+@never_cache
 @login_required
 @require_POST
 def expert_import_confirm(request):
@@ -265,6 +273,7 @@ def expert_import_confirm(request):
     return redirect("experts:expert_list")
 
 
+@never_cache
 @login_required
 def my_ties(request):
     """The expert's own declarations of ties (declared in advance, docs/domain.md §回避与独立性)."""

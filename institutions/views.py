@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from appraisal import access
@@ -17,6 +18,7 @@ from .models import TrainingProject, held_condition
 from .services import add_credit_mark
 
 
+@never_cache
 @login_required
 def profile(request):
     institution = access.own_institution(request.user)
@@ -55,6 +57,7 @@ def _held_numbers(project) -> list[str]:
     return list(project.held_cases().order_by("number").values_list("number", flat=True))
 
 
+@never_cache
 @login_required
 def project_edit(request, pk=None):
     """Register a project, or change one no submitted application names yet. A project named by
@@ -112,6 +115,7 @@ def _held_project(request, project):
     )
 
 
+@never_cache
 @login_required
 def staff_detail(request, pk):
     """The institution as bureau staff see it: profile, projects, cases and credit marks."""
@@ -132,6 +136,7 @@ def staff_detail(request, pk):
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def credit_mark_add(request, pk):

@@ -308,3 +308,9 @@ class Seat(models.Model):
             and self.reply_by_exact
             and (now or timezone.now()) > self.reply_by
         )
+
+    @property
+    def status_shown(self) -> str:
+        """The status as pages show it: an invitation past its final deadline is lapsed at once,
+        before the daily run records it (``lapse_overdue``)."""
+        return self.Status.LAPSED.label if self.is_overdue() else self.get_status_display()

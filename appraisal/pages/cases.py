@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 import audit
@@ -86,6 +87,7 @@ def case_list(request):
     )
 
 
+@never_cache
 @login_required
 def case_create(request):
     user = request.user
@@ -107,6 +109,7 @@ def case_create(request):
     return render(request, "appraisal/case_form.html", {"form": form, "case": None})
 
 
+@never_cache
 @login_required
 def case_edit(request, pk):
     case = access.get_case_to_edit(request.user, pk)
@@ -160,6 +163,7 @@ def material_checklist(case, materials):
     return rows
 
 
+@never_cache
 @login_required
 def case_detail(request, pk, upload_form=None):
     case = access.get_case_for(request.user, pk)
@@ -215,6 +219,7 @@ def case_detail(request, pk, upload_form=None):
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def material_upload(request, pk):
@@ -277,6 +282,7 @@ def _transition_view(request, pk, transition, call, success, form_class=None):
     return redirect("appraisal:case_detail", pk=case.pk)
 
 
+@never_cache
 @login_required
 @require_POST
 def case_submit(request, pk):
@@ -285,6 +291,7 @@ def case_submit(request, pk):
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def case_withdraw(request, pk):
@@ -300,6 +307,7 @@ def case_withdraw(request, pk):
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def case_accept(request, pk):
@@ -313,6 +321,7 @@ def case_accept(request, pk):
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def case_return(request, pk):
@@ -328,6 +337,7 @@ def case_return(request, pk):
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def case_refuse(request, pk):

@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 
 from appraisal import access
 from appraisal.models import Case, CaseState, Round, Seat
@@ -20,6 +21,7 @@ from appraisal.workflow.workdays import missing_schedules
 from portal.models import Bureau
 
 
+@never_cache
 @login_required
 def home(request):
     user = request.user
@@ -174,19 +176,23 @@ def expert_home(request):
     todo = expert_todo(accepted)
     for seat in accepted:
         seat.todo = todo.get(seat.pk)
+    invited = seats.filter(status=Seat.Status.INVITED, round__case__state=CaseState.PANEL_DRAWN)
+    # Past its final deadline an invitation is lapsed now, not when the daily run records it.
+    lapsed = [s for s in invited.order_by("-invited_at") if s.is_overdue()]
     return render(
         request,
         "portal/home_expert.html",
         {
             "profile": profile,
-            "invitations": seats.filter(
-                status=Seat.Status.INVITED, round__case__state=CaseState.PANEL_DRAWN
-            ).order_by("reply_by"),
+            "invitations": [s for s in invited.order_by("reply_by") if not s.is_overdue()],
             "accepted": accepted,
             "waiting": sum(1 for s in accepted if s.todo),
-            "answered": seats.exclude(
-                status__in=[Seat.Status.INVITED, Seat.Status.ACCEPTED]
-            ).order_by("-invited_at")[:20],
+            "answered": lapsed
+            + list(
+                seats.exclude(status__in=[Seat.Status.INVITED, Seat.Status.ACCEPTED]).order_by(
+                    "-invited_at"
+                )[:20]
+            ),
         },
     )
 

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from appraisal import access
@@ -114,6 +115,7 @@ def _refused_on_the_form(request, case, form, seat=None):
     )
 
 
+@never_cache
 @login_required
 def draw_panel(request, pk):
     case = access.get_case_for(request.user, pk)
@@ -172,6 +174,7 @@ def draw_panel(request, pk):
     )
 
 
+@never_cache
 @login_required
 def draw_seat(request, pk, seat_pk):
     case = access.get_case_for(request.user, pk)
@@ -226,6 +229,7 @@ def draw_seat(request, pk, seat_pk):
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def lapse_check(request, pk):
@@ -299,6 +303,7 @@ def draw_list(request):
     return render(request, "appraisal/draw_list.html", {"page": page})
 
 
+@never_cache
 @login_required
 def invitation(request, pk):
     """The invitation: enough to decide on a conflict (institution, projects, dates); the
@@ -321,6 +326,7 @@ def invitation(request, pk):
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def invitation_accept(request, pk):
@@ -340,6 +346,7 @@ def invitation_accept(request, pk):
     return redirect("appraisal:case_detail", pk=seat.round.case_id)
 
 
+@never_cache
 @login_required
 @require_POST
 def invitation_decline(request, pk):

@@ -4,6 +4,7 @@ prefecture's receipt. Thin, like views.py: read the form, call one service, show
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from appraisal import access
@@ -53,6 +54,7 @@ def typed_reasons_key(case) -> str:
     return f"rereview_reasons:{case.pk}"
 
 
+@never_cache
 @login_required
 @require_POST
 def rereview_request(request, pk):
@@ -88,6 +90,7 @@ def rereview_request(request, pk):
     return redirect("appraisal:case_detail", pk=case.pk)
 
 
+@never_cache
 @login_required
 @require_POST
 def rereview_upload(request, pk):
@@ -108,6 +111,7 @@ def rereview_upload(request, pk):
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def accept_result(request, pk):
@@ -120,6 +124,7 @@ def accept_result(request, pk):
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def rereview_forward(request, pk):
@@ -138,6 +143,7 @@ def rereview_forward(request, pk):
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def rereview_refuse(request, pk):
@@ -156,6 +162,7 @@ def rereview_refuse(request, pk):
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def rereview_receive(request, pk):

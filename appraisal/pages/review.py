@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 import audit
@@ -34,6 +35,7 @@ def _round_for_panel_or_staff(user, pk):
 
 
 # ---- records -----------------------------------------------------------------------------------
+@never_cache
 @login_required
 def review_records(request, pk):
     """The round's activity records; its bureau's clerks add to them."""
@@ -150,6 +152,7 @@ def _sheet_row(project, dimensions, answer, typed=None) -> dict:
     }
 
 
+@never_cache
 @login_required
 def sheet(request, pk):
     """The expert's own sheet: tick signs, give evidence, vote; save a draft or submit."""
@@ -209,6 +212,7 @@ def sheet(request, pk):
 
 
 # ---- the opinion -------------------------------------------------------------------------------
+@never_cache
 @login_required
 @require_POST
 def set_leader(request, pk):
@@ -233,6 +237,7 @@ def _opinion(round) -> Opinion | None:
     return Opinion.objects.filter(round=round).select_related("leader__expert").first()
 
 
+@never_cache
 @login_required
 def opinion_edit(request, pk):
     """The leader drafts (or revises) the opinion; the results come from the sheets."""
@@ -297,6 +302,7 @@ def opinion_edit(request, pk):
     )
 
 
+@never_cache
 @login_required
 def opinion_sign(request, pk):
     """The exact text and results being signed, the signatures (valid or void), and the form."""
@@ -358,6 +364,7 @@ def opinion_sign(request, pk):
 
 
 # ---- the decision and the seal -----------------------------------------------------------------
+@never_cache
 @login_required
 def decision(request, pk):
     """确定类别并盖章, for the round's bureau staff; the service checks the stamp permission."""
