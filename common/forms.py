@@ -43,6 +43,27 @@ class IdsField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files picked at once (``<input type="file" multiple>``); cleans to a list, each
+    file cleaned as a single FileField would."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            files = [super(MultipleFileField, self).clean(d, initial) for d in data]
+            if files:
+                return files
+            data = None
+        return [super().clean(data, initial)] if data or self.required else []
+
+
 def form_errors_to_messages(request, form) -> None:
     """Show every error of a form that posts back to another page as a message there."""
     for errors in form.errors.values():

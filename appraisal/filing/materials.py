@@ -36,6 +36,46 @@ def upload_material(
         )
 
 
+def upload_materials(user, case_id, *, kind: str, files, replaces_id=None, note="") -> list:
+    """Several files of one kind at once: each checked as a single upload is, then all stored
+    in one transaction, or none (a refusal names the file). A new version replaces one file."""
+    if kind not in MaterialKind.values:
+        raise ServiceError("请选择材料类别。")
+    files = [f for f in files or () if f is not None]
+    if not files:
+        raise ServiceError("请选择要上传的文件。")
+    if replaces_id and len(files) > 1:
+        raise ServiceError("上传新版本时只能选择一个文件。")
+    checked = []
+    for uploaded in files:
+        try:
+            checked.append((uploaded, check_upload(uploaded)))
+        except ValidationError as exc:
+            raise ServiceError(exc.messages[0]) from None
+    stored = []
+    try:
+        with transaction.atomic():
+            case = Case.objects.select_for_update().get(pk=case_id)
+            policy.check(user, case, "upload")
+            for uploaded, check in checked:
+                stored.append(
+                    store_material(
+                        user,
+                        case,
+                        kind=kind,
+                        uploaded=uploaded,
+                        checked=check,
+                        replaces_id=replaces_id,
+                        note=note,
+                    )
+                )
+    except Exception:
+        for material in stored:  # rolled back: their files must not stay behind
+            material.file.storage.delete(material.file.name)
+        raise
+    return stored
+
+
 def store_material(
     user, case, *, kind, uploaded, checked, replaces_id=None, note="", rereview=None
 ) -> Material:

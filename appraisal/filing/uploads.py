@@ -35,6 +35,47 @@ ALLOWED = {
 
 ACCEPT_HINT = "PDF、Word、Excel、图片（JPG、PNG 等）或视频（MP4 等）"
 
+# The extensions a name may end with for each type the bytes show: a file is listed and
+# downloaded under its name, so a PDF called .docx would open in the wrong program. Containers
+# that the sniffing cannot always tell apart (ISO media, Matroska) accept each other's names.
+_ISO_MEDIA = {"mp4", "m4v", "mov"}
+_MATROSKA = {"mkv", "webm"}
+EXTENSIONS = {
+    "application/pdf": {"pdf"},
+    "application/msword": {"doc"},
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {"docx"},
+    "application/vnd.ms-excel": {"xls"},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"xlsx"},
+    "image/jpeg": {"jpg", "jpeg", "jpe", "jfif"},
+    "image/png": {"png"},
+    "image/gif": {"gif"},
+    "image/webp": {"webp"},
+    "image/bmp": {"bmp", "dib"},
+    "image/tiff": {"tif", "tiff"},
+    "video/mp4": _ISO_MEDIA,
+    "video/x-m4v": _ISO_MEDIA,
+    "video/quicktime": _ISO_MEDIA,
+    "video/x-msvideo": {"avi"},
+    "video/x-matroska": _MATROSKA,
+    "video/webm": _MATROSKA,
+    "video/x-ms-wmv": {"wmv", "asf"},
+    "video/mpeg": {"mpg", "mpeg", "mpe"},
+    "video/x-flv": {"flv"},
+}
+
+
+def extension_problem(name: str, kind) -> str | None:
+    """What is wrong with the name's extension for the content's type (``kind``, as
+    ``filetype`` guessed it), naming the real type; None if the name fits the content."""
+    ext = name.rsplit(".", 1)[1].lower() if "." in name.strip(".") else ""
+    if ext in EXTENSIONS[kind.mime]:
+        return None
+    real = kind.extension.upper()
+    said = f"扩展名为 .{ext}" if ext else "文件名没有扩展名"
+    return (
+        f"文件“{name}”的内容为 {real}，但{said}，请改正扩展名（应为 .{kind.extension}）后重新上传。"
+    )
+
 
 @dataclass(frozen=True)
 class CheckedFile:
@@ -60,6 +101,9 @@ def check_upload(uploaded) -> CheckedFile:
             f"文件“{uploaded.name}”的实际内容不是允许的类型。只接受 {ACCEPT_HINT}；"
             "系统按文件内容而非扩展名识别类型。"
         )
+    problem = extension_problem(uploaded.name or "", kind)
+    if problem:
+        raise ValidationError(problem)
     digest = hashlib.sha256()
     uploaded.seek(0)
     for chunk in uploaded.chunks():

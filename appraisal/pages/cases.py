@@ -231,18 +231,18 @@ def material_upload(request, pk):
         return redirect("appraisal:case_detail", pk=case.pk)
     if form.is_valid():
         try:
-            material = material_services.upload_material(
+            stored = material_services.upload_materials(
                 request.user,
                 case.pk,
                 kind=form.cleaned_data["kind"],
-                uploaded=form.cleaned_data["file"],
+                files=form.cleaned_data["file"],
                 replaces_id=form.cleaned_data.get("replaces"),
                 note=form.cleaned_data.get("note", ""),
             )
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"已上传：{material}")
+            messages.success(request, "已上传：" + "；".join(str(m) for m in stored))
             return redirect("appraisal:case_detail", pk=case.pk)
     else:
         form_errors_to_messages(request, form)

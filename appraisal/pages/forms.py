@@ -6,7 +6,7 @@ from appraisal.panel.algorithm import witness_value_problem
 from appraisal.panel.draws import WITNESS_REFUSED
 from appraisal.review.indicators import ACADEMIC, NON_ACADEMIC
 from appraisal.workflow.states import RETURNED, RETURNED_LABEL
-from common.forms import IdField, IdsField, NamesRequiredFields
+from common.forms import IdField, IdsField, MultipleFileField, NamesRequiredFields
 from institutions.models import TrainingProject
 from portal.models import User
 from portal.reauth import REUSED, ReauthField, check_presence
@@ -70,8 +70,9 @@ class MaterialUploadForm(forms.Form):
     kind = forms.ChoiceField(
         label="材料类别", choices=[("", "请选择")] + list(MaterialKind.choices)
     )
-    file = forms.FileField(
+    file = MultipleFileField(
         label="文件",
+        help_text="可一次选择多个文件，均归入所选材料类别。",
         error_messages={"required": "请选择要上传的文件。", "empty": "文件为空，请重新选择文件。"},
     )
     note = forms.CharField(label="说明", required=False, max_length=200)

@@ -147,3 +147,94 @@ def test_an_oversized_upload_is_cut_off_while_it_streams(
     assert not Material.objects.exists()
     assert files_under(settings.MEDIA_ROOT) == []
     assert files_under(upload_dirs) == []
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        (
+            "课程方案.docx",
+            factories.PDF_BYTES,
+            "文件“课程方案.docx”的内容为 PDF，但扩展名为 .docx，请改正扩展名（应为 .pdf）后重新上传。",
+        ),
+        ("照片.jpg", factories.PNG_BYTES, "的内容为 PNG，但扩展名为 .jpg"),
+        ("课程方案", factories.PDF_BYTES, "的内容为 PDF，但文件名没有扩展名"),
+    ],
+    ids=["pdf-named-docx", "png-named-jpg", "no-extension"],
+)
+@pytest.mark.django_db
+def test_a_name_that_belies_the_content_is_refused_with_the_real_type(
+    client, applicant, draft, name, content, message
+):
+    factories.login(client, applicant)
+    response = post_file(client, draft, name, content)
+    assert message in response.content.decode()
+    assert not Material.objects.exists()
+    assert files_under(settings.MEDIA_ROOT) == []
+
+
+@pytest.mark.django_db
+def test_an_extension_in_capitals_or_a_usual_variant_is_accepted(client, applicant, draft):
+    factories.login(client, applicant)
+    post_file(client, draft, "课程方案.PDF", factories.PDF_BYTES)
+    assert Material.objects.get().original_name == "课程方案.PDF"
+
+
+def post_files(client, case, files, kind="course_scheme"):
+    return client.post(
+        reverse("appraisal:material_upload", args=[case.pk]),
+        {"kind": kind, "file": [SimpleUploadedFile(n, c) for n, c in files]},
+        follow=True,
+    )
+
+
+@pytest.mark.django_db
+def test_several_files_of_one_kind_in_one_upload(client, applicant, draft):
+    factories.login(client, applicant)
+    page = client.get(reverse("appraisal:case_detail", args=[draft.pk])).content.decode()
+    form = page.split('id="upload-form"')[1].split("</form>")[0]
+    assert 'type="file"' in form and "multiple" in form
+    response = post_files(
+        client,
+        draft,
+        [("课程方案一.pdf", factories.PDF_BYTES), ("课程方案二.pdf", factories.PDF_BYTES)],
+    )
+    assert "课程方案一.pdf" in response.content.decode()
+    stored = Material.objects.filter(case=draft).order_by("id")
+    assert [m.original_name for m in stored] == ["课程方案一.pdf", "课程方案二.pdf"]
+    assert {m.kind for m in stored} == {"course_scheme"}
+
+
+@pytest.mark.django_db
+def test_one_bad_file_among_several_stores_none(client, applicant, draft, upload_dirs):
+    factories.login(client, applicant)
+    response = post_files(
+        client,
+        draft,
+        [("课程方案一.pdf", factories.PDF_BYTES), ("课程方案二.docx", factories.PDF_BYTES)],
+    )
+    assert "课程方案二.docx" in response.content.decode()
+    assert not Material.objects.exists()
+    assert files_under(settings.MEDIA_ROOT) == []
+    assert files_under(upload_dirs) == []
+
+
+@pytest.mark.django_db
+def test_a_new_version_takes_one_file(client, applicant, draft):
+    factories.login(client, applicant)
+    post_file(client, draft, "课程方案.pdf", factories.PDF_BYTES)
+    old = Material.objects.get()
+    response = client.post(
+        reverse("appraisal:material_upload", args=[draft.pk]),
+        {
+            "kind": "course_scheme",
+            "replaces": old.pk,
+            "file": [
+                SimpleUploadedFile("新一.pdf", factories.PDF_BYTES),
+                SimpleUploadedFile("新二.pdf", factories.PDF_BYTES),
+            ],
+        },
+        follow=True,
+    )
+    assert "上传新版本时只能选择一个文件" in response.content.decode()
+    assert Material.objects.count() == 1
