@@ -14,6 +14,7 @@ from appraisal.models import Seat
 from appraisal.workflow.states import REVIEW
 from audit.models import Action
 from common.errors import ServiceError
+from common.limits import SHORT_MAX, within
 from portal.notify import bureau_staff, notify_from
 
 from . import sheets
@@ -125,7 +126,7 @@ def add_tie(
             kind=kind,
             started_on=started_on,
             ended_on=ended_on,
-            note=(note or "").strip()[:200],
+            note=within(note, SHORT_MAX, "说明"),
             declared_by=user,
         )
         audit.record(

@@ -9,6 +9,7 @@ from appraisal.models import Case, Material, MaterialKind
 from appraisal.workflow import policy
 from audit.models import Action
 from common.errors import ServiceError
+from common.limits import SHORT_MAX, within
 
 
 def upload_material(
@@ -105,7 +106,7 @@ def store_material(
         content_type=checked.content_type,
         size=checked.size,
         sha256=checked.sha256,
-        note=(note or "").strip()[:200],
+        note=within(note, SHORT_MAX, "说明"),
         uploaded_by=user,
     )
     material.file.save(material.original_name, uploaded, save=False)

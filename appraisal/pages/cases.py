@@ -16,6 +16,7 @@ from appraisal.filing import materials as material_services
 from appraisal.filing.uploads import too_large_message
 from appraisal.models import Case, CaseState, MaterialKind
 from appraisal.models.rereview import DECLARATION_TEXT
+from appraisal.pages import typed
 from appraisal.pages.forms import (
     ApplicationForm,
     CaseFilterForm,
@@ -34,6 +35,7 @@ from audit.models import Action
 from common.errors import ServiceError
 from common.forms import form_errors_to_messages
 from common.http import attachment, client_ip
+from common.limits import NOTE_MAX, REASON_MAX, TEXT_MAX
 from common.views import run
 from institutions.models import Institution
 from portal.models import Bureau
@@ -183,6 +185,7 @@ def case_detail(request, pk, upload_form=None):
         log = log.exclude(transition__in=PANEL_STEPS)
     log = list(log)
     documents = access.documents_visible_to(request.user, case)
+    kept = typed.take(request, case)  # a refused action form, as it was sent
     return render(
         request,
         "appraisal/case_detail.html",
@@ -207,7 +210,12 @@ def case_detail(request, pk, upload_form=None):
             "log": log,
             "actions": actions,
             "upload_form": upload_form or MaterialUploadForm(),
-            "return_form": ReturnForm(initial={"missing": case.missing_material_kinds()}),
+            "return_form": ReturnForm(
+                initial=kept.get("return_for_completion")
+                or {"missing": case.missing_material_kinds()}
+            ),
+            "typed": kept,
+            "limits": {"note": NOTE_MAX, "reason": REASON_MAX, "text": TEXT_MAX},
             "reason_form": ReasonForm(),
             "note_form": OptionalNoteForm(),
             "credit_marks": case.institution.credit_marks.select_related("bureau")
@@ -271,12 +279,14 @@ def _transition_view(request, pk, transition, call, success, form_class=None):
         form = form_class(request.POST)
         if not form.is_valid():
             form_errors_to_messages(request, form)
+            typed.keep(request, case, transition)  # the form comes back as it was sent
             return redirect("appraisal:case_detail", pk=case.pk)
         kwargs = form.cleaned_data
     try:
         call(request.user, case.pk, ip=client_ip(request), **kwargs)
     except ServiceError as exc:
         messages.error(request, exc.message)
+        typed.keep(request, case, transition)
     else:
         messages.success(request, success)
     return redirect("appraisal:case_detail", pk=case.pk)

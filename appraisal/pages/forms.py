@@ -7,16 +7,10 @@ from appraisal.panel.draws import WITNESS_REFUSED
 from appraisal.review.indicators import ACADEMIC, NON_ACADEMIC
 from appraisal.workflow.states import RETURNED, RETURNED_LABEL
 from common.forms import IdField, IdsField, MultipleFileField, NamesRequiredFields
+from common.limits import NOTE_MAX, REASON_MAX, TEXT_MAX
 from institutions.models import TrainingProject
 from portal.models import User
 from portal.reauth import REUSED, ReauthField, check_presence
-
-# Longest free text a form takes, by what it becomes: a note or reason printed on a notice, a
-# statement or reasoning of several paragraphs. An issued document cannot be withdrawn, so a
-# paste by mistake is refused with its length rather than printed over many pages.
-NOTE_MAX = 500
-REASON_MAX = 1000
-TEXT_MAX = 5000
 
 
 class ChoicesSomeTaken(forms.CheckboxSelectMultiple):

@@ -308,7 +308,13 @@ def draw_list(request):
 def invitation(request, pk):
     """The invitation: enough to decide on a conflict (institution, projects, dates); the
     materials open only after accepting."""
-    seat = access.get_invitation_for(request.user, pk)
+    return _invitation_page(request, access.get_invitation_for(request.user, pk))
+
+
+def _invitation_page(request, seat, accept_form=None, decline_form=None):
+    """The invitation page; after a refused reply, with the forms as the expert filled them
+    (the ticked declarations, the reason and its explanation), never emptied."""
+    seat.refresh_from_db()  # a refusal may have come from a change made meanwhile
     case = seat.round.case
     return render(
         request,
@@ -317,8 +323,9 @@ def invitation(request, pk):
             "seat": seat,
             "case": case,
             "projects": case.projects.prefetch_related("subjects"),
-            "accept_form": AcceptInvitationForm(items=invitation_services.DECLARATION_ITEMS),
-            "decline_form": DeclineInvitationForm(),
+            "accept_form": accept_form
+            or AcceptInvitationForm(items=invitation_services.DECLARATION_ITEMS),
+            "decline_form": decline_form or DeclineInvitationForm(),
             "answerable": seat.status == Seat.Status.INVITED
             and not seat.is_overdue()
             and case.state == CaseState.PANEL_DRAWN,
@@ -334,14 +341,14 @@ def invitation_accept(request, pk):
     form = AcceptInvitationForm(request.POST, items=invitation_services.DECLARATION_ITEMS)
     if not form.is_valid():
         form_errors_to_messages(request, form)
-        return redirect("appraisal:invitation", pk=seat.pk)
+        return _invitation_page(request, seat, accept_form=form)
     try:
         invitation_services.accept_invitation(
             request.user, seat.pk, confirmed=form.cleaned_data["confirmed"], ip=client_ip(request)
         )
     except ServiceError as exc:
         messages.error(request, exc.message)
-        return redirect("appraisal:invitation", pk=seat.pk)
+        return _invitation_page(request, seat, accept_form=form)
     messages.success(request, "您已接受邀请并签署声明，可以查阅本案材料。")
     return redirect("appraisal:case_detail", pk=seat.round.case_id)
 
@@ -354,7 +361,7 @@ def invitation_decline(request, pk):
     form = DeclineInvitationForm(request.POST)
     if not form.is_valid():
         form_errors_to_messages(request, form)
-        return redirect("appraisal:invitation", pk=seat.pk)
+        return _invitation_page(request, seat, decline_form=form)
     try:
         invitation_services.decline_invitation(
             request.user,
@@ -365,6 +372,6 @@ def invitation_decline(request, pk):
         )
     except ServiceError as exc:
         messages.error(request, exc.message)
-        return redirect("appraisal:invitation", pk=seat.pk)
+        return _invitation_page(request, seat, decline_form=form)
     messages.success(request, "您已谢绝该邀请，感谢答复。")
     return redirect("home")

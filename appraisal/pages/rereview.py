@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from appraisal import access
 from appraisal.filing.uploads import too_large_message
+from appraisal.pages import typed
 from appraisal.pages.forms import (
     CountyOpinionForm,
     OptionalNoteForm,
@@ -21,12 +22,13 @@ from common.http import client_ip
 from common.views import run
 
 
-def _run(request, case, call, success):
-    run(request, call, success)
+def _run(request, case, call, success, form=None):
+    if not run(request, call, success) and form:
+        typed.keep(request, case, form)  # the form comes back as it was sent
     return redirect("appraisal:case_detail", pk=case.pk)
 
 
-def _too_long(request, form, case):
+def _too_long(request, form, case, name=None):
     """A text past its limit is refused in the form's own words: the service, which says what is
     missing, would otherwise read the refused field as empty and ask for it."""
     if form.is_valid():
@@ -38,6 +40,8 @@ def _too_long(request, form, case):
         return None
     for error in errors:
         messages.error(request, error.messages[0])
+    if name:
+        typed.keep(request, case, name)
     return redirect("appraisal:case_detail", pk=case.pk)
 
 
@@ -60,7 +64,7 @@ def typed_reasons_key(case) -> str:
 def rereview_request(request, pk):
     case = access.get_case_for_transition(request.user, pk, "request_rereview")
     form = RereviewRequestForm(request.POST)
-    too_long = _too_long(request, form, case)
+    too_long = _too_long(request, form, case, "request_rereview")
     if too_long:
         request.session[typed_reasons_key(case)] = request.POST.get("reasons", "")
         return too_long
@@ -83,6 +87,7 @@ def rereview_request(request, pk):
         if exc.message:
             messages.error(request, exc.message)
         request.session[typed_reasons_key(case)] = reasons  # shown again, not lost
+        typed.keep(request, case, "request_rereview")  # and the declaration as ticked
         if files:
             messages.info(request, "已填写的理由已保留；补充材料请重新选择后再提交。")
     else:
@@ -104,7 +109,7 @@ def rereview_upload(request, pk):
             case.pk,
             uploaded=request.FILES.get("file"),
             replaces_id=replaces,
-            note=request.POST.get("note", "")[:200],
+            note=request.POST.get("note", ""),  # a longer one is refused, not cut
             ip=client_ip(request),
         ),
         "复审申请材料已上传。",
@@ -130,7 +135,7 @@ def accept_result(request, pk):
 def rereview_forward(request, pk):
     case = access.get_case_for_transition(request.user, pk, "forward_rereview")
     form = CountyOpinionForm(request.POST)
-    return _too_long(request, form, case) or _run(
+    return _too_long(request, form, case, "forward_rereview") or _run(
         request,
         case,
         lambda: services.forward_rereview(
@@ -140,6 +145,7 @@ def rereview_forward(request, pk):
             ip=client_ip(request),
         ),
         "已批准复审申请并报送州教育局，复审申请书（附件3）已出具。",
+        "forward_rereview",
     )
 
 
@@ -149,7 +155,7 @@ def rereview_forward(request, pk):
 def rereview_refuse(request, pk):
     case = access.get_case_for_transition(request.user, pk, "refuse_rereview")
     form = ReasonForm(request.POST)
-    return _too_long(request, form, case) or _run(
+    return _too_long(request, form, case, "refuse_rereview") or _run(
         request,
         case,
         lambda: services.refuse_rereview(
@@ -159,6 +165,7 @@ def rereview_refuse(request, pk):
             ip=client_ip(request),
         ),
         "已作出不予批准复审的决定，理由已记录并告知申请机构。",
+        "refuse_rereview",
     )
 
 
@@ -168,11 +175,12 @@ def rereview_refuse(request, pk):
 def rereview_receive(request, pk):
     case = access.get_case_for_transition(request.user, pk, "receive_rereview")
     form = OptionalNoteForm(request.POST)
-    return _too_long(request, form, case) or _run(
+    return _too_long(request, form, case, "receive_rereview") or _run(
         request,
         case,
         lambda: services.receive_rereview(
             request.user, case.pk, note=form.cleaned_data.get("note", ""), ip=client_ip(request)
         ),
         "已签收复审申请，可以抽取复审专家组。",
+        "receive_rereview",
     )

@@ -14,6 +14,7 @@ from appraisal.panel.draws import invite, unsuitable_now
 from appraisal.workflow.transitions import lock_case, log_step, run_transition
 from appraisal.workflow.workdays import Basis
 from common.errors import ServiceError
+from common.limits import NOTE_MAX, SHORT_MAX, within
 from experts.models import Expert, ExpertTie
 from portal.notify import bureau_staff, notify
 
@@ -192,10 +193,19 @@ def accept_invitation(user, seat_id, *, confirmed, ip=None) -> Seat:
     return seat
 
 
+def _tie_note(case, note: str) -> str:
+    """The declared tie's 说明 (a short column): the expert's words when they fit, else where the
+    whole text is kept, never a cut sentence."""
+    said = f"谢绝案件 {case.number} 邀请时申报：{note}"
+    if len(said) <= SHORT_MAX:
+        return said
+    return f"谢绝案件 {case.number} 邀请时申报存在利害关系，说明全文见该邀请的谢绝说明。"
+
+
 def decline_invitation(user, seat_id, *, reason, note="", ip=None) -> Seat:
     """谢绝邀请, with a reason; the seat passes to the next alternate. A conflict is also kept
     as a declared tie, so the expert is not drawn for this institution again."""
-    note = (note or "").strip()
+    note = within(note, NOTE_MAX, "说明")  # refused, never cut
     if reason not in Seat.DeclineReason.values:
         raise ServiceError("请选择谢绝原因。")
     if reason != Seat.DeclineReason.UNAVAILABLE and not note:
@@ -205,14 +215,14 @@ def decline_invitation(user, seat_id, *, reason, note="", ip=None) -> Seat:
         seat.status = Seat.Status.DECLINED
         seat.replied_at = timezone.now()
         seat.decline_reason = reason
-        seat.decline_note = note[:1000]
+        seat.decline_note = note
         seat.save(update_fields=["status", "replied_at", "decline_reason", "decline_note"])
         if reason == Seat.DeclineReason.CONFLICT:
             ExpertTie.objects.create(
                 expert=seat.expert,
                 institution_id=case.institution_id,
                 kind=ExpertTie.Kind.OTHER,
-                note=f"谢绝案件 {case.number} 邀请时申报：{note}"[:200],
+                note=_tie_note(case, note),
                 declared_by=user,
             )
         _log(

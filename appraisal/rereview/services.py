@@ -18,6 +18,7 @@ from appraisal.models.rereview import DECLARATION_TEXT
 from appraisal.workflow import policy
 from appraisal.workflow.transitions import lock_case, log_step, run_transition
 from common.errors import ServiceError
+from common.limits import SHORT_MAX, within
 from common.text import cn_date
 from portal.notify import bureau_staff, institution_members, notify_from
 
@@ -249,7 +250,7 @@ def receive_rereview(user, case_id, *, note: str = "", ip=None):
         request = RereviewRequest.objects.select_for_update().get(case=case)
         request.received_by = user
         request.received_at = timezone.now()
-        request.receipt_note = (note or "").strip()[:200]
+        request.receipt_note = within(note, SHORT_MAX, "签收说明")
         request.save(update_fields=["received_by", "received_at", "receipt_note"])
         log_step(case, "receive_rereview", user, note=request.receipt_note, ip=ip)
         notify_from(

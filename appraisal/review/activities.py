@@ -14,6 +14,7 @@ from appraisal.workflow.states import RECORDING
 from appraisal.workflow.transitions import log_step
 from audit.models import Action
 from common.errors import ServiceError
+from common.limits import SHORT_MAX, within
 from common.text import cn_date
 
 NO_MEETING = (
@@ -71,7 +72,7 @@ def record_activity(
             round=round,
             kind=kind,
             date=date,
-            place=place[:200],
+            place=within(place, SHORT_MAX, "地点"),
             attendees=attendees,
             findings=findings.strip(),
             recorded_by=user,

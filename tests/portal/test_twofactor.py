@@ -35,9 +35,11 @@ def test_enrolment_shows_a_server_drawn_qr_code_and_confirms_with_a_code(client,
     html = page.content.decode()
     assert page.status_code == 200
     assert 'src="data:image/svg+xml;base64,' in html
-    # No script draws the code: the only one on the page is the layout's confirmation helper.
+    # No script draws the code: the only ones on the page are the layout's helpers (the
+    # confirmation of irreversible steps, the counter of text limits).
     assert re.findall(r"<script[^>]*>", html) == [
-        '<script src="/static/portal/js/confirm.js" defer>'
+        '<script src="/static/portal/js/confirm.js" defer>',
+        '<script src="/static/portal/js/counter.js" defer>',
     ]
     device = TOTPDevice.objects.get(user=clerk, confirmed=False)
 
