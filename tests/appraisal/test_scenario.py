@@ -1,5 +1,7 @@
 """Driving a case to every point of its life through the real services (appraisal.scenario)."""
 
+from dataclasses import replace
+
 import pytest
 
 from appraisal import scenario
@@ -27,8 +29,13 @@ def cast(applicant, clerk, prefecture_clerk, pool, prefecture_pool, indicator_te
     }
 
 
+# The scenario's own words, and a witness for every draw (the portal requires one by default).
+WITNESSED = scenario.Script(witness=lambda round: factories.witness_for(round.bureau))
+
+
 def new_case(cast, to, **kwargs):
     applicant = cast["applicant"]
+    kwargs.setdefault("script", WITNESSED)
     return scenario.new_case_at(
         to,
         applicant=applicant,
@@ -88,7 +95,7 @@ def test_a_returned_draft_reads_as_returned(cast):
 
 def test_the_re_review_closes_the_case_on_the_prefecture_panel_result(cast):
     driven = new_case(
-        cast, scenario.CLOSED_AFTER_REREVIEW, script=scenario.Script(vote="non_academic")
+        cast, scenario.CLOSED_AFTER_REREVIEW, script=replace(WITNESSED, vote="non_academic")
     )
     case = driven.case
     assert case.current_round.number == Round.PREFECTURE
@@ -103,7 +110,7 @@ def test_the_re_review_closes_the_case_on_the_prefecture_panel_result(cast):
 
 def test_a_state_is_reached_from_where_the_case_is(cast):
     decided = new_case(cast, CaseState.DECIDED).case
-    closed = scenario.drive(decided, CaseState.CLOSED, clerk=cast["clerk"])
+    closed = scenario.drive(decided, CaseState.CLOSED, clerk=cast["clerk"], script=WITNESSED)
     assert closed.case.state == CaseState.CLOSED
     assert scenario.history(closed.case)[-2:] == ("decide", "accept_result")
 
@@ -114,12 +121,13 @@ def test_a_state_is_reached_from_where_the_case_is(cast):
         clerk=cast["clerk"],
         prefecture=cast["prefecture"],
         password=cast["password"],
+        script=WITNESSED,
     )
     assert closed.case.state == CaseState.CLOSED
     assert scenario.history(closed.case) == scenario.ROUTES[scenario.CLOSED_AFTER_REREVIEW]
 
     requested = new_case(cast, CaseState.REREVIEW_REQUESTED).case
-    again = scenario.drive(requested, CaseState.DECIDED, clerk=cast["clerk"]).case
+    again = scenario.drive(requested, CaseState.DECIDED, clerk=cast["clerk"], script=WITNESSED).case
     assert again.state == CaseState.DECIDED
     assert RereviewRequest.objects.get(case=again).is_refused
 
@@ -128,13 +136,13 @@ def test_steps_a_test_took_itself_are_gone_on_from(cast):
     """A panel drawn by hand, a draft sent back for 补正 and completed: the drive takes over."""
     accepted = new_case(cast, CaseState.ACCEPTED).case
     factories.draw(cast["clerk"], accepted, panel_size=3)
-    driven = scenario.drive(accepted, CaseState.IN_REVIEW, clerk=cast["clerk"])
+    driven = scenario.drive(accepted, CaseState.IN_REVIEW, clerk=cast["clerk"], script=WITNESSED)
     assert driven.case.state == CaseState.IN_REVIEW and len(driven.experts) == 3
 
     returned = new_case(cast, scenario.RETURNED).case
     complete = factories.pdf_upload("课时教案（全学期）.pdf", factories.PDF_BYTES + b"%full term\n")
     upload_material(cast["applicant"], returned.pk, kind="lesson_plans", uploaded=complete)
-    driven = scenario.drive(returned, CaseState.ACCEPTED, clerk=cast["clerk"])
+    driven = scenario.drive(returned, CaseState.ACCEPTED, clerk=cast["clerk"], script=WITNESSED)
     assert driven.case.state == CaseState.ACCEPTED
 
 
@@ -142,7 +150,7 @@ def test_a_case_is_not_taken_back_nor_on_a_route_that_does_not_go_on_from_it(cas
     decided = new_case(cast, CaseState.DECIDED).case
     for to in (CaseState.ACCEPTED, CaseState.WITHDRAWN, scenario.RETURNED, "nowhere"):
         with pytest.raises(ValueError):
-            scenario.drive(decided, to, clerk=cast["clerk"])
+            scenario.drive(decided, to, clerk=cast["clerk"], script=WITNESSED)
     assert Case.objects.get(pk=decided.pk).state == CaseState.DECIDED
 
 
@@ -152,7 +160,9 @@ def test_a_step_refused_by_its_service_leaves_the_case_where_it_was(cast, changj
     unsealed = factories.user("county", bureau=changji)
     accepted = new_case(cast, CaseState.ACCEPTED).case
     with pytest.raises(ServiceError, match="盖章权限"):
-        scenario.drive(accepted, CaseState.DECIDED, clerk=unsealed, password=cast["password"])
+        scenario.drive(
+            accepted, CaseState.DECIDED, clerk=unsealed, password=cast["password"], script=WITNESSED
+        )
     case = Case.objects.get(pk=accepted.pk)
     assert case.state == CaseState.ACCEPTED and not case.current_round.draws.exists()
     assert scenario.history(case) == scenario.ROUTES[CaseState.ACCEPTED]
@@ -161,5 +171,5 @@ def test_a_step_refused_by_its_service_leaves_the_case_where_it_was(cast, changj
 def test_a_step_without_its_actor_is_named(cast):
     submitted = new_case(cast, CaseState.SUBMITTED).case
     with pytest.raises(ValueError, match="clerk"):
-        scenario.drive(submitted, CaseState.ACCEPTED)
+        scenario.drive(submitted, CaseState.ACCEPTED, script=WITNESSED)
     assert Case.objects.get(pk=submitted.pk).state == CaseState.SUBMITTED
