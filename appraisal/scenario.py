@@ -250,6 +250,22 @@ def _first_signs(category) -> list[int]:
     return list(picked.values())
 
 
+def _evidence(ticked) -> dict:
+    """Every dimension answered (附件1 is refused with a gap): the ticked signs with a note, the
+    other dimensions as 无上述特征 with its reason."""
+    with_signs = set(
+        IndicatorSign.objects.filter(pk__in=ticked).values_list("dimension_id", flat=True)
+    )
+    return {
+        str(d): (
+            {"text": "依据培训课程方案、教材和观摩记录。"}
+            if d in with_signs
+            else {"none": True, "text": "材料和观摩中均未见本维度所列特征。"}
+        )
+        for d in IndicatorTemplate.current().dimensions.values_list("pk", flat=True)
+    }
+
+
 def _review(turn):
     """The round's review up to the last signature (guide 七(三), 八): the opening meeting if not
     yet recorded, every member's sheet, a leader (the first seat) if none was named, the leader's
@@ -271,9 +287,15 @@ def _review(turn):
         )
     )
     ticked = _first_signs(s.vote)
+    evidence = _evidence(ticked)
     for seat in seats:
         if seat.pk not in done:
-            answer = {"ticked": ticked, "vote": s.vote, "reasons": s.vote_reasons}
+            answer = {
+                "ticked": ticked,
+                "evidence": evidence,
+                "vote": s.vote,
+                "reasons": s.vote_reasons,
+            }
             answers = {p.pk: answer for p in case.projects.all()}
             sheets.save_sheet(seat.expert.user, round, answers=answers)
             sheets.submit_sheet(seat.expert.user, round)

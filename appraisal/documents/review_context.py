@@ -70,10 +70,11 @@ def sheet_context(sheet: ReviewSheet) -> dict:
 
 
 def evidence_text(entry, materials, activities) -> str:
-    """One dimension's evidence in words: 《material》第 n 页; activity (date); the note."""
+    """One dimension's evidence in words: 《material》第 n 页; activity (date); the note; led by
+    "无上述特征" when the expert found none of the dimension's signs."""
     if not entry:
         return ""
-    parts = []
+    parts = ["无上述特征"] if entry.get("none") else []
     material = materials.get(entry.get("material"))
     if material is not None:
         page = f"第{entry['page']}页" if entry.get("page") else ""

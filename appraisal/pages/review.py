@@ -16,7 +16,7 @@ from appraisal import access
 from appraisal.models import CaseState, MaterialKind, Opinion, ReviewSheet, Round
 from appraisal.pages.forms import ActivityForm, LeaderForm, OpinionForm, SignOpinionForm, StampForm
 from appraisal.rereview.services import opinion_standing
-from appraisal.review import activities, read, sheets
+from appraisal.review import activities, read, sheet_gaps, sheets
 from appraisal.review import decision as decisions
 from appraisal.review import opinion as opinions
 from appraisal.workflow import policy, rules
@@ -95,6 +95,7 @@ def answers_from_post(post, projects, dimensions) -> dict:
                 "page": post.get(f"{key}-page", ""),
                 "activity": post.get(f"{key}-activity") or None,
                 "text": post.get(f"{key}-text", ""),
+                "none": post.get(f"{key}-none") == "1",
             }
         answers[p.pk] = {
             "ticked": post.getlist(f"{prefix}-sign"),
@@ -130,22 +131,26 @@ def _sheet_row(project, dimensions, answer, typed=None) -> dict:
         ticked = {s.pk for s in answer.ticked.all()} if answer else set()
         evidence = answer.evidence if answer else {}
         vote, reasons = (answer.vote, answer.reasons) if answer else ("", "")
-    # A saved draft that cannot be submitted yet says so by its own vote, not only at the top.
-    missing = ""
+    # A saved draft that cannot be submitted yet says so by its own vote and by each dimension,
+    # not only at the top.
+    missing, gaps = "", {}
     if answer is not None and typed is None and not answer.sheet.is_submitted:
         missing = {"vote": "尚未表决", "reasons": "尚未写明理由", "": ""}[sheets.answer_gap(answer)]
+        gaps = sheet_gaps.dimension_gaps(answer, dimensions)
     return {
         "project": project,
         "answer": answer,
         "vote": vote,
         "reasons": reasons,
         "missing": missing,
+        "gap_count": len(gaps),
         "dimensions": [
             {
                 "dimension": d,
                 "academic": [(s, s.pk in ticked) for s in d.academic_signs],
                 "non_academic": [(s, s.pk in ticked) for s in d.non_academic_signs],
                 "evidence": evidence.get(str(d.pk), {}),
+                "gap": gaps.get(d.pk, ""),
             }
             for d in dimensions
         ],

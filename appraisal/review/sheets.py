@@ -18,6 +18,7 @@ from appraisal.models.review import ACADEMIC, NON_ACADEMIC
 from appraisal.review.indicators import suggest_category
 from appraisal.review.read import accepted_seats
 from appraisal.review.rounds import case_url, lock_round, own_seat
+from appraisal.review.sheet_gaps import NONE, dimension_gaps, vote_gap
 from appraisal.workflow import policy
 from appraisal.workflow.transitions import log_step
 from common.errors import ServiceError
@@ -57,8 +58,9 @@ PAGE_MAX, EVIDENCE_MAX, REASONS_MAX = 40, 2000, 2000
 def save_sheet(user, round, *, answers: dict, ip=None) -> ReviewSheet:
     """Save the expert's draft: per project the ticked signs, the evidence per dimension, the vote
     and reasons. ``answers`` maps a project id to ``{"ticked": [sign ids], "evidence": {dimension
-    id: {"material": id|None, "page": "", "activity": id|None, "text": ""}}, "vote": "",
-    "reasons": ""}``. A submitted sheet is locked."""
+    id: {"material": id|None, "page": "", "activity": id|None, "text": "", "none": bool}},
+    "vote": "", "reasons": ""}`` ("none": the expert found none of the dimension's signs, 无上述特征).
+    A submitted sheet is locked."""
     with transaction.atomic():
         case, round = lock_round(round)
         policy.check(user, case, "fill_sheet", doing="填写评分表")
@@ -85,6 +87,7 @@ def save_sheet(user, round, *, answers: dict, ip=None) -> ReviewSheet:
                 except (KeyError, ValueError, TypeError):
                     raise ServiceError("所勾选的特征不属于本评分表的指标版本。") from None
             evidence = {}
+            ticked_dimensions = {str(s.dimension_id) for s in ticked}
             for dim, row in (data.get("evidence") or {}).items():
                 if str(dim) not in dimension_names:
                     raise ServiceError("依据所对应的维度不属于本评分表的指标版本。")
@@ -106,12 +109,17 @@ def save_sheet(user, round, *, answers: dict, ip=None) -> ReviewSheet:
                         f"{where}依据说明不能超过 {EVIDENCE_MAX} 个字（现有 {len(text)} 个），"
                         "本次未保存。"
                     )
+                none = bool(row.get(NONE))
+                if none and str(dim) in ticked_dimensions:
+                    raise ServiceError(f"{where}已勾选特征，不能同时选择“无上述特征”，本次未保存。")
                 entry = {
                     "material": material,
                     "page": page.strip(),
                     "activity": activity,
                     "text": text,
                 }
+                if none:
+                    entry[NONE] = True
                 if any(entry.values()):
                     evidence[str(dim)] = entry
             vote = data.get("vote") or ""
@@ -146,21 +154,31 @@ def _int_or_none(value):
 
 
 def answer_gap(answer) -> str:
-    """What a project's answer lacks before the sheet can be submitted: "vote", "reasons" or ""."""
-    if answer is None or not answer.vote:
-        return "vote"
-    return "" if answer.reasons.strip() else "reasons"
+    """What a project's answer lacks in its vote before the sheet can be submitted: "vote",
+    "reasons" or "" (each dimension's answer: ``sheet_gaps.dimension_gaps``)."""
+    return vote_gap(answer)
 
 
 def sheet_problems(sheet: ReviewSheet, projects) -> list[str]:
-    """What stops the sheet from being submitted, in words for the expert."""
-    answers = {a.project_id: a for a in sheet.answers.all()}
+    """What stops the sheet from being submitted, per project and dimension, in words for the
+    expert: each dimension answered (a sign with its evidence, or 无上述特征 with its reason),
+    then the vote and its reasons."""
+    answers = {a.project_id: a for a in sheet.answers.prefetch_related("ticked")}
+    dimensions = _dimension_keys(sheet.template)
+    names = dict(dimensions)
     words = {
         "vote": "请对“{}”作出表决（学科类或非学科类）。",
         "reasons": "请写明对“{}”表决的理由。",
     }
-    gaps = ((p, answer_gap(answers.get(p.pk))) for p in projects)
-    return [words[gap].format(p.name) for p, gap in gaps if gap]
+    problems = []
+    for p in projects:
+        answer = answers.get(p.pk)
+        for pk, gap in dimension_gaps(answer, dimensions).items():
+            problems.append(f"“{p.name}”的“{names[pk]}”维度{gap}。")
+        gap = vote_gap(answer)
+        if gap:
+            problems.append(words[gap].format(p.name))
+    return problems
 
 
 def submit_sheet(user, round, *, ip=None) -> ReviewSheet:

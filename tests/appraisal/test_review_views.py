@@ -48,13 +48,18 @@ def test_sheet_page_saves_shows_suggestion_and_submits(client, review, indicator
     listed = re.findall(r"<option value=\"\d+\"[^>]*>([^：<]+)：", first)
     labels = [label for _, label in MaterialKind.choices]
     assert len(set(listed)) > 3 and listed == sorted(listed, key=labels.index)
-    academic = indicator_template.dimensions.first().signs.filter(category="academic").first()
+    first, *others = indicator_template.dimensions.order_by("order", "id")
+    academic = first.signs.filter(category="academic").first()
     data = {
         f"p{project.pk}-sign": [academic.pk],
+        f"p{project.pk}-d{first.pk}-text": "教材第3讲为数学课程内容。",
         f"p{project.pk}-vote": "academic",
         f"p{project.pk}-reasons": "以讲授和练习为主。",
         "action": "save",
     }
+    for d in others:  # every other dimension answered: none of its signs, and why
+        data[f"p{project.pk}-d{d.pk}-none"] = "1"
+        data[f"p{project.pk}-d{d.pk}-text"] = "材料中未见。"
     page = client.post(url("sheet", round), {**data, f"p{project.pk}-reasons": ""}, follow=True)
     # A draft that cannot be submitted yet says so by the project's vote.
     assert f'id="missing-{project.pk}"' in page.content.decode()

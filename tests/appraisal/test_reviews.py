@@ -74,10 +74,25 @@ def one_per_dimension(template, category):
     return list(picked.values())
 
 
+def answered(template, ticked) -> dict:
+    """Every dimension answered: a note for the ticked signs, 无上述特征 with a reason elsewhere."""
+    with_signs = set(
+        IndicatorSign.objects.filter(pk__in=ticked).values_list("dimension_id", flat=True)
+    )
+    return {
+        str(d.pk): {"text": "课程方案第3页。"}
+        if d.pk in with_signs
+        else {"none": True, "text": "未见。"}
+        for d in template.dimensions.all()
+    }
+
+
 def fill(seat, round, case, template, vote, *, ticked=None, reasons="依据材料和观摩情况。"):
     ticked = ticked if ticked is not None else one_per_dimension(template, vote)
+    evidence = answered(template, ticked)
     answers = {
-        p.pk: {"ticked": ticked, "vote": vote, "reasons": reasons} for p in case.projects.all()
+        p.pk: {"ticked": ticked, "evidence": evidence, "vote": vote, "reasons": reasons}
+        for p in case.projects.all()
     }
     sheets.save_sheet(seat.expert.user, round, answers=answers)
     return sheets.submit_sheet(seat.expert.user, round)
@@ -200,6 +215,7 @@ def test_rule_suggestion_is_stored_and_sheet_locks(review, indicator_template):
         answers={
             project.pk: {
                 "ticked": [*partial, academic],
+                "evidence": answered(indicator_template, [*partial, academic]),
                 "vote": "non_academic",
                 "reasons": "动手操作多。",
             }

@@ -270,6 +270,8 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
         rows.first.locator("select").first.select_option(index=1)
         rows.first.locator("input.short").fill("3")
         rows.first.locator("textarea").fill("课程方案第3页：以搭建和编程完成项目任务为目标。")
+        for i in range(1, rows.count()):  # each ticked sign with its evidence
+            rows.nth(i).locator("textarea").fill("观摩和访谈中所见。")
         sheet.locator(f"input[name=p{project.pk}-vote][value={votes[expert]}]").check()
         sheet.locator("textarea[name$=-reasons]").fill(
             "以项目式学习和作品展示为主。"
