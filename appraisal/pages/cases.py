@@ -25,6 +25,7 @@ from appraisal.pages.forms import (
     ReasonForm,
     ReturnForm,
 )
+from appraisal.pages.owed import owed_now
 from appraisal.pages.panel import PANEL_STEPS, panel_context, rounds_overview
 from appraisal.pages.rereview import typed_reasons_key
 from appraisal.pages.review import review_context
@@ -94,7 +95,10 @@ def case_list(request):
 def case_create(request):
     user = request.user
     institution = access.own_institution(user)
-    form = ApplicationForm(request.POST or None, institution=institution)
+    # "申请鉴定此项目" from the project list: that project ticked (the form offers only the
+    # institution's own projects, so another's id selects nothing).
+    initial = {"projects": [request.GET["project"]]} if request.GET.get("project") else {}
+    form = ApplicationForm(request.POST or None, institution=institution, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             case = case_services.create_case(
@@ -186,6 +190,7 @@ def case_detail(request, pk, upload_form=None):
     log = list(log)
     documents = access.documents_visible_to(request.user, case)
     kept = typed.take(request, case)  # a refused action form, as it was sent
+    missing = case.missing_material_kinds()
     return render(
         request,
         "appraisal/case_detail.html",
@@ -193,10 +198,17 @@ def case_detail(request, pk, upload_form=None):
             "case": case,
             "projects": case.projects.prefetch_related("subjects"),
             "checklist": material_checklist(case, materials),
-            "missing": case.missing_material_kinds(),
+            "missing": missing,
             "documents": documents,
             "rounds": rounds_overview(request.user, case, panel, documents),
             "deadline": next_deadline(case),
+            "owed": owed_now(
+                case,
+                actions,
+                may_draw=panel.get("may_draw", False),
+                review_rounds=review["review_rounds"],
+                missing=missing,
+            ),
             "rereview": rereview,
             "rereview_materials": list(rereview.materials.order_by("uploaded_at", "id"))
             if rereview
@@ -211,8 +223,7 @@ def case_detail(request, pk, upload_form=None):
             "actions": actions,
             "upload_form": upload_form or MaterialUploadForm(),
             "return_form": ReturnForm(
-                initial=kept.get("return_for_completion")
-                or {"missing": case.missing_material_kinds()}
+                initial=kept.get("return_for_completion") or {"missing": missing}
             ),
             "typed": kept,
             "limits": {"note": NOTE_MAX, "reason": REASON_MAX, "text": TEXT_MAX},

@@ -1,12 +1,12 @@
 """The home page of each role: what it must do now (待办)."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from appraisal import access
-from appraisal.models import Case, CaseState, Round, Seat
+from appraisal.models import Case, CaseState, Decision, Opinion, ReviewActivity, Round, Seat
 from appraisal.models.calendar import working_calendar
 from appraisal.review.read import expert_todo
 from appraisal.workflow.deadlines import (
@@ -16,7 +16,7 @@ from appraisal.workflow.deadlines import (
     owed_with_deadlines,
     with_deadlines,
 )
-from appraisal.workflow.states import RETURNED, RETURNED_LABEL, REVIEW, STAGES
+from appraisal.workflow.states import RESULT_ISSUED, RETURNED, RETURNED_LABEL, REVIEW, STAGES
 from appraisal.workflow.workdays import missing_schedules
 from portal.models import Bureau
 
@@ -54,10 +54,20 @@ def institution_home(request):
     decided = [  # those that may still ask for a re-review
         c for c in with_deadlines([c for c in cases if c.state == CaseState.DECIDED]) if c.deadline
     ]
+    # The category once decided (guide 七(四)): the last round's decision of each case, the
+    # prefecture's replacing the county's.
+    results = {}
+    issued = [c.pk for c in cases if c.state in RESULT_ISSUED]
+    decisions = Decision.objects.filter(round__case_id__in=issued).select_related("round")
+    for d in decisions.order_by("round__number"):
+        results[d.round.case_id] = d
+    for c in cases:
+        c.decision = results.get(c.pk)
     return render(
         request,
         "portal/home_institution.html",
         {
+            "results": [c for c in cases if c.decision is not None],
             "institution": institution,
             "cases": cases,
             "todo": todo,
@@ -110,10 +120,18 @@ def _county_rounds(visible) -> dict:
     clerk's step, linked to its page), in review, forming the panel, to draw. A re-review's round
     is the prefecture's to follow."""
     first = Round.objects.filter(case=OuterRef("pk"), number=Round.COUNTY).values("pk")[:1]
+    of_round = {"round__case": OuterRef("pk"), "round__number": Round.COUNTY}
     cases = (
         visible.filter(state__in=[CaseState.ACCEPTED, *REVIEW])
         .exclude(rounds__number=Round.PREFECTURE)
-        .annotate(county_round=Subquery(first))
+        .annotate(
+            county_round=Subquery(first),
+            # what the clerk owes while the panel works (guide 七(三)): the meeting, the leader
+            has_meeting=Exists(
+                ReviewActivity.objects.filter(**of_round, kind=ReviewActivity.Kind.OPENING_MEETING)
+            ),
+            has_leader=Exists(Opinion.objects.filter(**of_round, leader__isnull=False)),
+        )
         .select_related("institution")
         .order_by("accepted_at", "id")[:200]
     )
@@ -123,6 +141,9 @@ def _county_rounds(visible) -> dict:
     return {
         "to_seal": by_state.get(CaseState.OPINION_SIGNED, []),
         "in_review": by_state.get(CaseState.IN_REVIEW, []),
+        "in_review_owed": [
+            c for c in by_state.get(CaseState.IN_REVIEW, []) if not (c.has_meeting and c.has_leader)
+        ],
         "forming_panel": by_state.get(CaseState.PANEL_DRAWN, []),
         "waiting_draw": by_state.get(CaseState.ACCEPTED, []),
     }
@@ -130,16 +151,13 @@ def _county_rounds(visible) -> dict:
 
 def prefecture_home(request):
     visible = access.cases_visible_to(request.user)
-    bureaus = Bureau.objects.filter(
-        Q(pk=request.user.bureau_id) | Q(parent_id=request.user.bureau_id)
+    bureaus = list(
+        Bureau.objects.filter(Q(pk=request.user.bureau_id) | Q(parent_id=request.user.bureau_id))
     )
-    counts = {}
-    for row in visible.values("bureau_id", "state").annotate(n=Count("id")).order_by():
-        counts[(row["bureau_id"], row["state"])] = row["n"]
-    stats = []
-    for b in bureaus:
-        by_stage = [sum(counts.get((b.pk, s), 0) for s in states) for _, states in STAGES]
-        stats.append({"bureau": b, "total": sum(by_stage), "by_stage": by_stage})
+    stats = [
+        {"bureau": b, "total": sum(row), "by_stage": row}
+        for b, row in zip(bureaus, _stage_counts(visible, bureaus), strict=True)
+    ]
     calendar = working_calendar()
     open_cases = owed_with_deadlines(visible, PREFECTURE, calendar)
     recent = list(
@@ -157,10 +175,49 @@ def prefecture_home(request):
             "forwarded": [c for c in open_cases if c.state == CaseState.REREVIEW_FORWARDED],
             # Its own round under way, from the draw to the seal (OWED_BY: round 2 only).
             "own_rounds": [c for c in open_cases if c.state in REVIEW],
+            "to_seal": _prefecture_to_seal(visible),
             "overdue": overdue(open_cases, PREFECTURE),
             "missing_schedules": missing_schedules(calendar=calendar),
             "recent": recent,
         },
+    )
+
+
+def _stage_counts(visible, bureaus) -> list[list[int]]:
+    """Per bureau, its cases per stage of ``STAGES``, from one aggregate query. A case whose
+    prefecture round is under way (guide 七(五)) counts as 复审中, not 鉴定中: the stages group by
+    state, and a re-review's review runs through the same states as the first round's."""
+    second = Round.objects.filter(case=OuterRef("pk"), number=Round.PREFECTURE)
+    rows = (
+        visible.annotate(second=Exists(second))
+        .values("bureau_id", "state", "second")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    stage_of = {state: i for i, (_, states) in enumerate(STAGES) for state in states}
+    rereview = next(
+        i for i, (_, states) in enumerate(STAGES) if CaseState.REREVIEW_FORWARDED in states
+    )
+    counts = {}
+    for row in rows:
+        stage = stage_of.get(row["state"])
+        if row["second"] and row["state"] in REVIEW:
+            stage = rereview
+        if stage is not None:
+            key = (row["bureau_id"], stage)
+            counts[key] = counts.get(key, 0) + row["n"]
+    return [[counts.get((b.pk, i), 0) for i in range(len(STAGES))] for b in bureaus]
+
+
+def _prefecture_to_seal(visible) -> list:
+    """The prefecture's own rounds whose opinion is signed by all: to decide and seal (the
+    clerk's step, linked to its page), each with its round."""
+    second = Round.objects.filter(case=OuterRef("pk"), number=Round.PREFECTURE).values("pk")[:1]
+    return list(
+        visible.filter(state=CaseState.OPINION_SIGNED, rounds__number=Round.PREFECTURE)
+        .annotate(prefecture_round=Subquery(second))
+        .select_related("institution", "bureau")
+        .order_by("updated_at", "id")[:200]
     )
 
 
