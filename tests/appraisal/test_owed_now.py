@@ -147,3 +147,22 @@ def test_the_institution_sees_its_category_and_can_start_from_a_project(
     assert f'id="apply-{project_a.pk}"' not in projects  # already in a submitted application
     form = client.get(apply).content.decode()
     assert re.search(rf'value="{other.pk}"[^>]*checked', form)
+
+
+def test_forwarding_or_refusing_a_re_review_asks_first(client, applicant, clerk, project_a, pool):
+    """批准并报送 issues the sealed 附件3 and 不予批准 makes the result final: both ask, as 受理
+    does (the vendored confirm script reads data-confirm)."""
+    case = decided_case(applicant, clerk, projects=[project_a])
+    rereview.request_rereview(
+        applicant,
+        case.pk,
+        reasons="以动手操作为主。",
+        declared=True,
+        files=[factories.pdf_upload("作品展示记录.pdf")],
+    )
+    factories.login(client, clerk)
+    html = client.get(reverse("appraisal:case_detail", args=[case.pk])).content.decode()
+    forward = re.search(r'id="forward-form".*?<button([^>]*)>批准并报送</button>', html, re.S)
+    assert "data-confirm=" in forward.group(1) and "附件3" in forward.group(1)
+    refuse = re.search(r'id="refuse-rereview-form".*?<button([^>]*)>不予批准</button>', html, re.S)
+    assert "data-confirm=" in refuse.group(1) and "最终结论" in refuse.group(1)

@@ -427,6 +427,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     page.fill("#forward-opinion", "申请理由具体，所附材料齐全，同意复审，报送州教育局。")
     page.click("#forward-form button[type=submit]")
     page.wait_for_selector("text=已批准复审申请并报送州教育局")
+    assert "复审申请书（附件3）" in page.confirmed[-1]  # asked before the sealed form was issued
     shots.take(page, "county-forwarded")
     link = page.locator("#rereview a", has_text="附件3")
     response = page.request.get(live_server.url + link.get_attribute("href"))
