@@ -511,6 +511,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
         rows = sheet.locator("tbody tr")
         for i in range(rows.count()):
             rows.nth(i).locator("td").nth(1).locator("input").first.check()
+            rows.nth(i).locator("textarea").fill("实地查看和课堂观摩所见。")  # its evidence
         sheet.locator(f"input[name=p{project.pk}-vote][value=non_academic]").check()
         sheet.locator("textarea[name$=-reasons]").fill(
             "实地查看和课堂观摩均以动手搭建、编程调试为主。"
