@@ -13,6 +13,8 @@ import pytest
 
 from tests import factories
 
+from . import axe
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -49,9 +51,20 @@ def chromium():
 
 @pytest.fixture
 def page(chromium):
-    context = chromium.new_context(
-        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900}
-    )
+    yield from open_page(chromium, viewport={"width": 1280, "height": 900})
+
+
+# A phone held upright (375 CSS px wide, as the commonest small phones).
+PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture
+def phone(chromium):
+    yield from open_page(chromium, **PHONE)
+
+
+def open_page(chromium, **screen):
+    context = chromium.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **screen)
     context.set_default_timeout(15000)
     page = context.new_page()
     # The user confirms each irreversible step the page asks about; the questions are kept for
@@ -83,6 +96,7 @@ class Shots:
         return self.folder / f"{self.count:02d}-{safe}{suffix}"
 
     def take(self, page, label: str) -> Path:
+        axe.check(page)  # every page a journey keeps is also checked for accessibility
         target = self.path(label)
         page.screenshot(path=str(target), full_page=True)
         return target
@@ -104,19 +118,23 @@ def login(page, live_server, username, password=factories.PASSWORD, shots=None):
     """Password, then the second factor where the role requires it: enrolment the first time
     (the secret is read off the enrolment page, as a phone app would scan it), a code after."""
     page.goto(f"{live_server.url}/accounts/login/")
+    axe.check(page)
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
     if "/accounts/otp/verify/" in page.url:
+        axe.check(page)
         page.fill("#id_token", next_code(username))
         page.click("button:has-text('验证')")
     elif "/accounts/otp/" in page.url:
         enrol(page, username, shots)
     page.wait_for_url(f"{live_server.url}/")
+    axe.check(page)
 
 
 def enrol(page, username, shots=None):
+    axe.check(page)
     if shots is not None:
         shots.take(page, "otp-enrolment")
     assert page.locator("img.qr").get_attribute("src").startswith("data:image/svg+xml;base64,")
@@ -125,6 +143,7 @@ def enrol(page, username, shots=None):
     page.fill("#id_token", next_code(username))
     page.click("button:has-text('完成绑定')")
     page.wait_for_selector("#backup-codes li")  # the next page, not the one just left
+    axe.check(page)
     codes = page.locator("#backup-codes li").all_inner_texts()
     assert len(codes) == 10
     if shots is not None:
@@ -151,5 +170,6 @@ def next_code(username) -> str:
 
 
 def logout(page):
+    axe.check(page)  # the page the user leaves
     page.click("text=退出登录")
     page.wait_for_selector("#id_username")

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from appraisal.models import Case, IssuedDocument
 from tests import factories
 
+from . import axe
 from .conftest import login
 
 
@@ -18,6 +19,7 @@ def test_a_refusal_the_clerk_cancels_changes_nothing(live_server, page):
     case = factories.submitted_case(applicant)
     login(page, live_server, clerk.username)
     page.goto(f"{live_server.url}/cases/{case.pk}/")
+    axe.check(page)
     refusal = page.locator("form:has(button:has-text('不予受理'))")
     page.locator("summary:has-text('不予受理')").click()
     refusal.locator("textarea").first.fill("不属于校外培训项目。")

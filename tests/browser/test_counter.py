@@ -8,6 +8,7 @@ from appraisal.models import Case
 from common.limits import REASON_MAX
 from tests import factories
 
+from . import axe
 from .conftest import login
 
 
@@ -20,6 +21,7 @@ def test_the_counter_warns_and_holds_back_a_text_over_its_limit(live_server, pag
     case = factories.submitted_case(applicant)
     login(page, live_server, clerk.username)
     page.goto(f"{live_server.url}/cases/{case.pk}/")
+    axe.check(page)
     page.locator("summary:has-text('不予受理')").click()
     reason = page.locator("#refuse-reason")
     counter = page.locator("#refuse-reason-counter")

@@ -12,6 +12,7 @@ from appraisal.models import Case, Draw, IssuedDocument
 from portal.models import User
 from tests import factories
 
+from . import axe
 from .conftest import login, logout
 
 REQUIRED = [
@@ -58,6 +59,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     login(page, live_server, "xinghe")
     shots.take(page, "institution-home")
     page.get_by_role("link", name="登记培训项目").click()
+    axe.check(page)
     page.fill("#id_name", "机器人编程")
     page.check("label:has-text('信息技术教育') input")
     page.fill("#id_grades", "小学四至六年级")
@@ -69,13 +71,16 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
 
     # 2. It files a case with its materials and submits it.
     page.get_by_role("link", name="待办事项").click()
+    axe.check(page)
     page.get_by_role("link", name="新建鉴定申请").click()
+    axe.check(page)
     page.check("label:has-text('机器人编程') input")
     page.fill(
         "#id_statement", "机器人编程项目涉及部分数学运算，审批中对其类别存在争议，特申请鉴定。"
     )
     page.click("button:has-text('创建申请')")
     page.wait_for_selector("text=请上传申报材料后提交")
+    axe.check(page)
     case = Case.objects.get(institution=institution)
     shots.take(page, "case-draft")
     for kind in REQUIRED:
@@ -93,6 +98,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     assert page.locator("#inbox").get_by_text("必需材料齐全").is_visible()
     shots.take(page, "clerk-inbox")
     page.click(f"text={case.number}")
+    axe.check(page)
     page.click("summary:has-text('退回补正')")
     return_form = page.locator("#actions form[action$='/return/']")
     return_form.locator("label:has-text('课时教案') input").check()
@@ -108,6 +114,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     # 4. The institution reads the reasons, uploads a new version and resubmits.
     login(page, live_server, "xinghe")
     page.click(f"text={case.number}")
+    axe.check(page)
     expect(page.get_by_text("课时教案仅有两课时").first).to_be_visible()
     shots.take(page, "institution-sees-return")
     # The row whose kind (first cell) is 课时教案: the demo files are identical, so every row
@@ -125,6 +132,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     )
     row.locator("button:has-text('上传')").click()
     page.wait_for_selector("text=第2版")
+    axe.check(page)
     page.click("button:has-text('补正后重新提交')")
     page.wait_for_selector("text=申请已提交")
     shots.take(page, "resubmitted")
@@ -133,8 +141,10 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     # 5. The clerk accepts and downloads the acceptance notice.
     login(page, live_server, "clerk_li")
     page.click(f"text={case.number}")
+    axe.check(page)
     page.click("button:has-text('受理并出具受理通知书')")
     page.wait_for_selector("text=已受理")
+    axe.check(page)
     assert "受理后即出具受理通知书" in page.confirmed[-1]  # asked before the notice was issued
     shots.take(page, "accepted")
     link = page.locator("#documents a", has_text="受理通知书")
@@ -155,6 +165,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
 
     # 6. The clerk draws a panel of three, witnessed by the supervisor.
     page.click("#draw-link")
+    axe.check(page)
     commitment = page.locator("#commitment .mono").inner_text().strip()
     assert len(commitment) == 64
     page.select_option("#id_panel_size", "3")
@@ -165,6 +176,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     shots.take(page, "draw-form")
     page.click("#draw-submit")
     page.wait_for_selector("text=已抽取专家组 3 人")
+    axe.check(page)
     assert page.confirmed[-1].startswith("抽取一经完成")  # witnessed: the usual question
     draw = Draw.objects.get(round__case=case)
     assert draw.commitment.commitment == commitment and draw.witness.username == "jiandu"
@@ -173,9 +185,11 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
         assert page.locator("#seats").get_by_text(expert.name).is_visible()
     shots.take(page, "panel-drawn")
     page.click("#draws a:has-text('抽取记录表')")
+    axe.check(page)
     page.wait_for_selector("text=鉴定专家抽取记录表")
     shots.take(page, "draw-record")
     page.click("text=核验本次抽取")
+    axe.check(page)
     page.wait_for_selector("text=核验一致")
     shots.take(page, "draw-verified")
     logout(page)
@@ -185,11 +199,13 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     assert page.locator("#invitations").get_by_text(case.number).is_visible()
     shots.take(page, "expert-invitation-list")
     page.click("#invitations a:has-text('查看并答复')")
+    axe.check(page)
     page.select_option("#id_reason", "unavailable")
     page.fill("#id_note", "当周在外地培训。")
     shots.take(page, "expert-declines")
     page.click("button:has-text('谢绝邀请')")
     page.wait_for_selector("text=您已谢绝该邀请")
+    axe.check(page)
     assert "谢绝后不能再接受本次邀请" in page.confirmed[-1]
     logout(page)
     alternate = next(e for e in pool if e.pk == draw.alternates[0])
@@ -198,6 +214,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     for expert in [panel[1], panel[2], alternate]:
         login(page, live_server, expert.user.username)
         page.click("#invitations a:has-text('查看并答复')")
+        axe.check(page)
         for box in page.locator("#accept input[type=checkbox]").all():
             box.check()
         if expert is alternate:
@@ -211,7 +228,9 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     # 9. The clerk sees the panel and the call of the alternate.
     login(page, live_server, "clerk_li")
     page.get_by_role("link", name="鉴定案件").click()
+    axe.check(page)
     page.click(f"text={case.number}")
+    axe.check(page)
     seats = page.locator("#seats")
     assert seats.get_by_text("候补递补").is_visible()
     assert seats.get_by_text(alternate.name).is_visible()
@@ -221,7 +240,9 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     # 10. The institution sees that a panel sits, but not who.
     login(page, live_server, "xinghe")
     page.click(f"text={case.number}")
+    axe.check(page)
     page.wait_for_selector("text=名单在鉴定结论出具后公开")
+    axe.check(page)
     body = page.content()
     for expert in pool:
         assert expert.name not in body
@@ -231,8 +252,11 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     # 11. The clerk records the opening meeting and names the leader.
     login(page, live_server, "clerk_li")
     page.get_by_role("link", name="鉴定案件").click()
+    axe.check(page)
     page.click(f"text={case.number}")
+    axe.check(page)
     page.click("text=鉴定活动记录")
+    axe.check(page)
     page.select_option("#id_kind", "opening_meeting")
     page.fill("#id_date", timezone.localdate().isoformat())
     page.fill("#id_place", "昌吉市教育局三楼会议室")
@@ -244,9 +268,12 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     shots.take(page, "record-opening-meeting")
     page.click("button:has-text('保存记录')")
     page.wait_for_selector("text=鉴定活动已记录")
+    axe.check(page)
     expect(page.locator("#activities").get_by_text("会议签到表.png")).to_be_visible()
     page.click("text=返回案件")
+    axe.check(page)
     page.wait_for_selector("#leader-form")
+    axe.check(page)
     leader = panel[1]
     page.select_option("#leader-seat", label=leader.name)
     page.click("#leader-form button")
@@ -261,7 +288,9 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     for expert in members:
         login(page, live_server, expert.user.username)
         page.click(f"text={case.number}")
+        axe.check(page)
         page.click("#sheet-link")
+        axe.check(page)
         sheet = page.locator(f"#project-{project.pk}")
         rows = sheet.locator("tbody tr")
         column = 0 if votes[expert] == "academic" else 1
@@ -280,6 +309,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
         )
         page.click("button[value=save]")
         page.wait_for_selector("text=草稿已保存")
+        axe.check(page)
         suggested = "非学科类" if votes[expert] == "non_academic" else "学科类"
         expect(page.locator(f"#suggestion-{project.pk}")).to_contain_text(suggested)
         if expert is alternate:
@@ -292,7 +322,9 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     # 13. The leader drafts the opinion and signs it with the password.
     login(page, live_server, leader.user.username)
     page.click(f"text={case.number}")
+    axe.check(page)
     page.click("#opinion-edit-link")
+    axe.check(page)
     expect(page.get_by_text("编程部分涉及较多数学运算训练").first).to_be_visible()
     page.fill(
         "#id_reasoning",
@@ -308,12 +340,15 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     shots.take(page, "leader-drafts-opinion")
     page.click("button:has-text('保存鉴定意见')")
     page.wait_for_selector("text=鉴定意见已保存")
+    axe.check(page)
     for expert in members:
         if expert is not leader:
             logout(page)
             login(page, live_server, expert.user.username)
             page.click(f"text={case.number}")
+            axe.check(page)
             page.click("#opinion-sign-link")
+            axe.check(page)
         expect(page.locator("#opinion-results strong")).to_have_text("非学科类")
         page.fill("#id_reauth", factories.PASSWORD)
         page.check("#id_confirm")
@@ -333,8 +368,11 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     assign_perm("portal.apply_seal", clerk_li, clerk_li.bureau)
     login(page, live_server, "clerk_li")
     page.get_by_role("link", name="鉴定案件").click()
+    axe.check(page)
     page.click(f"text={case.number}")
+    axe.check(page)
     page.click("#decision-link")
+    axe.check(page)
     expect(page.locator("#signatures").get_by_text("有效")).to_have_count(3)
     page.fill("#id_reauth", factories.PASSWORD)
     shots.take(page, "clerk-stamps")
@@ -348,6 +386,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     # 15. The institution sees the result and the panel, and downloads 附件2.
     login(page, live_server, "xinghe")
     page.click(f"text={case.number}")
+    axe.check(page)
     expect(page.locator("#decision-results").get_by_text("非学科类")).to_be_visible()
     for expert in members:
         expect(page.locator("#seats").get_by_text(expert.name).first).to_be_visible()
@@ -380,6 +419,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
 
     # 16. The institution files a re-review request (附件3) within its time limit.
     page.goto(f"{live_server.url}/cases/{case.pk}/")
+    axe.check(page)
     expect(page.locator("#deadline")).to_contain_text("申请复审")
     # The result and its document come first; the request is one click away.
     expect(page.locator("#result-summary")).to_contain_text("下载鉴定意见书")
@@ -424,6 +464,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     page.click(f"#rereview-inbox >> text={case.number}")
     page.click("#forward-form button[type=submit]")
     page.wait_for_selector("text=请填写县（市）教育局意见")
+    axe.check(page)
     page.fill("#forward-opinion", "申请理由具体，所附材料齐全，同意复审，报送州教育局。")
     page.click("#forward-form button[type=submit]")
     page.wait_for_selector("text=已批准复审申请并报送州教育局")
@@ -453,10 +494,13 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     expect(page.locator("#forwarded").get_by_text(case.number)).to_be_visible()
     shots.take(page, "prefecture-inbox")
     page.click(f"#forwarded >> text={case.number}")
+    axe.check(page)
     page.click("#receive-form button[type=submit]")
     page.wait_for_selector("text=已签收复审申请")
+    axe.check(page)
     expect(page.locator("#receipt")).to_contain_text("王科长")
     page.click("#draw-link")
+    axe.check(page)
     page.select_option("#id_panel_size", "3")
     # Witnessed, as every draw is by default: the supervisor with one of their backup codes
     # (the phone's code of step 6 may still be the current one, and a code is used once).
@@ -479,6 +523,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     for expert in zhou_panel:
         login(page, live_server, expert.user.username)
         page.click("#invitations a:has-text('查看并答复')")
+        axe.check(page)
         for box in page.locator("#accept input[type=checkbox]").all():
             box.check()
         page.click("button:has-text('签署声明并接受邀请')")
@@ -490,14 +535,18 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     # meeting with the policy briefing.
     login(page, live_server, "zhou_wang")
     page.goto(f"{live_server.url}/cases/{case.pk}/")
+    axe.check(page)
     page.locator("#review-2 a:has-text('鉴定活动记录')").click()
+    axe.check(page)
     page.select_option("#id_kind", "opening_meeting")
     page.fill("#id_date", timezone.localdate().isoformat())
     page.fill("#id_place", "州教育局二楼会议室")
     page.fill("#id_attendees", "复审专家组全体成员；王老师（州教育局）")
     page.click("button:has-text('保存记录')")
     page.wait_for_selector("text=鉴定活动已记录")
+    axe.check(page)
     page.goto(f"{live_server.url}/cases/{case.pk}/")
+    axe.check(page)
     round2 = page.locator("#review-2")
     round2.locator("#leader-seat").select_option(label=zhou_panel[0].name)
     round2.locator("#leader-form button").click()
@@ -506,7 +555,9 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     for expert in zhou_panel:
         login(page, live_server, expert.user.username)
         page.goto(f"{live_server.url}/cases/{case.pk}/")
+        axe.check(page)
         page.locator("#review-2 #sheet-link").click()
+        axe.check(page)
         sheet = page.locator(f"#project-{project.pk}")
         rows = sheet.locator("tbody tr")
         for i in range(rows.count()):
@@ -518,6 +569,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
         )
         page.click("button[value=save]")
         page.wait_for_selector("text=草稿已保存")
+        axe.check(page)
         page.check("#confirm-submit")
         page.click("button[value=submit]")
         page.wait_for_selector("#sheet-submitted")
@@ -526,8 +578,10 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     for expert in zhou_panel:
         login(page, live_server, expert.user.username)
         page.goto(f"{live_server.url}/cases/{case.pk}/")
+        axe.check(page)
         if expert is leader2:
             page.locator("#review-2 #opinion-edit-link").click()
+            axe.check(page)
             page.fill(
                 "#id_reasoning",
                 "复审专家组书面审查了原申报材料和复审材料，到机构实地查看并观摩课堂。该项目以项目式"
@@ -544,8 +598,10 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
                 page.fill(f"#id_finding_{i}", text)
             page.click("button:has-text('保存鉴定意见')")
             page.wait_for_selector("text=鉴定意见已保存")
+            axe.check(page)
         else:
             page.locator("#review-2 #opinion-sign-link").click()
+            axe.check(page)
         page.fill("#id_reauth", factories.PASSWORD)
         page.check("#id_confirm")
         page.click("#sign-form button")
@@ -556,14 +612,18 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     # 20. The prefecture decides and applies its seal: final, the case is closed.
     login(page, live_server, "zhou_wang")
     page.goto(f"{live_server.url}/cases/{case.pk}/")
+    axe.check(page)
     page.locator("#review-2 #decision-link").click()
+    axe.check(page)
     page.fill("#id_reauth", factories.PASSWORD)
     shots.take(page, "prefecture-stamps")
     page.click("button:has-text('确定类别并加盖公章')")
     page.wait_for_selector("text=鉴定意见书已出具")
+    axe.check(page)
     case.refresh_from_db()
     assert case.state == "closed" and case.closed_at
     page.goto(f"{live_server.url}/cases/{case.pk}/")
+    axe.check(page)
     expect(page.locator("#round-2")).to_contain_text("终局")
     shots.take(page, "closed-both-rounds")
     logout(page)
@@ -571,6 +631,7 @@ def test_apply_return_resubmit_accept(live_server, page, shots, indicator_templa
     # 21. The institution sees the final result and downloads the prefecture's 附件2.
     login(page, live_server, "xinghe")
     page.goto(f"{live_server.url}/cases/{case.pk}/")
+    axe.check(page)
     expect(page.locator(".badge").first).to_contain_text("已办结")
     shots.take(page, "institution-sees-final-result")
     final = IssuedDocument.objects.get(case=case, kind="opinion", round__number=2)
