@@ -29,7 +29,7 @@ from appraisal.workflow.workdays import count_working_days
 from common.errors import ServiceError
 from experts.models import Expert
 from portal.models import Subject, User
-from portal.notify import notify
+from portal.notify import notify_from
 
 PANEL_SIZES = (3, 4, 5)
 EXPIRED = "抽取页面已过期，请刷新后重新操作。"
@@ -227,13 +227,10 @@ def invite_many(round, draw, specs, *, replaces=None) -> list[Seat]:
     case = round.case
     deadline = timezone.localtime(reply_by).strftime("%Y年%m月%d日 %H:%M")
     users = User.objects.filter(expert_profile__in=[s.expert_id for s in seats])
-    notify(
+    notify_from(
+        "invitation",
         users,
-        f"鉴定邀请：{case.number}，请于 {deadline} 前答复",
-        f"您被随机抽取为“{case.institution.name}”校外培训服务类别鉴定（案件 {case.number}）的"
-        f"鉴定专家。请于 {deadline} 前登录平台答复：接受须签署独立性及无利害关系声明；如与该机构"
-        "存在利害关系，请谢绝并说明。专家组名单在鉴定结论出具前须严格保密。"
-        + ("" if basis.published else f"（答复期限{basis.label}，该年度放假安排录入后另行通知。）"),
+        {"deadline": deadline, "basis": basis},
         url=reverse("home"),
         case=case,
     )

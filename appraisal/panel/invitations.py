@@ -16,7 +16,7 @@ from appraisal.workflow.workdays import Basis
 from common.errors import ServiceError
 from common.limits import NOTE_MAX, SHORT_MAX, within
 from experts.models import Expert, ExpertTie
-from portal.notify import bureau_staff, notify
+from portal.notify import bureau_staff, notify_from
 
 # What an expert declares on accepting (guide 五(五), 六(二)); every item must be confirmed.
 DECLARATION_ITEMS = [
@@ -81,10 +81,10 @@ def call_alternate(case, round, vacated: Seat, actor, ip=None) -> Seat | None:
     names = dict(Expert.objects.filter(pk__in=list(skipped)).values_list("id", "name"))
     skipped_rows = [[names.get(i, str(i)), why] for i, why in skipped.items()]
     if expert_id is None:
-        notify(
+        notify_from(
+            "alternates_exhausted",
             bureau_staff(round.bureau, round.staff_role),
-            f"候补专家已用尽：{case.number}",
-            f"案件 {case.number} 席位{vacated.position}的候补专家已用尽，请在案件页面补抽专家。",
+            {"seat": vacated},
             url=reverse("appraisal:case_detail", args=[case.pk]),
             case=case,
         )
@@ -183,10 +183,10 @@ def accept_invitation(user, seat_id, *, confirmed, ip=None) -> Seat:
         )
         if case.panel_complete():
             run_transition(case.pk, user, "start_review", note="专家组全部成员已接受邀请。", ip=ip)
-            notify(
+            notify_from(
+                "panel_formed",
                 bureau_staff(seat.round.bureau, seat.round.staff_role),
-                f"专家组已组成：{case.number}",
-                f"案件 {case.number} 的专家组成员均已接受邀请，鉴定开始。",
+                {},
                 url=reverse("appraisal:case_detail", args=[case.pk]),
                 case=case,
             )

@@ -14,7 +14,7 @@ from appraisal.models import Seat
 from appraisal.panel.draws import reply_deadline
 from appraisal.workflow.transitions import lock_case
 from appraisal.workflow.workdays import Basis, Calendar
-from portal.notify import notify
+from portal.notify import notify_from
 
 
 def recount_reply_deadlines(*, years=None, provisional_only=False) -> int:
@@ -52,11 +52,10 @@ def recount_reply_deadlines(*, years=None, provisional_only=False) -> int:
 
 def _tell(seat, case):
     day = timezone.localtime(seat.reply_by)
-    notify(
+    notify_from(
+        "reply_deadline_moved",
         [seat.expert.user],
-        f"鉴定邀请答复期限已调整：{case.number}",
-        f"节假日安排已更新，您对案件 {case.number} 鉴定邀请的答复期限重新计算为 "
-        f"{day:%Y年%m月%d日 %H:%M}（{Basis(seat.reply_by_basis).label}）。",
+        {"day": day, "basis": Basis(seat.reply_by_basis)},
         url=reverse("appraisal:invitation", args=[seat.pk]),
         case=case,
         key=f"reply-by:{seat.pk}:{day:%Y%m%d}",
