@@ -205,7 +205,6 @@ def case_detail(request, pk, upload_form=None):
             "owed": owed_now(
                 case,
                 actions,
-                may_draw=panel.get("may_draw", False),
                 review_rounds=review["review_rounds"],
                 missing=missing,
             ),

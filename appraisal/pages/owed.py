@@ -1,6 +1,6 @@
 """What the user looking at a case owes on it now (the case page's 现在要做): one or two steps,
 each a link to the step itself. Read from what the page already knows: the policy's actions
-(``policy.actions_for``), the panel section (``may_draw``) and the review rounds
+(``policy.actions_for``) and the review rounds
 (``review_context``); no query of its own."""
 
 from django.urls import reverse
@@ -10,7 +10,7 @@ def _step(label, url, key):
     return {"label": label, "url": url, "key": key}
 
 
-def owed_now(case, actions, *, may_draw=False, review_rounds=(), missing=()) -> list[dict]:
+def owed_now(case, actions, *, review_rounds=(), missing=()) -> list[dict]:
     """The steps owed now by this user, most urgent first, at most two."""
     detail = reverse("appraisal:case_detail", args=[case.pk])
     steps = []
@@ -42,7 +42,7 @@ def owed_now(case, actions, *, may_draw=False, review_rounds=(), missing=()) -> 
             if not signed:
                 url = reverse("appraisal:opinion_sign", args=[pk])
                 steps.append(_step("核对并签署鉴定意见", url, "sign"))
-    if may_draw:
+    if "draw_panel" in actions:
         steps.append(_step("抽取鉴定专家", reverse("appraisal:draw_panel", args=[case.pk]), "draw"))
     by_action = (
         ("accept", "审查申请材料并受理", "#actions"),
