@@ -16,7 +16,14 @@ from appraisal.workflow.deadlines import (
     owed_with_deadlines,
     with_deadlines,
 )
-from appraisal.workflow.states import RESULT_ISSUED, RETURNED, RETURNED_LABEL, REVIEW, STAGES
+from appraisal.workflow.states import (
+    RESULT_ISSUED,
+    RETURNED,
+    RETURNED_LABEL,
+    REVIEW,
+    STAGES,
+    stage_of,
+)
 from appraisal.workflow.workdays import missing_schedules
 from portal.models import Bureau
 
@@ -184,9 +191,7 @@ def prefecture_home(request):
 
 
 def _stage_counts(visible, bureaus) -> list[list[int]]:
-    """Per bureau, its cases per stage of ``STAGES``, from one aggregate query. A case whose
-    prefecture round is under way (guide 七(五)) counts as 复审中, not 鉴定中: the stages group by
-    state, and a re-review's review runs through the same states as the first round's."""
+    """Per bureau, its cases per stage of ``STAGES`` (``stage_of``), from one aggregate query."""
     second = Round.objects.filter(case=OuterRef("pk"), number=Round.PREFECTURE)
     rows = (
         visible.annotate(second=Exists(second))
@@ -194,15 +199,9 @@ def _stage_counts(visible, bureaus) -> list[list[int]]:
         .annotate(n=Count("id"))
         .order_by()
     )
-    stage_of = {state: i for i, (_, states) in enumerate(STAGES) for state in states}
-    rereview = next(
-        i for i, (_, states) in enumerate(STAGES) if CaseState.REREVIEW_FORWARDED in states
-    )
     counts = {}
     for row in rows:
-        stage = stage_of.get(row["state"])
-        if row["second"] and row["state"] in REVIEW:
-            stage = rereview
+        stage = stage_of(row["state"], second_round=row["second"])
         if stage is not None:
             key = (row["bureau_id"], stage)
             counts[key] = counts.get(key, 0) + row["n"]

@@ -97,6 +97,15 @@ STAGES = (
     ("不予受理或撤回", (S.REFUSED, S.WITHDRAWN)),
 )
 
+
+def stage_of(state, *, second_round: bool = False) -> int | None:
+    """The index in ``STAGES`` where a case counts: one whose prefecture round is under way
+    (guide 七(五)) is 复审中, though its review runs through the same states as the first round's."""
+    if second_round and state in REVIEW:
+        state = S.REREVIEW_FORWARDED
+    return next((i for i, (_, states) in enumerate(STAGES) if state in states), None)
+
+
 # Who owes the next step, in the applicant's words and in the bureau's (the case page's 当前环节).
 WAITING = {
     S.DRAFT: "待机构上传材料并提交",
