@@ -27,7 +27,6 @@ from appraisal.pages.forms import (
 )
 from appraisal.pages.owed import owed_now
 from appraisal.pages.panel import PANEL_STEPS, panel_context, rounds_overview
-from appraisal.pages.rereview import typed_reasons_key
 from appraisal.pages.review import review_context
 from appraisal.workflow import policy
 from appraisal.workflow.deadlines import next_deadline
@@ -216,7 +215,6 @@ def case_detail(request, pk, upload_form=None):
             if case.state == CaseState.DECIDED
             else (None, None),
             "declaration_text": DECLARATION_TEXT,
-            "typed_reasons": request.session.pop(typed_reasons_key(case), ""),
             "days_to_request": settings.APPRAISAL_DAYS_TO_REQUEST_REREVIEW,
             "log": log,
             "actions": actions,

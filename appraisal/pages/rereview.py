@@ -53,20 +53,14 @@ def _refused_upload(request, case):
     return None
 
 
-def typed_reasons_key(case) -> str:
-    """Where the reasons typed into a refused re-review request wait for the form's next showing."""
-    return f"rereview_reasons:{case.pk}"
-
-
 @never_cache
 @login_required
 @require_POST
 def rereview_request(request, pk):
     case = access.get_case_for_transition(request.user, pk, "request_rereview")
     form = RereviewRequestForm(request.POST)
-    too_long = _too_long(request, form, case, "request_rereview")
+    too_long = _too_long(request, form, case, "request_rereview")  # kept as typed
     if too_long:
-        request.session[typed_reasons_key(case)] = request.POST.get("reasons", "")
         return too_long
     data = form.cleaned_data
     reasons = data.get("reasons", "")
@@ -86,8 +80,7 @@ def rereview_request(request, pk):
     except ServiceError as exc:
         if exc.message:
             messages.error(request, exc.message)
-        request.session[typed_reasons_key(case)] = reasons  # shown again, not lost
-        typed.keep(request, case, "request_rereview")  # and the declaration as ticked
+        typed.keep(request, case, "request_rereview")  # the reasons and the declaration as typed
         if files:
             messages.info(request, "已填写的理由已保留；补充材料请重新选择后再提交。")
     else:
